@@ -1,0 +1,149 @@
+"""`pbo`: the command line. Each command is a few lines that call the library."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from models.errors import InfeasibleError, InputError, PboError, SolverError
+
+app = typer.Typer(
+    name="pbo",
+    help="pbo, the pooled-budget optimiser: which interventions a Community Budget partnership "
+    "should fund, at what scale, and who pays.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+EXIT = {InputError: 1, SolverError: 3, InfeasibleError: 4}
+
+
+class Objective(str, Enum):
+    net_fiscal_value = "net_fiscal_value"
+    net_cashable_savings = "net_cashable_savings"
+    public_value = "public_value"
+    min_cost = "min_cost"
+
+
+ScenarioArg = Annotated[Path, typer.Argument(help="Scenario file (.yaml, .yml, .json, .xlsx).")]
+SetOpt = Annotated[list[str] | None, typer.Option(
+    "--set", help="Change one input: PATH=VALUE, e.g. interventions.troubled_families."
+    "unit_cost=3500 (repeatable).")]
+ScenarioOpt = Annotated[str | None, typer.Option(
+    "--scenario", help="Named scenarios from the file's `scenarios:` to apply, in order: a,b.")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Write the result: .json or .csv.")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+
+
+def fail(exc: Exception, debug: bool) -> typer.Exit:
+    if debug:
+        raise exc
+    code = next((c for cls, c in EXIT.items() if isinstance(exc, cls)), 3)
+    if isinstance(exc, InputError):
+        err.print(f"[bold red]error:[/] {len(exc.problems)} problem"
+                  f"{'s' if len(exc.problems) != 1 else ''}:", highlight=False)
+        for p in exc.problems:
+            err.print(f"  - {p}", highlight=False, markup=False, soft_wrap=True)
+    else:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+    return typer.Exit(code)
+
+
+def _load(scenario: Path, sets: list[str] | None, names: str | None):
+    from models.loading import load_scenario
+    from models.overrides import parse_assignment
+
+    overrides = [parse_assignment(s) for s in sets or []]
+    chosen = [n.strip() for n in (names or "").split(",") if n.strip()]
+    return load_scenario(scenario, overrides, chosen), overrides
+
+
+@app.command()
+def validate(scenario: ScenarioArg, debug: DebugOpt = False) -> None:
+    """Check a scenario: every problem is listed at once, with where it is."""
+    from models.loading import load_scenario
+
+    try:
+        sc = load_scenario(scenario)
+    except PboError as exc:
+        raise fail(exc, debug) from None
+    console.print(f"[green]ok[/]: {scenario} — {len(sc.partners)} partners, "
+                  f"{len(sc.interventions)} interventions, {len(sc.targets)} targets, "
+                  f"{len(sc.red_lines)} red lines, {sc.start_year}..{sc.horizon[-1]}",
+                  highlight=False)
+
+
+@app.command()
+def solve(
+    scenario: ScenarioArg,
+    objective: Annotated[Objective | None, typer.Option(help="Override the objective.")] = None,
+    set_: SetOpt = None,
+    scenario_names: ScenarioOpt = None,
+    out: OutOpt = None,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds for each HiGHS run.")] = None,
+    mip_gap: Annotated[float, typer.Option(help="Relative MIP gap.")] = 1e-6,
+    no_binding: Annotated[bool, typer.Option(
+        "--no-binding", help="Skip the re-solves that say which red lines bind.")] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Solve a scenario: which interventions, at what scale, who pays what each year."""
+    from models.export import check_output_path
+    from models.loading import file_sha256
+    from optimizer.plan import solve as solve_scenario
+    from optimizer.present import print_plan
+    from optimizer.solve import SolverOptions
+
+    try:
+        if out is not None:
+            check_output_path(out, [scenario])
+        sc, overrides = _load(scenario, set_, scenario_names)
+        options = SolverOptions(time_limit=time_limit, mip_gap=mip_gap,
+                                check_binding=not no_binding)
+        with console.status("Solving…", spinner="dots"):
+            result = solve_scenario(sc, objective.value if objective else None, options,
+                                    input_sha256=file_sha256(scenario), overrides=overrides)
+        print_plan(result, console)
+        if out is not None:
+            write_result(result, out)
+            console.print(f"Wrote {out}", highlight=False)
+    except PboError as exc:
+        raise fail(exc, debug) from None
+    if result.status == "infeasible":
+        raise typer.Exit(4)
+    if not result.has_plan:
+        err.print(f"[bold red]error:[/] no plan: HiGHS stopped with status {result.status}"
+                  f" ({result.message})")
+        raise typer.Exit(3)
+
+
+def write_result(result, out: Path) -> None:
+    from models.export import write_csv_tables, write_json
+
+    suffix = out.suffix.lower()
+    if suffix == ".json":
+        write_json(out, result.model_dump(mode="json"))
+    elif suffix == ".csv":
+        write_csv_tables(out, result.tables())
+    else:
+        raise InputError(f"--out {out}: unknown format '{suffix}' (expected .json or .csv)")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario format (for editors)."""
+    from models.scenario import Scenario
+
+    sys.stdout.write(json.dumps(Scenario.model_json_schema(), indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,149 @@
+"""Base model and the reusable annotated types of the scenario format."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StringConstraints,
+    WithJsonSchema,
+)
+
+
+class StrictModel(BaseModel):
+    """Every scenario object: unknown keys are errors, and a validated object never changes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+Id = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", min_length=1, max_length=80),
+]
+"""An identifier: letters, digits, '_' or '-', starting with a letter or '_'."""
+
+Year = Annotated[int, Field(ge=1900, le=2200)]
+
+
+def _number(value: Any, *, minimum: float | None, maximum: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"must be a number, not {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"must be a finite number, not {value}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"must be >= {minimum:g}, not {value:g}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"must be <= {maximum:g}, not {value:g}")
+    return value
+
+
+def _number_type(minimum: float | None, maximum: float | None, doc: str) -> Any:
+    schema: dict[str, Any] = {"type": "number", "description": doc}
+    if minimum is not None:
+        schema["minimum"] = minimum
+    if maximum is not None:
+        schema["maximum"] = maximum
+    return Annotated[
+        float,
+        PlainValidator(lambda v: _number(v, minimum=minimum, maximum=maximum)),
+        WithJsonSchema(schema),
+    ]
+
+
+Number = _number_type(None, None, "A finite number.")
+Money = _number_type(0, None, "A finite, non-negative amount of money.")
+Share = _number_type(0, 1, "A share between 0 and 1.")
+
+
+def _cashable(value: Any) -> float | dict[str, float]:
+    if isinstance(value, dict):
+        shares = {}
+        for partner, v in value.items():
+            try:
+                shares[str(partner)] = _number(v, minimum=0, maximum=1)
+            except ValueError as exc:
+                raise ValueError(f"partner {partner!r}: {exc}") from None
+        return shares
+    return _number(value, minimum=0, maximum=1)
+
+
+CashableShare = Annotated[
+    Any,
+    PlainValidator(_cashable),
+    WithJsonSchema({
+        "description": "A share between 0 and 1, or {partner: share}.",
+        "anyOf": [{"type": "number", "minimum": 0, "maximum": 1},
+                  {"type": "object",
+                   "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1}}],
+    }),
+]
+
+
+def _profile(value: Any, *, minimum: float | None) -> float | tuple[float, ...] | dict[int, float]:
+    """Check a profile's numbers; the horizon (length, years) is checked by the scenario."""
+    if isinstance(value, list | tuple):
+        out = []
+        for k, v in enumerate(value):
+            try:
+                out.append(_number(v, minimum=minimum))
+            except ValueError as exc:
+                raise ValueError(f"entry {k + 1}: {exc}") from None
+        return tuple(out)
+    if isinstance(value, dict):
+        mapped = {}
+        for year, v in value.items():
+            if isinstance(year, bool) or not isinstance(year, int):
+                try:
+                    year = int(str(year))
+                except ValueError:
+                    raise ValueError(f"year keys must be whole years, not {year!r}") from None
+            try:
+                mapped[year] = _number(v, minimum=minimum)
+            except ValueError as exc:
+                raise ValueError(f"year {year}: {exc}") from None
+        return mapped
+    return _number(value, minimum=minimum)
+
+
+def _profile_type(minimum: float | None, doc: str) -> Any:
+    item: dict[str, Any] = {"type": "number"}
+    if minimum is not None:
+        item["minimum"] = minimum
+    schema = {
+        "description": doc,
+        "anyOf": [
+            item,
+            {"type": "array", "items": item},
+            {"type": "object", "patternProperties": {"^[0-9]{4}$": item},
+             "additionalProperties": False},
+        ],
+    }
+    return Annotated[Any, PlainValidator(lambda v: _profile(v, minimum=minimum)),
+                     WithJsonSchema(schema)]
+
+
+Profile = _profile_type(
+    None, "A value per horizon year: a number (every year), a list (one per year) "
+    "or a mapping {year: value} (missing years are 0).")
+MoneyProfile = _profile_type(
+    0, "Non-negative money per horizon year: a number (every year), a list (one per year) "
+    "or a mapping {year: value} (missing years are 0).")
+
+
+def expand_profile(profile: Any, start_year: int, years: int) -> tuple[float, ...]:
+    """One value per horizon year (missing mapping years are 0).
+
+    >>> expand_profile({2015: 3.0}, 2014, 3)
+    (0.0, 3.0, 0.0)
+    """
+    if isinstance(profile, dict):
+        return tuple(float(profile.get(start_year + k, 0.0)) for k in range(years))
+    if isinstance(profile, list | tuple):
+        return tuple(float(v) for v in profile)
+    return (float(profile),) * years

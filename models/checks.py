@@ -1,0 +1,283 @@
+"""Named checks that collect every problem in a scenario before failing once.
+
+The checks read plain data (a dict as loaded from YAML/JSON, or a model dump), and tolerate
+anything malformed, so that reference problems are reported together with type problems.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+SECTIONS = ("partners", "interventions", "targets", "red_lines")
+
+
+class ScenarioProblems(ValueError):
+    """Raised inside validation with every cross-reference problem found."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def did_you_mean(name: object, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.6)
+    return f" — did you mean '{close[0]}'?" if close else ""
+
+
+def _items(data: Mapping[str, Any], section: str) -> list[tuple[str, dict[str, Any]]]:
+    """(location, item) for each mapping in a section, located by id where it has one."""
+    out = []
+    items = data.get(section)
+    if not isinstance(items, list):
+        return out
+    for k, item in enumerate(items):
+        if isinstance(item, dict):
+            ident = item.get("id")
+            where = f"{section}[{ident}]" if isinstance(ident, str) and ident else f"{section}[{k}]"
+            out.append((where, item))
+    return out
+
+
+def _ids(data: Mapping[str, Any], section: str) -> list[str]:
+    return [item["id"] for _, item in _items(data, section) if isinstance(item.get("id"), str)]
+
+
+def scenario_problems(data: Mapping[str, Any]) -> list[str]:
+    """Every duplicate id, dangling reference, horizon or consistency problem, located."""
+    problems: list[str] = []
+    say = problems.append
+    for section in SECTIONS:
+        seen: set[str] = set()
+        for where, item in _items(data, section):
+            ident = item.get("id")
+            if isinstance(ident, str):
+                if ident in seen:
+                    say(f"{where}: duplicate id '{ident}'")
+                seen.add(ident)
+
+    partners = set(_ids(data, "partners"))
+    interventions = set(_ids(data, "interventions"))
+    start, years = data.get("start_year"), data.get("years")
+    horizon = (range(start, start + years)
+               if isinstance(start, int) and isinstance(years, int) and years > 0 else None)
+
+    def partner_ref(where: str, value: object) -> None:
+        if isinstance(value, str) and value not in partners:
+            say(f"{where}: unknown partner '{value}'{did_you_mean(value, partners)}")
+
+    def intervention_ref(where: str, value: object) -> None:
+        if isinstance(value, str) and value not in interventions:
+            say(f"{where}: unknown intervention '{value}'{did_you_mean(value, interventions)}")
+
+    def year_ref(where: str, value: object) -> None:
+        if horizon is not None and isinstance(value, int) and value not in horizon:
+            say(f"{where}: year {value} is outside the horizon "
+                f"{horizon.start}..{horizon.stop - 1}")
+
+    def profile(where: str, value: object) -> None:
+        if horizon is None:
+            return
+        if isinstance(value, list | tuple) and len(value) != len(horizon):
+            say(f"{where}: the profile has {len(value)} entries but the horizon has "
+                f"{len(horizon)} years ({horizon.start}..{horizon.stop - 1})")
+        elif isinstance(value, dict):
+            for year in value:
+                try:
+                    year_ref(where, int(year))
+                except (TypeError, ValueError):
+                    pass
+
+    for where, p in _items(data, "partners"):
+        profile(f"{where}.poolable_budget", p.get("poolable_budget"))
+
+    themes = {i.get("theme") for _, i in _items(data, "interventions") if i.get("theme")}
+    outcome_names = {name for _, i in _items(data, "interventions")
+                     if isinstance(i.get("outcomes"), dict) for name in i["outcomes"]}
+    for where, i in _items(data, "interventions"):
+        for field in ("fixed_cost", "unit_cost", "economic_value", "social_value"):
+            profile(f"{where}.{field}", i.get(field))
+        benefits = i.get("benefits")
+        if isinstance(benefits, dict):
+            for p, b in benefits.items():
+                partner_ref(f"{where}.benefits", p)
+                profile(f"{where}.benefits.{p}", b)
+        cashable = i.get("cashable")
+        if isinstance(cashable, dict):
+            for p in cashable:
+                partner_ref(f"{where}.cashable", p)
+        for p in i.get("funders") or []:
+            partner_ref(f"{where}.funders", p)
+        for field in ("requires", "excludes"):
+            for j in i.get(field) or []:
+                intervention_ref(f"{where}.{field}", j)
+                if j == i.get("id"):
+                    say(f"{where}.{field}: an intervention cannot {field[:-1]} itself")
+        lo, hi = i.get("min_units"), i.get("max_units")
+        if isinstance(lo, int | float) and isinstance(hi, int | float) and lo > hi:
+            say(f"{where}: min_units {lo:g} is above max_units {hi:g}")
+
+    for where, t in _items(data, "targets"):
+        partner_ref(f"{where}.partner", t.get("partner"))
+        if t.get("min") is None and t.get("max") is None:
+            say(f"{where}: a target needs a min, a max or both")
+        lo, hi = t.get("min"), t.get("max")
+        if isinstance(lo, int | float) and isinstance(hi, int | float) and lo > hi:
+            say(f"{where}: min {lo:g} is above max {hi:g}")
+        period = t.get("period", "horizon")
+        if isinstance(period, int):
+            year_ref(f"{where}.period", period)
+        if t.get("measure") == "outcome":
+            name = t.get("outcome")
+            if not name:
+                say(f"{where}.outcome: measure 'outcome' needs the outcome's name")
+            elif name not in outcome_names:
+                say(f"{where}.outcome: no intervention has outcome '{name}'"
+                    f"{did_you_mean(name, outcome_names)}")
+            if period != "horizon":
+                say(f"{where}.period: outcome targets are not time-profiled and take no period")
+        elif t.get("outcome") is not None:
+            say(f"{where}.outcome: only measure 'outcome' takes an outcome name")
+
+    for where, r in _items(data, "red_lines"):
+        if "partner" in r:
+            partner_ref(f"{where}.partner", r["partner"])
+        if "intervention" in r:
+            intervention_ref(f"{where}.intervention", r["intervention"])
+        for j in r.get("interventions") or []:
+            intervention_ref(f"{where}.interventions", j)
+        for theme in r.get("themes") or []:
+            if theme not in themes:
+                say(f"{where}.themes: no intervention has theme '{theme}'"
+                    f"{did_you_mean(theme, themes)}")
+        for field in ("from_year", "first_year", "last_year", "year"):
+            year_ref(f"{where}.{field}", r.get(field))
+        first, last = r.get("first_year"), r.get("last_year")
+        if isinstance(first, int) and isinstance(last, int) and first > last:
+            say(f"{where}: first_year {first} is after last_year {last}")
+        if r.get("rule") == "must_fund" and isinstance(r.get("min_units"), int | float):
+            target = next((i for _, i in _items(data, "interventions")
+                           if i.get("id") == r.get("intervention")), None)
+            hi = target.get("max_units") if target else None
+            if isinstance(hi, int | float) and r["min_units"] > hi:
+                say(f"{where}.min_units: {r['min_units']:g} is above the intervention's "
+                    f"max_units {hi:g}")
+
+    sharing = data.get("cost_sharing")
+    if isinstance(sharing, dict):
+        _check_fixed_shares(sharing, data, partners, interventions, say)
+    return problems
+
+
+def _check_fixed_shares(sharing: dict[str, Any], data: Mapping[str, Any], partners: set[str],
+                        interventions: set[str], say: Any) -> None:
+    shares = sharing.get("shares")
+    if sharing.get("rule") != "fixed":
+        if shares:
+            say("cost_sharing.shares: shares are used only with rule 'fixed'")
+        return
+    if not isinstance(shares, dict):
+        say("cost_sharing.shares: rule 'fixed' needs shares {intervention: {partner: share}}")
+        return
+    funders = {i.get("id"): i.get("funders") for _, i in _items(data, "interventions")}
+    for i in interventions - set(shares):
+        say(f"cost_sharing.shares: no shares for intervention '{i}'")
+    for i, split in shares.items():
+        where = f"cost_sharing.shares[{i}]"
+        if i not in interventions:
+            say(f"{where}: unknown intervention '{i}'{did_you_mean(i, interventions)}")
+            continue
+        if not isinstance(split, dict):
+            continue
+        allowed = funders.get(i)
+        for p, share in split.items():
+            if p not in partners:
+                say(f"{where}: unknown partner '{p}'{did_you_mean(p, partners)}")
+            elif allowed is not None and p not in allowed and share:
+                say(f"{where}: partner '{p}' is not one of the intervention's funders")
+        total = sum(v for v in split.values() if isinstance(v, int | float))
+        if abs(total - 1.0) > 1e-6:
+            say(f"{where}: shares sum to {total:g}, not 1")
+
+
+def _located(loc: tuple[Any, ...], data: Any) -> str:
+    """pydantic's ('interventions', 3, 'benefits') as 'interventions[troubled_families].benefits'."""
+    out = ""
+    node = data
+    for part in loc:
+        if isinstance(part, int) and isinstance(node, list):
+            item = node[part] if 0 <= part < len(node) else None
+            ident = item.get("id") if isinstance(item, dict) else None
+            out += f"[{ident}]" if isinstance(ident, str) and ident else f"[{part}]"
+            node = item
+            continue
+        if isinstance(node, dict) and part not in node and isinstance(node.get("rule"), str) \
+                and part == node["rule"]:
+            continue  # the discriminator's tag, not a place in the file
+        out += f".{part}" if out else str(part)
+        node = node.get(part) if isinstance(node, dict) else None
+    return out or "scenario"
+
+
+def validation_problems(exc: ValidationError, data: Any) -> list[str]:
+    """Located, plain messages for a pydantic error (and any collected reference problems)."""
+    from models.scenario import RED_LINE_RULES
+
+    problems: list[str] = []
+    reference_checked = False
+    for err in exc.errors():
+        error = (err.get("ctx") or {}).get("error")
+        if isinstance(error, ScenarioProblems):
+            problems.extend(error.problems)
+            reference_checked = True
+            continue
+        where = _located(tuple(err["loc"]), data)
+        kind, msg = err["type"], err["msg"]
+        if kind == "extra_forbidden":
+            field = str(err["loc"][-1])
+            msg = "unknown field"
+            known = _known_fields(tuple(err["loc"][:-1]), data)
+            msg += did_you_mean(field, known)
+        elif kind == "missing":
+            msg = "required field is missing"
+        elif kind == "union_tag_invalid":
+            tag = (err.get("ctx") or {}).get("tag")
+            msg = (f"unknown rule '{tag}'{did_you_mean(tag, RED_LINE_RULES)} "
+                   f"(rules: {', '.join(RED_LINE_RULES)})")
+        elif kind == "union_tag_not_found":
+            msg = "a red line needs a rule"
+        elif kind == "literal_error":
+            msg = f"{msg}; got {err.get('input')!r}"
+            expected = (err.get("ctx") or {}).get("expected", "")
+            options = [o.strip(" '") for o in expected.replace(" or ", ", ").split(",")]
+            msg += did_you_mean(err.get("input"), options)
+        elif msg.startswith("Value error, "):
+            msg = msg.removeprefix("Value error, ")
+        problems.append(f"{where}: {msg}")
+    if not reference_checked and isinstance(data, dict):
+        problems.extend(p for p in scenario_problems(data) if p not in problems)
+    return problems
+
+
+def _known_fields(loc: tuple[Any, ...], data: Any) -> list[str]:
+    from models import scenario as s
+
+    section_models = {"partners": s.Partner, "interventions": s.Intervention,
+                      "targets": s.Target, "cost_sharing": s.CostSharing}
+    if not loc:
+        return list(s.Scenario.model_fields)
+    if loc[0] == "red_lines":
+        node = data.get("red_lines") if isinstance(data, dict) else None
+        rule = None
+        if isinstance(node, list) and len(loc) > 1 and isinstance(loc[1], int) \
+                and loc[1] < len(node) and isinstance(node[loc[1]], dict):
+            rule = node[loc[1]].get("rule")
+        for model in s.RedLine.__origin__.__args__:  # type: ignore[attr-defined]
+            if model.model_fields["rule"].annotation.__args__[0] == rule:
+                return list(model.model_fields)
+        return []
+    model = section_models.get(loc[0])
+    return list(model.model_fields) if model else []

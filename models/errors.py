@@ -1,0 +1,27 @@
+"""The small exception hierarchy; the CLI maps each class to its exit code in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class PboError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+
+class InputError(PboError):
+    """The scenario (or an override) is wrong; ``problems`` lists every located message."""
+
+    def __init__(self, problems: Sequence[str] | str):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        count = len(self.problems)
+        head = "1 problem" if count == 1 else f"{count} problems"
+        super().__init__(f"{head} in the scenario:\n" + "\n".join(f"  - {p}" for p in self.problems))
+
+
+class SolverError(PboError):
+    """HiGHS failed, or stopped at a limit without a plan."""
+
+
+class InfeasibleError(PboError):
+    """Raised only when a caller asks for a plan and the scenario is proven infeasible."""

@@ -1,0 +1,58 @@
+"""Writing results: atomically, never over an input, text that cannot become a formula."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from models.errors import InputError
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: Any) -> Any:
+    """Text from input that a spreadsheet would run as a formula is written as text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def check_output_path(out: Path, inputs: Iterable[Path]) -> None:
+    for source in inputs:
+        if source.exists() and out.resolve() == source.resolve():
+            raise InputError(f"--out {out}: refusing to overwrite the input file")
+
+
+def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through a temporary file in the same folder, then rename over `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, payload: Any) -> None:
+    text = json.dumps(payload, indent=2, default=str, allow_nan=False)
+    write_atomic(path, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"))
+
+
+def write_csv_tables(path: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
+    """One tidy CSV per table beside `path`: plan.csv -> plan_funding.csv, ..."""
+    written = []
+    for name, frame in tables.items():
+        target = path.with_name(f"{path.stem}_{name}.csv")
+        safe = frame.map(safe_text) if not frame.empty else frame
+        write_atomic(target, lambda tmp, safe=safe: safe.to_csv(tmp, index=False))
+        written.append(target)
+    return written

@@ -1,0 +1,84 @@
+"""Reading scenario files (YAML with the safe loader, JSON) into validated scenarios."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from models.checks import validation_problems
+from models.errors import InputError
+from models.overrides import apply_overrides, named_changes
+from models.scenario import Scenario
+
+SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def read_data(path: Path | str) -> dict[str, Any]:
+    """The raw mapping in a scenario file; unreadable or unparseable files are InputErrors."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a scenario file")
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        from models.workbook import read_workbook  # the Excel issue
+
+        return read_workbook(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot be read ({exc})") from None
+    if suffix == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})") from None
+    elif suffix in (".yaml", ".yml"):
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise InputError(f"{where}: not valid YAML ({problem}); "
+                             "only plain YAML is read (no tags or objects)") from None
+    else:
+        raise InputError(f"{path}: unknown scenario format '{suffix}' "
+                         "(expected .yaml, .yml, .json or .xlsx)")
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: a scenario is a mapping of fields (name, partners, "
+                         f"interventions…), not a {type(data).__name__}")
+    return data
+
+
+def scenario_from_data(data: Mapping[str, Any]) -> Scenario:
+    """Validate plain data; every problem is reported together in one InputError."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(validation_problems(exc, data)) from None
+
+
+def load_scenario(path: Path | str, overrides: Iterable[tuple[str, Any]] = (),
+                  scenarios: Iterable[str] = ()) -> Scenario:
+    """Read, apply named scenarios then `--set` overrides in order, and validate."""
+    data = read_data(path)
+    changes = [*named_changes(data, scenarios), *overrides]
+    if changes:
+        data = apply_overrides(data, changes)
+    return scenario_from_data(data)
+
+
+def file_sha256(path: Path | str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def scenario_sha256(scenario: Scenario) -> str:
+    return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()

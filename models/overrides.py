@@ -1,0 +1,104 @@
+"""What-if overrides: `PATH=VALUE` changes addressed by ids, applied to scenario data."""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import yaml
+
+from models.checks import did_you_mean
+from models.errors import InputError
+
+
+def parse_value(text: str) -> Any:
+    """A command-line value: a number (3e6 included), or YAML (a list, a mapping, true, a name)."""
+    try:
+        number = float(text)
+    except ValueError:
+        pass
+    else:
+        if math.isfinite(number) and number.is_integer() and "." not in text \
+                and "e" not in text.lower():
+            return int(number)
+        return number
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    path, sep, value = text.partition("=")
+    if not sep or not path.strip():
+        raise InputError(f"--set {text!r}: expected PATH=VALUE, e.g. "
+                         "interventions.troubled_families.unit_cost=3500")
+    return path.strip(), parse_value(value.strip())
+
+
+def _child(node: Any, key: str, where: str) -> tuple[Any, Any]:
+    """The container holding `key` under `node`, and the index/key to use in it."""
+    if isinstance(node, list):
+        ids = [item.get("id") for item in node if isinstance(item, dict)]
+        for k, item in enumerate(node):
+            if isinstance(item, dict) and item.get("id") == key:
+                return node, k
+        raise InputError(f"{where}: no item with id '{key}'{did_you_mean(key, ids)}")
+    if isinstance(node, dict):
+        return node, key
+    raise InputError(f"{where}: cannot go inside a {type(node).__name__}")
+
+
+def apply_overrides(data: Mapping[str, Any], changes: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """A copy of `data` with each change applied in order; setting one path twice is an error."""
+    out = copy.deepcopy(dict(data))
+    seen: set[str] = set()
+    problems = []
+    for path, value in changes:
+        if path in seen:
+            problems.append(f"--set {path}: this path is set twice")
+            continue
+        seen.add(path)
+        try:
+            _set_path(out, path, value)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    parts = path.split(".")
+    if parts[0] not in _TOP_LEVEL:
+        raise InputError(f"{path}: unknown field '{parts[0]}'{did_you_mean(parts[0], _TOP_LEVEL)}")
+    node: Any = data
+    for depth, key in enumerate(parts[:-1]):
+        container, index = _child(node, key, ".".join(parts[: depth + 1]))
+        if isinstance(container, dict) and container.get(index) is None:
+            container[index] = [] if depth == 0 else {}
+        node = container[index]
+    container, index = _child(node, parts[-1], path)
+    container[index] = value
+
+
+_TOP_LEVEL = ("name", "currency", "start_year", "years", "discount_rate", "objective",
+              "cost_sharing", "partners", "interventions", "targets", "red_lines", "scenarios")
+
+
+def named_changes(data: Mapping[str, Any], names: Iterable[str]) -> list[tuple[str, Any]]:
+    """The changes of the named scenarios, in order."""
+    defined = data.get("scenarios") or {}
+    changes: list[tuple[str, Any]] = []
+    problems = []
+    for name in names:
+        if name not in defined:
+            problems.append(f"scenarios: no scenario named '{name}'"
+                            f"{did_you_mean(name, defined)}")
+            continue
+        changes.extend((str(path), value) for path, value in (defined[name] or {}).items())
+    if problems:
+        raise InputError(problems)
+    return changes

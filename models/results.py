@@ -1,0 +1,136 @@
+"""The result of a solve (SPEC section 4): a frozen object with tidy DataFrame views."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+Status = Literal["optimal", "infeasible", "time_limit", "unbounded", "error"]
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class InterventionResult(_Row):
+    id: str
+    name: str
+    selected: bool
+    units: float
+    cost_npv: float
+    """Discounted cost of the plan's units."""
+    benefit_npv: float
+    """Discounted adjusted fiscal benefit to all partners."""
+    cashable_benefit_npv: float
+
+
+class FundingRow(_Row):
+    partner: str
+    intervention: str
+    year: int
+    amount: float
+
+
+class PartnerResult(_Row):
+    id: str
+    name: str
+    contribution_npv: float
+    gross_benefit_npv: float
+    cashable_benefit_npv: float
+    net_cashable_savings_npv: float
+    payback_year: int | None
+    """First year from which cumulative (undiscounted) net cashable savings stay >= 0;
+    null when the partner pays nothing or never breaks even."""
+
+
+class PartnerYear(_Row):
+    partner: str
+    year: int
+    contribution: float
+    gross_benefit: float
+    cashable_benefit: float
+    net_cashable_savings: float
+
+
+class TargetResult(_Row):
+    id: str
+    partner: str | None
+    measure: str
+    period: str
+    required: float
+    """The min where the target has one, otherwise its max."""
+    min: float | None
+    max: float | None
+    achieved: float | None
+    """For each_year targets, the value in the year furthest from (or closest to) the bound."""
+    year: int | None = None
+    """For each_year targets, the year `achieved` is from."""
+    met: bool | None
+
+
+class RedLineResult(_Row):
+    id: str
+    rule: str
+    owner: str
+    negotiable: bool
+    binding: bool | None
+    """Relaxing this red line alone would improve the objective (null: not checked)."""
+    relaxed_objective: float | None = None
+
+
+class Meta(_Row):
+    engine_version: str
+    solver: str
+    input_sha256: str
+    solve_seconds: float
+    build_seconds: float = 0.0
+    highs_seconds: float = 0.0
+    overrides: list[list[Any]] = Field(default_factory=list)
+    solver_options: dict[str, Any] = Field(default_factory=dict)
+    timestamp: str = ""
+    scenario_name: str = ""
+    currency: str = "GBP"
+
+
+class PlanResult(_Row):
+    status: Status
+    objective_name: str
+    objective: float | None
+    mip_gap: float | None
+    message: str = ""
+    interventions: list[InterventionResult] = Field(default_factory=list)
+    funding: list[FundingRow] = Field(default_factory=list)
+    partners: list[PartnerResult] = Field(default_factory=list)
+    partner_years: list[PartnerYear] = Field(default_factory=list)
+    targets: list[TargetResult] = Field(default_factory=list)
+    red_lines: list[RedLineResult] = Field(default_factory=list)
+    meta: Meta
+
+    @property
+    def has_plan(self) -> bool:
+        return self.objective is not None
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Tidy, long-format tables: interventions, funding, partners, partner_years, targets,
+        red_lines."""
+        def frame(rows: list[_Row], model: type[_Row]) -> pd.DataFrame:
+            return pd.DataFrame([r.model_dump() for r in rows], columns=list(model.model_fields))
+
+        return {
+            "interventions": frame(self.interventions, InterventionResult),
+            "funding": frame(self.funding, FundingRow),
+            "partners": frame(self.partners, PartnerResult),
+            "partner_years": frame(self.partner_years, PartnerYear),
+            "targets": frame(self.targets, TargetResult),
+            "red_lines": frame(self.red_lines, RedLineResult),
+        }
+
+    def funding_pivot(self) -> pd.DataFrame:
+        """Who pays what: partner x intervention, summed over years (undiscounted)."""
+        funding = self.tables()["funding"]
+        if funding.empty:
+            return pd.DataFrame()
+        return funding.pivot_table(index="partner", columns="intervention", values="amount",
+                                   aggfunc="sum", fill_value=0.0)

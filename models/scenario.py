@@ -1,0 +1,275 @@
+"""The scenario: partners, interventions, targets, red lines (SPEC section 2)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, model_validator
+
+from models.base import (
+    CashableShare,
+    Id,
+    Money,
+    MoneyProfile,
+    Number,
+    Profile,
+    Share,
+    StrictModel,
+    Year,
+    expand_profile,
+)
+
+Objective = Literal["net_fiscal_value", "net_cashable_savings", "public_value", "min_cost"]
+OBJECTIVES: tuple[str, ...] = Objective.__args__  # type: ignore[attr-defined]
+Measure = Literal[
+    "net_cashable_savings", "net_fiscal_value", "cashable_benefit",
+    "gross_fiscal_benefit", "spend", "outcome",
+]
+
+
+class Partner(StrictModel):
+    id: Id
+    """How every other part of the scenario refers to this partner."""
+    name: str = ""
+    """Display name."""
+    poolable_budget: MoneyProfile = 0.0
+    """Most the partner may put into the pool each year (a profile)."""
+    carry_over: bool = False
+    """Unspent pool money may be used in later years (budgets hold on running totals)."""
+    reinvest_savings: Share = 0.0
+    """Share of its realised cashable savings (earlier years) added to its later budgets."""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+class Intervention(StrictModel):
+    id: Id
+    """How every other part of the scenario refers to this intervention."""
+    name: str = ""
+    """Display name."""
+    theme: str = ""
+    """Theme, used by ring_fence red lines."""
+    unit: str = "unit"
+    """What one unit is (a family, a place, a person)."""
+    min_units: Money = 0.0
+    """If selected, at least this many units."""
+    max_units: Money
+    """At most this many units."""
+    integer_units: bool = False
+    """Units are whole numbers."""
+    fixed_cost: MoneyProfile = 0.0
+    """Cost paid in each year if selected, whatever the scale."""
+    unit_cost: MoneyProfile = 0.0
+    """Cost per unit in each year."""
+    benefits: dict[Id, Profile] = Field(default_factory=dict)
+    """Gross fiscal benefit per unit, by partner, as a profile."""
+    cashable: CashableShare = 1.0
+    """Share of fiscal benefit that can be taken out of budgets: a number or {partner: share}."""
+    optimism_bias: Share = 0.0
+    """Benefits are reduced by this share."""
+    deadweight: Share = 0.0
+    """Share of benefits that would have happened anyway."""
+    attribution: Share = 1.0
+    """Share of benefits attributable to the intervention."""
+    economic_value: Profile = 0.0
+    """Value to the wider economy per unit (no partner's money), as a profile."""
+    social_value: Profile = 0.0
+    """Social value per unit, as a profile."""
+    outcomes: dict[str, Number] = Field(default_factory=dict)
+    """Outcomes per unit, for outcome targets."""
+    funders: list[Id] | None = None
+    """Partners who may fund it (default: every partner)."""
+    requires: list[Id] = Field(default_factory=list)
+    """Selected only if each of these is selected."""
+    excludes: list[Id] = Field(default_factory=list)
+    """Never selected together with these."""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+    @property
+    def adjustment(self) -> float:
+        """Multiplier from gross to adjusted benefit: (1-optimism bias)(1-deadweight)attribution."""
+        return (1 - self.optimism_bias) * (1 - self.deadweight) * self.attribution
+
+    def cashable_share(self, partner: str) -> float:
+        if isinstance(self.cashable, dict):
+            return float(self.cashable.get(partner, 1.0))
+        return float(self.cashable)
+
+
+class Target(StrictModel):
+    id: Id
+    partner: Id | None = None
+    """The partner it applies to; omitted for the whole partnership."""
+    measure: Measure
+    """What is measured (SPEC section 3.2)."""
+    outcome: str | None = None
+    """With measure 'outcome': which outcome."""
+    min: Number | None = None
+    max: Number | None = None
+    period: Literal["horizon", "each_year"] | Year = "horizon"
+    """horizon (discounted sum), each_year, or a single year."""
+    discounted: bool = True
+    """For horizon targets: weight each year by the discount factor."""
+
+
+class _RedLineBase(StrictModel):
+    id: Id
+    description: str = ""
+    owner: str = ""
+    """Who owns it: the Whitehall department (DWP, DH, MoJ, BIS…)."""
+    negotiable: bool = True
+    """Sensitivity relaxes only negotiable red lines (unless asked for all)."""
+
+
+class NoPooling(_RedLineBase):
+    rule: Literal["no_pooling"]
+    partner: Id
+    from_year: Year | None = None
+
+
+class FundingWindow(_RedLineBase):
+    rule: Literal["funding_window"]
+    partner: Id
+    first_year: Year | None = None
+    last_year: Year | None = None
+
+
+class RingFence(_RedLineBase):
+    rule: Literal["ring_fence"]
+    partner: Id
+    themes: list[str]
+
+
+class NoFunding(_RedLineBase):
+    rule: Literal["no_funding"]
+    partner: Id
+    interventions: list[Id]
+
+
+class MaxShare(_RedLineBase):
+    rule: Literal["max_share"]
+    partner: Id
+    share: Share
+
+
+class NoWorseOff(_RedLineBase):
+    rule: Literal["no_worse_off"]
+    partner: Id
+    period: Literal["horizon", "each_year"] = "horizon"
+
+
+class ExcludeIntervention(_RedLineBase):
+    rule: Literal["exclude_intervention"]
+    intervention: Id
+
+
+class MustFund(_RedLineBase):
+    rule: Literal["must_fund"]
+    intervention: Id
+    min_units: Money | None = None
+
+
+class SpendCap(_RedLineBase):
+    rule: Literal["spend_cap"]
+    amount: Money
+    year: Year | None = None
+
+
+RedLine = Annotated[
+    NoPooling | FundingWindow | RingFence | NoFunding | MaxShare | NoWorseOff
+    | ExcludeIntervention | MustFund | SpendCap,
+    Field(discriminator="rule"),
+]
+RED_LINE_RULES: tuple[str, ...] = (
+    "no_pooling", "funding_window", "ring_fence", "no_funding", "max_share",
+    "no_worse_off", "exclude_intervention", "must_fund", "spend_cap",
+)
+
+
+class CostSharing(StrictModel):
+    rule: Literal["optimise", "benefit_share", "fixed"] = "optimise"
+    """optimise (max-min fairness), benefit_share, or fixed shares."""
+    shares: dict[Id, dict[Id, Share]] | None = None
+    """With rule fixed: {intervention: {partner: share}}, each summing to 1."""
+
+
+class Scenario(StrictModel):
+    name: str = "scenario"
+    currency: str = "GBP"
+    start_year: Year
+    years: Annotated[int, Field(ge=1, le=100)]
+    """Horizon length: start_year .. start_year+years-1."""
+    discount_rate: Share = 0.035
+    """Discount factor 1/(1+r)^(year-start_year); 0.035 is the Green Book STPR."""
+    objective: Objective = "net_fiscal_value"
+    cost_sharing: CostSharing = CostSharing()
+    partners: Annotated[list[Partner], Field(min_length=1)]
+    interventions: list[Intervention] = Field(default_factory=list)
+    targets: list[Target] = Field(default_factory=list)
+    red_lines: list[RedLine] = Field(default_factory=list)
+    scenarios: dict[Id, dict[str, Any]] = Field(default_factory=dict)
+    """Named overrides {name: {PATH: VALUE}}, applied with --scenario."""
+
+    @model_validator(mode="after")
+    def _check_and_normalise(self) -> Scenario:
+        from models.checks import ScenarioProblems, scenario_problems
+
+        problems = scenario_problems(self.model_dump())
+        if problems:
+            raise ScenarioProblems(problems)
+        return self._normalised()
+
+    def _normalised(self) -> Scenario:
+        """A copy whose every profile is a tuple with one value per horizon year."""
+        def expand(profile: Any) -> tuple[float, ...]:
+            return expand_profile(profile, self.start_year, self.years)
+
+        partners = [p.model_copy(update={"poolable_budget": expand(p.poolable_budget)})
+                    for p in self.partners]
+        interventions = [
+            i.model_copy(update={
+                "fixed_cost": expand(i.fixed_cost),
+                "unit_cost": expand(i.unit_cost),
+                "economic_value": expand(i.economic_value),
+                "social_value": expand(i.social_value),
+                "benefits": {p: expand(b) for p, b in i.benefits.items()},
+            })
+            for i in self.interventions
+        ]
+        copy = self.model_copy(update={"partners": partners, "interventions": interventions})
+        return copy
+
+    # Derived views (cached on the frozen object).
+    @cached_property
+    def horizon(self) -> tuple[int, ...]:
+        return tuple(range(self.start_year, self.start_year + self.years))
+
+    @cached_property
+    def discount(self) -> dict[int, float]:
+        r = self.discount_rate
+        return {t: 1.0 / (1.0 + r) ** (t - self.start_year) for t in self.horizon}
+
+    @cached_property
+    def partner(self) -> dict[str, Partner]:
+        return {p.id: p for p in self.partners}
+
+    @cached_property
+    def intervention(self) -> dict[str, Intervention]:
+        return {i.id: i for i in self.interventions}
+
+    def funders(self, intervention: Intervention) -> list[str]:
+        if intervention.funders is None:
+            return [p.id for p in self.partners]
+        return list(dict.fromkeys(intervention.funders))
+
+    @cached_property
+    def beneficiaries(self) -> list[str]:
+        """Partners named in any intervention's benefits (the max-min fairness set)."""
+        named = {p for i in self.interventions for p in i.benefits}
+        return [p.id for p in self.partners if p.id in named]

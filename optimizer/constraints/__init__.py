@@ -1,0 +1,33 @@
+"""Constraint families: one function per family, named after the rule it enforces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyomo.environ as pyo
+
+
+def add_rows(m: pyo.ConcreteModel, name: str, rows: dict[Any, Any]) -> None:
+    """Add an indexed Constraint named `name` from {index: relational expression}.
+
+    Rows whose expression has no variable are anchored on `m.zero` (a variable fixed at 0 by
+    its bounds), so that an impossible constant row (0 >= 5) reaches the solver as an
+    infeasible row named after its policy, instead of failing at build time.
+    """
+    if not rows:
+        return
+    keys = list(rows)
+    m.add_component(name, pyo.Constraint(keys, rule=lambda _m, *k: rows[k if len(k) > 1 else k[0]]))
+
+
+def anchored(m: pyo.ConcreteModel, expr: Any) -> Any:
+    """`expr`, with the zero variable added when it is a constant."""
+    if isinstance(expr, int | float) or not list(_vars(expr)):
+        return m.zero + expr
+    return expr
+
+
+def _vars(expr: Any):
+    from pyomo.core.expr.visitor import identify_variables
+
+    return identify_variables(expr, include_fixed=True)

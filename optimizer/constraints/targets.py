@@ -1,0 +1,39 @@
+"""Targets: rows named target[id, period] (SPEC 3.2)."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from models.scenario import Target
+from optimizer import measures
+from optimizer.constraints import add_rows, anchored
+from optimizer.data import ModelData
+
+
+def target_periods(d: ModelData, target: Target) -> list[int | str]:
+    """The row keys of a target: 'horizon' (also for outcomes), each year, or one year."""
+    if target.measure == "outcome" or target.period == "horizon":
+        return ["horizon"]
+    if target.period == "each_year":
+        return list(d.years)
+    return [int(target.period)]
+
+
+def target_expression(m: pyo.ConcreteModel, d: ModelData, target: Target, period: int | str):
+    if target.measure == "outcome":
+        return measures.outcome(m, d, target.outcome or "")
+    if period == "horizon":
+        return measures.over_horizon(m, d, target.measure, target.partner, target.discounted)
+    return measures.yearly(m, d, target.measure, target.partner, int(period))
+
+
+def add_targets(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """min <= measure <= max for every target and period."""
+    rows = {}
+    for target in d.scenario.targets:
+        for period in target_periods(d, target):
+            expr = anchored(m, target_expression(m, d, target, period))
+            rows[target.id, period] = pyo.inequality(target.min, expr, target.max) \
+                if target.min is not None and target.max is not None \
+                else (expr >= target.min if target.min is not None else expr <= target.max)
+    add_rows(m, "target", rows)

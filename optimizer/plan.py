@@ -1,0 +1,168 @@
+"""Solve a scenario: the objective, then who pays (SPEC 3.4), then which red lines bind."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import pyomo.environ as pyo
+
+from models.loading import scenario_sha256
+from models.results import Meta, PlanResult, RedLineResult
+from models.scenario import OBJECTIVES, Scenario
+from optimizer import measures
+from optimizer.build import BuiltModel, build_model
+from optimizer.results import clean_values, plan_rows, target_rows
+from optimizer.solve import HighsSession, Outcome, SolverOptions, highs_version, restore, values
+
+ENGINE_VERSION = "0.1.0"
+FAIRNESS_TOLERANCE = 1e-6
+"""SPEC 3.4: the fairness stage keeps the objective within this relative tolerance of its
+optimum. We hold it tighter (OBJECTIVE_HOLD), so that the second stage only breaks ties and
+never trades pennies of value for fairness; see docs/FORMULATION.md."""
+OBJECTIVE_HOLD = 1e-9
+
+
+def red_line_rows(m: pyo.ConcreteModel, red_line_id: str) -> list[Any]:
+    """The constraint rows of one red line (none when it constrains nothing)."""
+    if not hasattr(m, "red_line"):
+        return []
+    return [m.red_line[k] for k in m.red_line if k[0] == red_line_id]
+
+
+def objective_value(built: BuiltModel) -> float:
+    return float(pyo.value(built.m.objective))
+
+
+def add_fairness_stage(built: BuiltModel, optimum: float) -> bool:
+    """Hold the objective at its optimum and maximise the smallest beneficiary's discounted
+    net cashable savings (max-min fairness). False when there is nothing to share."""
+    m, d = built.m, built.data
+    if d.scenario.cost_sharing.rule != "optimise" or not d.fund_index or not d.scenario.beneficiaries:
+        return False
+    tol = max(OBJECTIVE_HOLD * abs(optimum), 1e-6)
+    m.fairness_floor = pyo.Var()
+    m.fairness = pyo.Constraint(
+        list(d.scenario.beneficiaries),
+        rule=lambda _m, p: m.fairness_floor
+        <= measures.over_horizon(m, d, "net_cashable_savings", p))
+    expr = m.objective.expr
+    m.objective_floor = pyo.Constraint(expr=expr >= optimum - tol if built.maximise
+                                       else expr <= optimum + tol)
+    m.objective.deactivate()
+    m.fairness_objective = pyo.Objective(expr=m.fairness_floor, sense=pyo.maximize)
+    return True
+
+
+def remove_fairness_stage(built: BuiltModel) -> None:
+    m = built.m
+    for name in ("fairness_objective", "objective_floor", "fairness", "fairness_floor"):
+        if hasattr(m, name):
+            m.del_component(name)
+    m.objective.activate()
+
+
+def check_binding(session: HighsSession, base: float) -> dict[str, tuple[bool, float | None]]:
+    """For each red line with rows: does relaxing it alone improve the objective?"""
+    built, m = session.built, session.built.m
+    snapshot = values(m)
+    out: dict[str, tuple[bool, float | None]] = {}
+    for rule in built.data.scenario.red_lines:
+        rows = red_line_rows(m, rule.id)
+        if not rows:
+            out[rule.id] = (False, base)
+            continue
+        for row in rows:
+            row.deactivate()
+        try:
+            outcome = session.solve()
+        finally:
+            for row in rows:
+                row.activate()
+        relaxed = objective_value(built) if outcome.has_solution else None
+        better = relaxed is not None and (
+            (relaxed - base if built.maximise else base - relaxed)
+            > FAIRNESS_TOLERANCE * max(1.0, abs(base)))
+        out[rule.id] = (better, relaxed)
+    restore(m, snapshot)
+    return out
+
+
+def solve_built(built: BuiltModel, options: SolverOptions | None = None,
+                session: HighsSession | None = None) -> tuple[Outcome, HighsSession,
+                                                              dict[str, Any]]:
+    """Stage 1 (objective), binding checks, stage 2 (who pays); the model holds the plan."""
+    options = options or SolverOptions()
+    session = session or HighsSession(built, options)
+    outcome = session.solve()
+    binding: dict[str, Any] = {}
+    if not outcome.has_solution:
+        return outcome, session, binding
+    optimum = objective_value(built)
+    if options.check_binding and built.data.scenario.red_lines:
+        binding = check_binding(session, optimum)
+    if add_fairness_stage(built, optimum):
+        snapshot = values(built.m)
+        try:
+            fair = session.solve()
+            if not fair.has_solution:
+                restore(built.m, snapshot)
+        finally:
+            remove_fairness_stage(built)
+            session._solver.set_objective(built.m.objective)
+    return outcome, session, binding
+
+
+def solve(scenario: Scenario, objective: str | None = None,
+          options: SolverOptions | None = None, *, input_sha256: str | None = None,
+          overrides: Iterable[tuple[str, Any]] = (), **option_values: Any) -> PlanResult:
+    """Solve `scenario` and return the plan (or the status saying why there is none).
+
+    `option_values` are SolverOptions fields (time_limit=, mip_gap=, threads=, ...).
+    """
+    if objective is not None and objective not in OBJECTIVES:
+        from models.errors import InputError
+
+        raise InputError(f"objective: unknown objective '{objective}' "
+                         f"(one of {', '.join(OBJECTIVES)})")
+    options = options or SolverOptions(**option_values)
+    start = time.perf_counter()
+    built = build_model(scenario, objective)
+    outcome, session, binding = solve_built(built, options)
+    return make_result(built, outcome, session, binding, options, start,
+                       input_sha256 or scenario_sha256(scenario), list(overrides))
+
+
+def make_result(built: BuiltModel, outcome: Outcome, session: HighsSession,
+                binding: dict[str, Any], options: SolverOptions, start: float,
+                input_sha256: str, overrides: list[tuple[str, Any]]) -> PlanResult:
+    m, d = built.m, built.data
+    sc = d.scenario
+    must_fund = {r.intervention for r in sc.red_lines if r.rule == "must_fund"}
+    solved = outcome.has_solution
+    if solved:
+        clean_values(m)
+    interventions, funding, partners, partner_years = (
+        plan_rows(m, d, must_fund) if solved else ([], [], [], []))
+    red_lines = [
+        RedLineResult(id=r.id, rule=r.rule, owner=r.owner, negotiable=r.negotiable,
+                      binding=binding[r.id][0] if r.id in binding else None,
+                      relaxed_objective=binding[r.id][1] if r.id in binding else None)
+        for r in sc.red_lines
+    ]
+    meta = Meta(
+        engine_version=ENGINE_VERSION, solver=highs_version(), input_sha256=input_sha256,
+        solve_seconds=time.perf_counter() - start, build_seconds=built.build_seconds
+        + session.load_seconds, highs_seconds=session.highs_seconds,
+        overrides=[[p, v] for p, v in overrides], solver_options=options.as_dict(),
+        timestamp=datetime.now(UTC).isoformat(timespec="seconds"), scenario_name=sc.name,
+        currency=sc.currency)
+    return PlanResult(
+        status=outcome.status, objective_name=built.objective,
+        objective=objective_value(built) if solved else None,
+        mip_gap=outcome.gap if solved else None, message=outcome.message,
+        interventions=interventions, funding=funding, partners=partners,
+        partner_years=partner_years, targets=target_rows(m, d, solved), red_lines=red_lines,
+        meta=meta)
