@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -27,7 +27,7 @@ err = Console(stderr=True)
 EXIT = {InputError: 1, SolverError: 3, InfeasibleError: 4}
 
 
-class Objective(str, Enum):
+class Objective(StrEnum):
     net_fiscal_value = "net_fiscal_value"
     net_cashable_savings = "net_cashable_savings"
     public_value = "public_value"
@@ -143,6 +143,104 @@ def schema() -> None:
     from models.scenario import Scenario
 
     sys.stdout.write(json.dumps(Scenario.model_json_schema(), indent=2) + "\n")
+
+
+@app.command()
+def sweep(
+    scenario: ScenarioArg,
+    set_: Annotated[list[str], typer.Option(
+        "--set", help="PATH=START:STOP:N (once for a range, twice for a grid).")],
+    objective: Annotated[Objective | None, typer.Option(help="Override the objective.")] = None,
+    scenario_names: ScenarioOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the table: .csv or .json.")]
+    = None,
+    plot: Annotated[Path | None, typer.Option(help="Write a chart: .html (inline SVG).")] = None,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds for each HiGHS run.")] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Parametric what-if: solve over a range of one input (or a grid of two)."""
+    from rich.progress import Progress
+
+    from models.export import check_output_path, write_atomic, write_csv_tables, write_json
+    from models.loading import read_data
+    from models.overrides import apply_overrides, named_changes
+    from optimizer.charts import sweep_chart_html
+    from optimizer.present import sweep_table
+    from optimizer.solve import SolverOptions
+    from optimizer.sweep import SweepParam
+    from optimizer.sweep import sweep as run_sweep
+
+    try:
+        for path in (out, plot):
+            if path is not None:
+                check_output_path(path, [scenario])
+        params = [SweepParam.parse(s) for s in set_]
+        data = read_data(scenario)
+        names = [n.strip() for n in (scenario_names or "").split(",") if n.strip()]
+        if names:
+            data = apply_overrides(data, named_changes(data, names))
+        options = SolverOptions(time_limit=time_limit, check_binding=False)
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task("Sweeping", total=None)
+            result = run_sweep(data, params, objective=objective.value if objective else None,
+                               options=options,
+                               progress=lambda k, n: bar.update(task, completed=k, total=n))
+        console.print(sweep_table(result))
+        if out is not None:
+            if out.suffix.lower() == ".json":
+                write_json(out, result.to_json())
+            elif out.suffix.lower() == ".csv":
+                frame = result.table()
+                write_csv_tables(out.with_name(out.stem + ".csv"), {"points": frame})
+            else:
+                raise InputError(f"--out {out}: expected .csv or .json")
+            console.print(f"Wrote {out}", highlight=False)
+        if plot is not None:
+            html = sweep_chart_html(result)
+            write_atomic(plot, lambda tmp: tmp.write_text(html, encoding="utf-8"))
+            console.print(f"Wrote {plot}", highlight=False)
+    except PboError as exc:
+        raise fail(exc, debug) from None
+    if not any(r.has_plan for r in result.results):
+        raise typer.Exit(4 if all(r.status == "infeasible" for r in result.results) else 3)
+
+
+@app.command()
+def compare(
+    first: ScenarioArg,
+    second: Annotated[Path | None, typer.Argument(help="A second scenario file.")] = None,
+    scenarios: Annotated[str | None, typer.Option(
+        "--scenarios", help="With one file: two named scenarios to compare, A,B "
+        "('base' is the file as written).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the comparison (.json).")]
+    = None,
+    debug: DebugOpt = False,
+) -> None:
+    """What changed between two scenarios, and what moved in the plans."""
+    from models.export import check_output_path, write_json
+    from models.loading import load_scenario
+    from optimizer.compare import compare as run_compare
+    from optimizer.plan import solve as solve_scenario
+    from optimizer.present import comparison_view
+
+    try:
+        if out is not None:
+            check_output_path(out, [first] + ([second] if second else []))
+        if second is not None:
+            a, b = load_scenario(first), load_scenario(second)
+        else:
+            names = [n.strip() for n in (scenarios or "").split(",") if n.strip()]
+            if len(names) != 2:
+                raise InputError("compare takes two files, or one file and --scenarios A,B")
+            a, b = (load_scenario(first, scenarios=[] if n == "base" else [n]) for n in names)
+        with console.status("Solving both…", spinner="dots"):
+            result = run_compare(a, b, solve_scenario(a), solve_scenario(b))
+        console.print(comparison_view(result))
+        if out is not None:
+            write_json(out, result.to_json())
+            console.print(f"Wrote {out}", highlight=False)
+    except PboError as exc:
+        raise fail(exc, debug) from None
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ anything malformed, so that reference problems are reported together with type p
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -46,130 +47,159 @@ def _ids(data: Mapping[str, Any], section: str) -> list[str]:
     return [item["id"] for _, item in _items(data, section) if isinstance(item.get("id"), str)]
 
 
-def scenario_problems(data: Mapping[str, Any]) -> list[str]:
-    """Every duplicate id, dangling reference, horizon or consistency problem, located."""
-    problems: list[str] = []
-    say = problems.append
+class _Context:
+    """What every named check needs: the data, the known ids, the horizon and `say`."""
+
+    def __init__(self, data: Mapping[str, Any]):
+        self.data = data
+        self.problems: list[str] = []
+        self.partners = set(_ids(data, "partners"))
+        self.interventions = set(_ids(data, "interventions"))
+        start, years = data.get("start_year"), data.get("years")
+        self.horizon = (range(start, start + years) if isinstance(start, int)
+                        and isinstance(years, int) and years > 0 else None)
+
+    def say(self, problem: str) -> None:
+        self.problems.append(problem)
+
+    def partner_ref(self, where: str, value: object) -> None:
+        if isinstance(value, str) and value not in self.partners:
+            self.say(f"{where}: unknown partner '{value}'{did_you_mean(value, self.partners)}")
+
+    def intervention_ref(self, where: str, value: object) -> None:
+        if isinstance(value, str) and value not in self.interventions:
+            self.say(f"{where}: unknown intervention '{value}'"
+                     f"{did_you_mean(value, self.interventions)}")
+
+    def year_ref(self, where: str, value: object) -> None:
+        h = self.horizon
+        if h is not None and isinstance(value, int) and value not in h:
+            self.say(f"{where}: year {value} is outside the horizon {h.start}..{h.stop - 1}")
+
+    def profile(self, where: str, value: object) -> None:
+        h = self.horizon
+        if h is None:
+            return
+        if isinstance(value, list | tuple) and len(value) != len(h):
+            self.say(f"{where}: the profile has {len(value)} entries but the horizon has "
+                     f"{len(h)} years ({h.start}..{h.stop - 1})")
+        elif isinstance(value, dict):
+            for year in value:
+                with contextlib.suppress(TypeError, ValueError):
+                    self.year_ref(where, int(year))
+
+
+def _min_above_max(where: str, lo: object, hi: object, what: str, ctx: _Context) -> None:
+    if isinstance(lo, int | float) and isinstance(hi, int | float) and lo > hi:
+        ctx.say(f"{where}: {what[0]} {lo:g} is above {what[1]} {hi:g}")
+
+
+def check_duplicate_ids(ctx: _Context) -> None:
     for section in SECTIONS:
         seen: set[str] = set()
-        for where, item in _items(data, section):
+        for where, item in _items(ctx.data, section):
             ident = item.get("id")
             if isinstance(ident, str):
                 if ident in seen:
-                    say(f"{where}: duplicate id '{ident}'")
+                    ctx.say(f"{where}: duplicate id '{ident}'")
                 seen.add(ident)
 
-    partners = set(_ids(data, "partners"))
-    interventions = set(_ids(data, "interventions"))
-    start, years = data.get("start_year"), data.get("years")
-    horizon = (range(start, start + years)
-               if isinstance(start, int) and isinstance(years, int) and years > 0 else None)
 
-    def partner_ref(where: str, value: object) -> None:
-        if isinstance(value, str) and value not in partners:
-            say(f"{where}: unknown partner '{value}'{did_you_mean(value, partners)}")
+def check_partners(ctx: _Context) -> None:
+    for where, p in _items(ctx.data, "partners"):
+        ctx.profile(f"{where}.poolable_budget", p.get("poolable_budget"))
 
-    def intervention_ref(where: str, value: object) -> None:
-        if isinstance(value, str) and value not in interventions:
-            say(f"{where}: unknown intervention '{value}'{did_you_mean(value, interventions)}")
 
-    def year_ref(where: str, value: object) -> None:
-        if horizon is not None and isinstance(value, int) and value not in horizon:
-            say(f"{where}: year {value} is outside the horizon "
-                f"{horizon.start}..{horizon.stop - 1}")
-
-    def profile(where: str, value: object) -> None:
-        if horizon is None:
-            return
-        if isinstance(value, list | tuple) and len(value) != len(horizon):
-            say(f"{where}: the profile has {len(value)} entries but the horizon has "
-                f"{len(horizon)} years ({horizon.start}..{horizon.stop - 1})")
-        elif isinstance(value, dict):
-            for year in value:
-                try:
-                    year_ref(where, int(year))
-                except (TypeError, ValueError):
-                    pass
-
-    for where, p in _items(data, "partners"):
-        profile(f"{where}.poolable_budget", p.get("poolable_budget"))
-
-    themes = {i.get("theme") for _, i in _items(data, "interventions") if i.get("theme")}
-    outcome_names = {name for _, i in _items(data, "interventions")
-                     if isinstance(i.get("outcomes"), dict) for name in i["outcomes"]}
-    for where, i in _items(data, "interventions"):
+def check_interventions(ctx: _Context) -> None:
+    for where, i in _items(ctx.data, "interventions"):
         for field in ("fixed_cost", "unit_cost", "economic_value", "social_value"):
-            profile(f"{where}.{field}", i.get(field))
+            ctx.profile(f"{where}.{field}", i.get(field))
         benefits = i.get("benefits")
         if isinstance(benefits, dict):
             for p, b in benefits.items():
-                partner_ref(f"{where}.benefits", p)
-                profile(f"{where}.benefits.{p}", b)
+                ctx.partner_ref(f"{where}.benefits", p)
+                ctx.profile(f"{where}.benefits.{p}", b)
         cashable = i.get("cashable")
         if isinstance(cashable, dict):
             for p in cashable:
-                partner_ref(f"{where}.cashable", p)
+                ctx.partner_ref(f"{where}.cashable", p)
         for p in i.get("funders") or []:
-            partner_ref(f"{where}.funders", p)
+            ctx.partner_ref(f"{where}.funders", p)
         for field in ("requires", "excludes"):
             for j in i.get(field) or []:
-                intervention_ref(f"{where}.{field}", j)
+                ctx.intervention_ref(f"{where}.{field}", j)
                 if j == i.get("id"):
-                    say(f"{where}.{field}: an intervention cannot {field[:-1]} itself")
-        lo, hi = i.get("min_units"), i.get("max_units")
-        if isinstance(lo, int | float) and isinstance(hi, int | float) and lo > hi:
-            say(f"{where}: min_units {lo:g} is above max_units {hi:g}")
+                    ctx.say(f"{where}.{field}: an intervention cannot {field[:-1]} itself")
+        _min_above_max(where, i.get("min_units"), i.get("max_units"),
+                       ("min_units", "max_units"), ctx)
 
-    for where, t in _items(data, "targets"):
-        partner_ref(f"{where}.partner", t.get("partner"))
+
+def check_targets(ctx: _Context) -> None:
+    outcome_names = {name for _, i in _items(ctx.data, "interventions")
+                     if isinstance(i.get("outcomes"), dict) for name in i["outcomes"]}
+    for where, t in _items(ctx.data, "targets"):
+        ctx.partner_ref(f"{where}.partner", t.get("partner"))
         if t.get("min") is None and t.get("max") is None:
-            say(f"{where}: a target needs a min, a max or both")
-        lo, hi = t.get("min"), t.get("max")
-        if isinstance(lo, int | float) and isinstance(hi, int | float) and lo > hi:
-            say(f"{where}: min {lo:g} is above max {hi:g}")
+            ctx.say(f"{where}: a target needs a min, a max or both")
+        _min_above_max(where, t.get("min"), t.get("max"), ("min", "max"), ctx)
         period = t.get("period", "horizon")
         if isinstance(period, int):
-            year_ref(f"{where}.period", period)
+            ctx.year_ref(f"{where}.period", period)
         if t.get("measure") == "outcome":
             name = t.get("outcome")
             if not name:
-                say(f"{where}.outcome: measure 'outcome' needs the outcome's name")
+                ctx.say(f"{where}.outcome: measure 'outcome' needs the outcome's name")
             elif name not in outcome_names:
-                say(f"{where}.outcome: no intervention has outcome '{name}'"
-                    f"{did_you_mean(name, outcome_names)}")
+                ctx.say(f"{where}.outcome: no intervention has outcome '{name}'"
+                        f"{did_you_mean(name, outcome_names)}")
             if period != "horizon":
-                say(f"{where}.period: outcome targets are not time-profiled and take no period")
+                ctx.say(f"{where}.period: outcome targets are not time-profiled and take no "
+                        "period")
         elif t.get("outcome") is not None:
-            say(f"{where}.outcome: only measure 'outcome' takes an outcome name")
+            ctx.say(f"{where}.outcome: only measure 'outcome' takes an outcome name")
 
-    for where, r in _items(data, "red_lines"):
+
+def check_red_lines(ctx: _Context) -> None:
+    interventions = {i.get("id"): i for _, i in _items(ctx.data, "interventions")}
+    themes = {i.get("theme") for i in interventions.values() if i.get("theme")}
+    for where, r in _items(ctx.data, "red_lines"):
         if "partner" in r:
-            partner_ref(f"{where}.partner", r["partner"])
+            ctx.partner_ref(f"{where}.partner", r["partner"])
         if "intervention" in r:
-            intervention_ref(f"{where}.intervention", r["intervention"])
+            ctx.intervention_ref(f"{where}.intervention", r["intervention"])
         for j in r.get("interventions") or []:
-            intervention_ref(f"{where}.interventions", j)
+            ctx.intervention_ref(f"{where}.interventions", j)
         for theme in r.get("themes") or []:
             if theme not in themes:
-                say(f"{where}.themes: no intervention has theme '{theme}'"
-                    f"{did_you_mean(theme, themes)}")
+                ctx.say(f"{where}.themes: no intervention has theme '{theme}'"
+                        f"{did_you_mean(theme, themes)}")
         for field in ("from_year", "first_year", "last_year", "year"):
-            year_ref(f"{where}.{field}", r.get(field))
+            ctx.year_ref(f"{where}.{field}", r.get(field))
         first, last = r.get("first_year"), r.get("last_year")
         if isinstance(first, int) and isinstance(last, int) and first > last:
-            say(f"{where}: first_year {first} is after last_year {last}")
-        if r.get("rule") == "must_fund" and isinstance(r.get("min_units"), int | float):
-            target = next((i for _, i in _items(data, "interventions")
-                           if i.get("id") == r.get("intervention")), None)
-            hi = target.get("max_units") if target else None
-            if isinstance(hi, int | float) and r["min_units"] > hi:
-                say(f"{where}.min_units: {r['min_units']:g} is above the intervention's "
-                    f"max_units {hi:g}")
+            ctx.say(f"{where}: first_year {first} is after last_year {last}")
+        if r.get("rule") == "must_fund":
+            target = interventions.get(r.get("intervention")) or {}
+            _min_above_max(f"{where}.min_units", r.get("min_units"), target.get("max_units"),
+                           ("min_units", "the intervention's max_units"), ctx)
 
-    sharing = data.get("cost_sharing")
+
+def check_cost_sharing(ctx: _Context) -> None:
+    sharing = ctx.data.get("cost_sharing")
     if isinstance(sharing, dict):
-        _check_fixed_shares(sharing, data, partners, interventions, say)
-    return problems
+        _check_fixed_shares(sharing, ctx.data, ctx.partners, ctx.interventions, ctx.say)
+
+
+CHECKS = (check_duplicate_ids, check_partners, check_interventions, check_targets,
+          check_red_lines, check_cost_sharing)
+
+
+def scenario_problems(data: Mapping[str, Any]) -> list[str]:
+    """Every duplicate id, dangling reference, horizon or consistency problem, located."""
+    ctx = _Context(data)
+    for check in CHECKS:
+        check(ctx)
+    return ctx.problems
 
 
 def _check_fixed_shares(sharing: dict[str, Any], data: Mapping[str, Any], partners: set[str],

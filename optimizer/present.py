@@ -28,58 +28,63 @@ def number(x: float | None) -> str:
     return f"{x:,.0f}" if abs(x - round(x)) < 1e-6 else f"{x:,.2f}"
 
 
-def plan_summary(result: PlanResult) -> Group:
-    cur = result.meta.currency
-    parts: list = []
-    head = Text(f"{result.meta.scenario_name}: ", style="bold")
-    if result.has_plan:
-        head.append(f"{result.status}, {result.objective_name.replace('_', ' ')} "
-                    f"{money(result.objective, cur)} (discounted)")
-    else:
-        head.append(f"{result.status} — no plan", style="bold red")
-    parts.append(head)
-    if result.has_plan:
-        chosen = Table(title="Interventions funded", title_justify="left")
-        for col in ("intervention", "units", "cost (NPV)", "fiscal benefit (NPV)"):
-            chosen.add_column(col, justify="left" if col == "intervention" else "right")
-        for r in result.interventions:
-            if r.selected:
-                chosen.add_row(r.name, number(r.units), money(r.cost_npv, cur),
-                               money(r.benefit_npv, cur))
-        left_out = [r.name for r in result.interventions if not r.selected]
-        parts.append(chosen)
-        if left_out:
-            parts.append(Text("Not funded: " + ", ".join(left_out), style="dim"))
-        pivot = result.funding_pivot()
-        if not pivot.empty:
-            pivot = pivot.T
-            pays = Table(title="Who pays what (all years, undiscounted)", title_justify="left")
-            pays.add_column("intervention")
-            for col in pivot.columns:
-                pays.add_column(str(col), justify="right")
-            for intervention, row in pivot.iterrows():
-                pays.add_row(str(intervention), *(money(v, cur) for v in row))
-            parts.append(pays)
-        pos = Table(title="Partner positions (NPV)", title_justify="left")
-        for col in ("partner", "pays", "cashable benefit", "net cashable savings", "payback"):
-            pos.add_column(col, justify="left" if col == "partner" else "right")
-        for p in result.partners:
-            style = "red" if p.net_cashable_savings_npv < -0.5 else None
-            pos.add_row(p.name, money(p.contribution_npv, cur), money(p.cashable_benefit_npv, cur),
-                        Text(money(p.net_cashable_savings_npv, cur), style=style or ""),
-                        str(p.payback_year or "—"))
-        parts.append(pos)
-    if result.targets:
-        targets = Table(title="Targets", title_justify="left")
-        for col in ("target", "measure", "required", "achieved", "met"):
-            targets.add_column(col, justify="left" if col in ("target", "measure") else "right")
-        for t in result.targets:
-            fmt = number if t.measure == "outcome" else (lambda v: money(v, cur))
-            bound = ("≥ " if t.min is not None else "≤ ") + fmt(t.required)
-            met = "—" if t.met is None else ("yes" if t.met else "NO")
-            targets.add_row(t.id, t.measure + (f" ({t.partner})" if t.partner else ""), bound,
-                            fmt(t.achieved), Text(met, style="green" if t.met else "red"))
-        parts.append(targets)
+def _interventions(result: PlanResult, cur: str) -> list:
+    chosen = Table(title="Interventions funded", title_justify="left")
+    for col in ("intervention", "units", "cost (NPV)", "fiscal benefit (NPV)"):
+        chosen.add_column(col, justify="left" if col == "intervention" else "right")
+    for r in result.interventions:
+        if r.selected:
+            chosen.add_row(r.name, number(r.units), money(r.cost_npv, cur),
+                           money(r.benefit_npv, cur))
+    parts: list = [chosen]
+    left_out = [r.name for r in result.interventions if not r.selected]
+    if left_out:
+        parts.append(Text("Not funded: " + ", ".join(left_out), style="dim"))
+    return parts
+
+
+def _who_pays(result: PlanResult, cur: str) -> list:
+    pivot = result.funding_pivot()
+    if pivot.empty:
+        return []
+    pivot = pivot.T
+    pays = Table(title="Who pays what (all years, undiscounted)", title_justify="left")
+    pays.add_column("intervention")
+    for col in pivot.columns:
+        pays.add_column(str(col), justify="right")
+    for intervention, row in pivot.iterrows():
+        pays.add_row(str(intervention), *(money(v, cur) for v in row))
+    return [pays]
+
+
+def _positions(result: PlanResult, cur: str) -> list:
+    pos = Table(title="Partner positions (NPV)", title_justify="left")
+    for col in ("partner", "pays", "cashable benefit", "net cashable savings", "payback"):
+        pos.add_column(col, justify="left" if col == "partner" else "right")
+    for p in result.partners:
+        style = "red" if p.net_cashable_savings_npv < -0.5 else ""
+        pos.add_row(p.name, money(p.contribution_npv, cur), money(p.cashable_benefit_npv, cur),
+                    Text(money(p.net_cashable_savings_npv, cur), style=style),
+                    str(p.payback_year or "—"))
+    return [pos]
+
+
+def _targets(result: PlanResult, cur: str) -> list:
+    if not result.targets:
+        return []
+    targets = Table(title="Targets", title_justify="left")
+    for col in ("target", "measure", "required", "achieved", "met"):
+        targets.add_column(col, justify="left" if col in ("target", "measure") else "right")
+    for t in result.targets:
+        fmt = number if t.measure == "outcome" else (lambda v: money(v, cur))
+        bound = ("≥ " if t.min is not None else "≤ ") + fmt(t.required)
+        met = "—" if t.met is None else ("yes" if t.met else "NO")
+        targets.add_row(t.id, t.measure + (f" ({t.partner})" if t.partner else ""), bound,
+                        fmt(t.achieved), Text(met, style="green" if t.met else "red"))
+    return [targets]
+
+
+def _red_lines(result: PlanResult, cur: str) -> list:
     binding = [r for r in result.red_lines if r.binding]
     if binding:
         lines = Table(title="Red lines that cost the partnership", title_justify="left")
@@ -87,10 +92,25 @@ def plan_summary(result: PlanResult) -> Group:
             lines.add_column(col)
         for r in binding:
             lines.add_row(r.id, r.owner, money(r.relaxed_objective, cur))
-        parts.append(lines)
-    elif result.red_lines and result.has_plan:
-        parts.append(Text("No red line binds: relaxing any one alone would not improve the plan.",
-                          style="dim"))
+        return [lines]
+    if result.red_lines and result.has_plan and any(r.binding is False for r in result.red_lines):
+        return [Text("No red line binds: relaxing any one alone would not improve the plan.",
+                     style="dim")]
+    return []
+
+
+def plan_summary(result: PlanResult) -> Group:
+    cur = result.meta.currency
+    head = Text(f"{result.meta.scenario_name}: ", style="bold")
+    if result.has_plan:
+        head.append(f"{result.status}, {result.objective_name.replace('_', ' ')} "
+                    f"{money(result.objective, cur)} (discounted)")
+    else:
+        head.append(f"{result.status} — no plan", style="bold red")
+    parts: list = [head]
+    if result.has_plan:
+        parts += _interventions(result, cur) + _who_pays(result, cur) + _positions(result, cur)
+    parts += _targets(result, cur) + _red_lines(result, cur)
     if result.status == "infeasible":
         parts.append(Text("The targets and red lines cannot all hold. Run `pbo explain` on this "
                           "scenario to see why and the nearest plan that works.", style="yellow"))
@@ -99,3 +119,51 @@ def plan_summary(result: PlanResult) -> Group:
 
 def print_plan(result: PlanResult, console: Console) -> None:
     console.print(plan_summary(result))
+
+
+def sweep_table(result) -> Table:
+    table = Table(title=f"Sweep ({result.rebuilds} rebuilds, {result.seconds:.1f}s)",
+                  title_justify="left")
+    frame = result.table()
+    paths = [p.path for p in result.params]
+    for col in (*paths, "status", "objective", "change per unit", "interventions"):
+        table.add_column(col, justify="left" if col in ("status", "interventions") else "right")
+    for _, row in frame.iterrows():
+        change = row.get("objective_change_per_unit")
+        table.add_row(*(number(row[p]) for p in paths), row["status"],
+                      money(row["objective"]) if row["objective"] == row["objective"] else "—",
+                      f"{change:,.3f}" if change == change and change is not None else "",
+                      row["interventions"])
+    return table
+
+
+def comparison_view(comparison) -> Group:
+    parts: list = []
+    change = comparison.objective_change
+    head = Text("Objective: ", style="bold")
+    head.append(f"{money(comparison.first.objective)} → {money(comparison.second.objective)}")
+    if change is not None:
+        head.append(f" ({'+' if change >= 0 else ''}{money(change)})")
+    parts.append(head)
+    inputs = Table(title="What changed in the inputs", title_justify="left")
+    for col in ("input", "first", "second"):
+        inputs.add_column(col)
+    for row in comparison.input_changes:
+        inputs.add_row(row["path"], str(row["first"]), str(row["second"]))
+    parts.append(inputs if comparison.input_changes else Text("The inputs are the same."))
+    moved = Table(title="Interventions", title_justify="left")
+    for col in ("intervention", "first", "second", "change"):
+        moved.add_column(col, justify="right" if col in ("first", "second") else "left")
+    for _, r in comparison.interventions().iterrows():
+        if r["change"] != "same":
+            moved.add_row(r["intervention"], number(r["units_first"]), number(r["units_second"]),
+                          r["change"])
+    parts.append(moved)
+    pos = Table(title="Partners (NPV)", title_justify="left")
+    for col in ("partner", "pays (first)", "pays (second)", "net (first)", "net (second)"):
+        pos.add_column(col, justify="left" if col == "partner" else "right")
+    for _, r in comparison.partners().iterrows():
+        pos.add_row(r["partner"], money(r["contribution_first"]), money(r["contribution_second"]),
+                    money(r["net_savings_first"]), money(r["net_savings_second"]))
+    parts.append(pos)
+    return Group(*parts)

@@ -25,7 +25,7 @@ def clean(x: float | None) -> float:
     if x is None:
         return 0.0
     r = round(x)
-    if abs(x - r) < 1e-7:
+    if abs(x - r) < max(1e-6, 1e-9 * abs(x)):
         return float(r) + 0.0
     return float(x)
 
@@ -97,10 +97,7 @@ def payback_year(rows: list[PartnerYear]) -> int | None:
     running, year = 0.0, None
     for r in rows:
         running += r.net_cashable_savings
-        if running >= -TOL:
-            year = year or r.year
-        else:
-            year = None
+        year = year or r.year if running >= -TOL else None
     return year
 
 

@@ -38,7 +38,7 @@ def add_cost_met(m: pyo.ConcreteModel, d: ModelData) -> None:
     """sum_p fund[p,i,t] = fixed_cost[i,t]*select[i] + unit_cost[i,t]*units[i]."""
     rows = {}
     for i, t in d.costed:
-        paid = pyo.quicksum((m.fund[p, i, t] for p in d.fund_by_intervention_year.get((i, t), ())))
+        paid = pyo.quicksum(m.fund[p, i, t] for p in d.fund_by_intervention_year.get((i, t), ()))
         rows[i, t] = paid - cost(m, d, i, t) == 0
     add_rows(m, "cost_met", rows)
 

@@ -27,13 +27,23 @@ def target_expression(m: pyo.ConcreteModel, d: ModelData, target: Target, period
     return measures.yearly(m, d, target.measure, target.partner, int(period))
 
 
+def target_rows(m: pyo.ConcreteModel, d: ModelData, target: Target) -> dict:
+    """min <= measure <= max for each period of one target."""
+    rows = {}
+    for period in target_periods(d, target):
+        expr = anchored(m, target_expression(m, d, target, period))
+        if target.min is not None and target.max is not None:
+            rows[target.id, period] = pyo.inequality(target.min, expr, target.max)
+        elif target.min is not None:
+            rows[target.id, period] = expr >= target.min
+        else:
+            rows[target.id, period] = expr <= target.max
+    return rows
+
+
 def add_targets(m: pyo.ConcreteModel, d: ModelData) -> None:
     """min <= measure <= max for every target and period."""
     rows = {}
     for target in d.scenario.targets:
-        for period in target_periods(d, target):
-            expr = anchored(m, target_expression(m, d, target, period))
-            rows[target.id, period] = pyo.inequality(target.min, expr, target.max) \
-                if target.min is not None and target.max is not None \
-                else (expr >= target.min if target.min is not None else expr <= target.max)
+        rows.update(target_rows(m, d, target))
     add_rows(m, "target", rows)

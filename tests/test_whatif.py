@@ -1,0 +1,128 @@
+"""Sweeps, named scenarios and compare: the persistent path equals fresh solves."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from models.errors import InputError
+from models.loading import load_scenario, read_data, scenario_from_data
+from models.overrides import apply_overrides
+from optimizer.compare import compare
+from optimizer.plan import solve
+from optimizer.solve import SolverOptions
+from optimizer.sweep import SweepParam, sweep
+from tests.conftest import SCENARIOS
+
+TUTORIAL = SCENARIOS / "tutorial.yaml"
+FRESH = SolverOptions(check_binding=False)
+
+
+def fresh_objective(data, changes):
+    result = solve(scenario_from_data(apply_overrides(data, changes)), options=FRESH)
+    return result.status, result.objective
+
+
+@pytest.mark.parametrize(("spec", "rebuilds"), [
+    ("targets.council_savings.min=0:600000:7", 0),            # target bound: in place
+    ("partners.police.poolable_budget=100000:600000:4", 0),   # budget and its max_share cap
+    ("red_lines.police_cap.share=0.1:0.9:4", 0),              # red-line parameter
+    ("interventions.hub.unit_cost=100000:300000:3", 2),       # objective changes: rebuilt
+])
+def test_sweep_matches_fresh_solves(spec, rebuilds):
+    """Every point of a sweep has the status and objective of a from-scratch solve."""
+    data = read_data(TUTORIAL)
+    param = SweepParam.parse(spec)
+    result = sweep(data, [param])
+    assert result.rebuilds == rebuilds
+    assert len(result.results) == param.points
+    for value, res in zip(param.values, result.results, strict=True):
+        status, objective = fresh_objective(data, [(param.path, value)])
+        assert res.status == status
+        if objective is None:
+            assert res.objective is None
+        else:
+            assert res.objective == pytest.approx(objective, rel=1e-7)
+
+
+def test_sweep_savings_target_shows_price_of_ambition_and_the_cliff():
+    """Raising the council's savings target costs the partnership value until it becomes
+    infeasible: the objective falls monotonically, then the status turns infeasible."""
+    data = read_data(TUTORIAL)
+    result = sweep(data, [SweepParam.parse("targets.council_savings.min=0:600000:7")])
+    table = result.table()
+    feasible = table[table.status == "optimal"]
+    assert list(feasible.objective) == sorted(feasible.objective, reverse=True)
+    assert table.status.iloc[-1] == "infeasible"
+    assert (feasible.objective_change_per_unit.dropna() < 0).all()
+
+
+def test_two_parameter_grid():
+    data = read_data(TUTORIAL)
+    params = [SweepParam.parse("targets.council_savings.min=0:200000:2"),
+              SweepParam.parse("partners.police.poolable_budget=200000:400000:2")]
+    result = sweep(data, params)
+    assert len(result.points) == 4
+    for row in result.points:
+        changes = [(p.path, row[p.path]) for p in params]
+        _, objective = fresh_objective(data, changes)
+        assert row["objective"] == pytest.approx(objective, rel=1e-7)
+
+
+@pytest.mark.parametrize("bad", ["targets.council_savings.min=0:1", "x=a:b:3", "x=0:1:0",
+                                 "novalue"])
+def test_bad_sweep_spec(bad):
+    with pytest.raises(InputError):
+        SweepParam.parse(bad)
+
+
+def test_named_scenarios_apply_in_order(tmp_path):
+    """`scenarios:` overrides apply like --set; two setting one path is an error."""
+    text = TUTORIAL.read_text() + (
+        "\nscenarios:\n"
+        "  dear_hub: {interventions.hub.unit_cost: 900000}\n"
+        "  rich_police: {partners.police.poolable_budget: 900000}\n"
+        "  also_hub: {interventions.hub.unit_cost: 1}\n")
+    path = tmp_path / "named.yaml"
+    path.write_text(text)
+    sc = load_scenario(path, scenarios=["dear_hub", "rich_police"])
+    assert sc.intervention["hub"].unit_cost == (900000.0,) * 3
+    assert sc.partner["police"].poolable_budget == (900000.0,) * 3
+    with pytest.raises(InputError, match="set twice"):
+        load_scenario(path, scenarios=["dear_hub", "also_hub"])
+    with pytest.raises(InputError, match="did you mean 'dear_hub'"):
+        load_scenario(path, scenarios=["dear_hb"])
+    result = solve(load_scenario(path, scenarios=["dear_hub"]), options=FRESH)
+    assert not next(r for r in result.interventions if r.id == "hub").selected
+
+
+def test_compare_reports_input_changes_and_moves():
+    a = load_scenario(TUTORIAL)
+    b = load_scenario(TUTORIAL, overrides=[("partners.police.poolable_budget", 100000)])
+    ra, rb = solve(a, options=FRESH), solve(b, options=FRESH)
+    c = compare(a, b, ra, rb)
+    assert [row["path"] for row in c.input_changes] == ["partners.police.poolable_budget"]
+    assert c.objective_change == pytest.approx(rb.objective - ra.objective)
+    moved = c.interventions().set_index("intervention")
+    assert moved.loc["family_keyworkers", "change"] == "scaled"
+    payload = c.to_json()
+    assert set(payload) == {"input_changes", "objective", "status", "interventions", "partners"}
+
+
+def test_cli_sweep_and_compare(tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "sweep.json"
+    plot = tmp_path / "sweep.html"
+    res = runner.invoke(app, ["sweep", str(TUTORIAL), "--set",
+                              "targets.council_savings.min=0:600000:4", "--out", str(out),
+                              "--plot", str(plot)])
+    assert res.exit_code == 0, res.output
+    assert out.exists()
+    assert "<svg" in plot.read_text()
+    assert "http" not in plot.read_text().replace("http://www.w3.org/2000/svg", "")
+    res = runner.invoke(app, ["compare", str(TUTORIAL), str(TUTORIAL)])
+    assert res.exit_code == 0, res.output
+    assert "The inputs are the same" in res.output
+    res = runner.invoke(app, ["compare", str(TUTORIAL)])
+    assert res.exit_code == 1
