@@ -59,12 +59,13 @@ def fail(exc: Exception, debug: bool) -> typer.Exit:
 
 
 def _load(scenario: Path, sets: list[str] | None, names: str | None):
-    from models.loading import load_scenario
+    """The scenario with named scenarios and --set applied, and the changes made."""
+    from models.loading import load_with_changes
     from models.overrides import parse_assignment
 
     overrides = [parse_assignment(s) for s in sets or []]
     chosen = [n.strip() for n in (names or "").split(",") if n.strip()]
-    return load_scenario(scenario, overrides, chosen), overrides
+    return load_with_changes(scenario, overrides, chosen)
 
 
 @app.command()
@@ -110,7 +111,8 @@ def solve(
                                 check_binding=not no_binding)
         with console.status("Solving…", spinner="dots"):
             result = solve_scenario(sc, objective.value if objective else None, options,
-                                    input_sha256=file_sha256(scenario), overrides=overrides)
+                                    input_sha256=file_sha256(scenario), overrides=overrides,
+                                    input_file=str(scenario))
         print_plan(result, console)
         if out is not None:
             write_result(result, out)
@@ -241,6 +243,26 @@ def compare(
             console.print(f"Wrote {out}", highlight=False)
     except PboError as exc:
         raise fail(exc, debug) from None
+
+
+@app.command()
+def audit(
+    result_file: Annotated[Path, typer.Argument(help="A result written by pbo solve --out .json.")],
+    debug: DebugOpt = False,
+) -> None:
+    """Re-solve a result's recorded input and re-check every sum (exit 1 if any check fails)."""
+    from models.loading import read_json
+    from optimizer.audit import audit as run_audit
+    from optimizer.present import audit_table
+
+    try:
+        with console.status("Re-solving the recorded input…", spinner="dots"):
+            report = run_audit(read_json(result_file))
+    except PboError as exc:
+        raise fail(exc, debug) from None
+    console.print(audit_table(report))
+    if not report.passed:
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

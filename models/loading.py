@@ -58,6 +58,20 @@ def read_data(path: Path | str) -> dict[str, Any]:
     return data
 
 
+def read_json(path: Path | str) -> dict[str, Any]:
+    """A JSON object from a file (a result, for audit); unreadable files are InputErrors."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: not a readable JSON file ({exc})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected a JSON object")
+    return data
+
+
 def scenario_from_data(data: Mapping[str, Any]) -> Scenario:
     """Validate plain data; every problem is reported together in one InputError."""
     try:
@@ -69,11 +83,18 @@ def scenario_from_data(data: Mapping[str, Any]) -> Scenario:
 def load_scenario(path: Path | str, overrides: Iterable[tuple[str, Any]] = (),
                   scenarios: Iterable[str] = ()) -> Scenario:
     """Read, apply named scenarios then `--set` overrides in order, and validate."""
+    return load_with_changes(path, overrides, scenarios)[0]
+
+
+def load_with_changes(path: Path | str, overrides: Iterable[tuple[str, Any]] = (),
+                      scenarios: Iterable[str] = ()) -> tuple[Scenario, list[tuple[str, Any]]]:
+    """The validated scenario and every change applied to the file, in order (for the
+    result's audit trail)."""
     data = read_data(path)
     changes = [*named_changes(data, scenarios), *overrides]
     if changes:
         data = apply_overrides(data, changes)
-    return scenario_from_data(data)
+    return scenario_from_data(data), changes
 
 
 def file_sha256(path: Path | str) -> str:

@@ -92,6 +92,10 @@ class Meta(_Row):
     timestamp: str = ""
     scenario_name: str = ""
     currency: str = "GBP"
+    input_file: str | None = None
+    """The scenario file solved (before overrides), when solved from a file."""
+    scenario: dict[str, Any] | None = None
+    """The scenario as solved (overrides applied), so `pbo audit` can re-solve it."""
 
 
 class PlanResult(_Row):

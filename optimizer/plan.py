@@ -117,7 +117,8 @@ def solve_built(built: BuiltModel, options: SolverOptions | None = None,
 
 def solve(scenario: Scenario, objective: str | None = None,
           options: SolverOptions | None = None, *, input_sha256: str | None = None,
-          overrides: Iterable[tuple[str, Any]] = (), **option_values: Any) -> PlanResult:
+          overrides: Iterable[tuple[str, Any]] = (), input_file: str | None = None,
+          **option_values: Any) -> PlanResult:
     """Solve `scenario` and return the plan (or the status saying why there is none).
 
     `option_values` are SolverOptions fields (time_limit=, mip_gap=, threads=, ...).
@@ -131,8 +132,10 @@ def solve(scenario: Scenario, objective: str | None = None,
     start = time.perf_counter()
     built = build_model(scenario, objective)
     outcome, session, binding = solve_built(built, options)
-    return make_result(built, outcome, session, binding, options, start,
-                       input_sha256 or scenario_sha256(scenario), list(overrides))
+    result = make_result(built, outcome, session, binding, options, start,
+                         input_sha256 or scenario_sha256(scenario), list(overrides))
+    manifest = {"input_file": input_file, "scenario": scenario.model_dump(mode="json")}
+    return result.model_copy(update={"meta": result.meta.model_copy(update=manifest)})
 
 
 def make_result(built: BuiltModel, outcome: Outcome, session: HighsSession,

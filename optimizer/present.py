@@ -167,3 +167,12 @@ def comparison_view(comparison) -> Group:
                     money(r["net_savings_first"]), money(r["net_savings_second"]))
     parts.append(pos)
     return Group(*parts)
+
+
+def audit_table(report) -> Table:
+    table = Table(title="Audit", title_justify="left")
+    for col in ("check", "result", "detail"):
+        table.add_column(col)
+    for name, ok, detail in report.checks:
+        table.add_row(name, Text("pass" if ok else "FAIL", style="green" if ok else "red"), detail)
+    return table

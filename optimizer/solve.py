@@ -84,6 +84,7 @@ class HighsSession:
 
     def __post_init__(self) -> None:
         self._solver = Highs()
+        self._clock = 0.0
         start = time.perf_counter()
         self._solver.set_instance(self.built.m)
         self.load_seconds = time.perf_counter() - start
@@ -113,7 +114,10 @@ class HighsSession:
         except Exception as exc:  # HiGHS or the interface failed: say so, keep the traceback out
             raise SolverError(f"HiGHS failed: {exc}") from exc
         wall = time.perf_counter() - start
-        run = float(getattr(results.timing_info, "highs_time", 0.0) or 0.0)
+        # HiGHS's run clock is cumulative over the life of the Highs object: take the delta
+        clock = float(getattr(results.timing_info, "highs_time", 0.0) or 0.0)
+        run = max(0.0, clock - self._clock)
+        self._clock = clock
         self.highs_seconds += run
         self.runs += 1
         status = _TERMINATION.get(results.termination_condition, "error")

@@ -1,0 +1,74 @@
+"""The audit trail: results carry a manifest, and `pbo audit` re-solves and re-checks."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from cli import app
+from optimizer.audit import audit
+from tests.conftest import SCENARIOS
+
+TUTORIAL = SCENARIOS / "tutorial.yaml"
+
+
+def _solved(tmp_path, *extra):
+    out = tmp_path / "result.json"
+    res = CliRunner().invoke(app, ["solve", str(TUTORIAL), "--out", str(out), *extra])
+    assert res.exit_code == 0, res.output
+    return out, json.loads(out.read_text())
+
+
+def test_manifest_records_input_overrides_and_options(tmp_path):
+    _, payload = _solved(tmp_path, "--set", "partners.police.poolable_budget=300000",
+                         "--mip-gap", "1e-7")
+    meta = payload["meta"]
+    assert meta["input_file"] == str(TUTORIAL)
+    assert len(meta["input_sha256"]) == 64
+    assert meta["overrides"] == [["partners.police.poolable_budget", 300000]]
+    assert meta["solver_options"]["mip_gap"] == 1e-7
+    assert meta["solver"].startswith("highs ")
+    assert meta["timestamp"]
+    assert meta["scenario"]["partners"][1]["poolable_budget"] == [300000.0] * 3
+
+
+def test_audit_passes_on_an_honest_result(tmp_path):
+    out, payload = _solved(tmp_path)
+    report = audit(payload)
+    assert report.passed, report.checks
+    assert {name for name, _, _ in report.checks} >= {
+        "figures reconcile", "objective reproduces", "decisions reproduce",
+        "contributions reproduce", "input file unchanged"}
+    res = CliRunner().invoke(app, ["audit", str(out)])
+    assert res.exit_code == 0, res.output
+
+
+def test_audit_catches_a_doctored_figure(tmp_path):
+    """Moving £1,000 of one partner's payment to another keeps the total but not the
+    re-solve; adding £1,000 to a payment breaks 'funding sums to cost'."""
+    out, payload = _solved(tmp_path)
+    payload["funding"][0]["amount"] += 1000.0
+    report = audit(payload)
+    failed = {name for name, ok, _ in report.checks if not ok}
+    assert "figures reconcile" in failed
+    out.write_text(json.dumps(payload))
+    res = CliRunner().invoke(app, ["audit", str(out)])
+    assert res.exit_code == 1
+    assert "FAIL" in res.output
+
+
+def test_audit_catches_a_doctored_objective(tmp_path):
+    _, payload = _solved(tmp_path)
+    payload["objective"] *= 1.01
+    failed = {name for name, ok, _ in audit(payload).checks if not ok}
+    assert failed == {"objective reproduces"}
+
+
+def test_audit_bad_file_is_a_located_error(tmp_path):
+    bad = tmp_path / "nope.json"
+    bad.write_text("[1, 2")
+    res = CliRunner().invoke(app, ["audit", str(bad)])
+    assert res.exit_code == 1
+    assert "not a readable JSON file" in res.output
+    assert "Traceback" not in res.output
