@@ -40,7 +40,8 @@ SetOpt = Annotated[list[str] | None, typer.Option(
     "unit_cost=3500 (repeatable).")]
 ScenarioOpt = Annotated[str | None, typer.Option(
     "--scenario", help="Named scenarios from the file's `scenarios:` to apply, in order: a,b.")]
-OutOpt = Annotated[Path | None, typer.Option("--out", help="Write the result: .json or .csv.")]
+OutOpt = Annotated[Path | None, typer.Option(
+    "--out", help="Write the result: .json, .csv (one file per table) or .xlsx.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 
 
@@ -135,8 +136,13 @@ def write_result(result, out: Path) -> None:
         write_json(out, result.model_dump(mode="json"))
     elif suffix == ".csv":
         write_csv_tables(out, result.tables())
+    elif suffix == ".xlsx":
+        from models.results_workbook import write_results_workbook
+
+        write_results_workbook(out, result)
     else:
-        raise InputError(f"--out {out}: unknown format '{suffix}' (expected .json or .csv)")
+        raise InputError(f"--out {out}: unknown format '{suffix}' (expected .json, .csv or "
+                         ".xlsx)")
 
 
 @app.command()
@@ -263,6 +269,45 @@ def audit(
     console.print(audit_table(report))
     if not report.passed:
         raise typer.Exit(1)
+
+
+@app.command()
+def template(
+    out: Annotated[Path, typer.Argument(help="The workbook to write (.xlsx).")],
+    debug: DebugOpt = False,
+) -> None:
+    """Write an empty, documented scenario workbook to fill in."""
+    from models.export import write_atomic
+    from models.workbook import write_workbook
+
+    try:
+        if out.suffix.lower() != ".xlsx":
+            raise InputError(f"{out}: a template is an .xlsx workbook")
+        if out.exists():
+            raise InputError(f"{out}: already exists; pbo will not overwrite it")
+        write_atomic(out, lambda tmp: write_workbook(tmp))
+    except PboError as exc:
+        raise fail(exc, debug) from None
+    console.print(f"Wrote {out}: fill in the sheets (header notes say what each column "
+                  "means), then `pbo validate` it.", highlight=False)
+
+
+@app.command()
+def convert(
+    source: Annotated[Path, typer.Argument(help="Scenario to read (.yaml, .json, .xlsx).")],
+    target: Annotated[Path, typer.Argument(help="Scenario to write (.yaml, .json, .xlsx).")],
+    debug: DebugOpt = False,
+) -> None:
+    """Convert a scenario between YAML, JSON and Excel, losslessly."""
+    from models.export import check_output_path, write_scenario
+    from models.loading import load_scenario
+
+    try:
+        check_output_path(target, [source])
+        write_scenario(target, load_scenario(source))
+    except PboError as exc:
+        raise fail(exc, debug) from None
+    console.print(f"Wrote {target}", highlight=False)
 
 
 if __name__ == "__main__":

@@ -155,6 +155,9 @@ def check_targets(ctx: _Context) -> None:
             if period != "horizon":
                 ctx.say(f"{where}.period: outcome targets are not time-profiled and take no "
                         "period")
+            if t.get("partner") is not None:
+                ctx.say(f"{where}.partner: outcomes belong to the whole partnership; an "
+                        "outcome target takes no partner")
         elif t.get("outcome") is not None:
             ctx.say(f"{where}.outcome: only measure 'outcome' takes an outcome name")
 

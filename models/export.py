@@ -23,6 +23,13 @@ def safe_text(value: Any) -> Any:
     return value
 
 
+def put(cell: Any, value: Any) -> None:
+    """Write a value into an openpyxl cell; text is always text, never a formula."""
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+
+
 def check_output_path(out: Path, inputs: Iterable[Path]) -> None:
     for source in inputs:
         if source.exists() and out.resolve() == source.resolve():
@@ -56,3 +63,27 @@ def write_csv_tables(path: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
         write_atomic(target, lambda tmp, safe=safe: safe.to_csv(tmp, index=False))
         written.append(target)
     return written
+
+
+def scenario_document(scenario: Any) -> dict[str, Any]:
+    """A validated scenario as plain data (profiles one value per year; defaults left out)."""
+    return scenario.model_dump(mode="json", exclude_defaults=True)
+
+
+def write_scenario(path: Path, scenario: Any) -> None:
+    """A scenario as .yaml, .json or .xlsx, written atomically."""
+    import yaml
+
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        text = yaml.safe_dump(scenario_document(scenario), sort_keys=False, allow_unicode=True)
+        write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    elif suffix == ".json":
+        write_json(path, scenario_document(scenario))
+    elif suffix == ".xlsx":
+        from models.workbook import write_workbook
+
+        write_atomic(path, lambda tmp: write_workbook(tmp, scenario))
+    else:
+        raise InputError(f"{path}: unknown scenario format '{suffix}' "
+                         "(expected .yaml, .yml, .json or .xlsx)")

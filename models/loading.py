@@ -21,6 +21,15 @@ SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
 
 def read_data(path: Path | str) -> dict[str, Any]:
     """The raw mapping in a scenario file; unreadable or unparseable files are InputErrors."""
+    data, _, problems = _read(path)
+    if problems:
+        raise InputError(problems)
+    return data
+
+
+def _read(path: Path | str) -> tuple[dict[str, Any], dict[str, str], list[str]]:
+    """The raw mapping, and for workbooks where each item sits and the cells that could not
+    be read (reported together with the validation problems)."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file")
@@ -28,7 +37,7 @@ def read_data(path: Path | str) -> dict[str, Any]:
         raise InputError(f"{path}: is a folder, not a scenario file")
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        from models.workbook import read_workbook  # the Excel issue
+        from models.workbook import read_workbook
 
         return read_workbook(path)
     try:
@@ -55,7 +64,7 @@ def read_data(path: Path | str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InputError(f"{path}: a scenario is a mapping of fields (name, partners, "
                          f"interventions…), not a {type(data).__name__}")
-    return data
+    return data, {}, []
 
 
 def read_json(path: Path | str) -> dict[str, Any]:
@@ -90,11 +99,22 @@ def load_with_changes(path: Path | str, overrides: Iterable[tuple[str, Any]] = (
                       scenarios: Iterable[str] = ()) -> tuple[Scenario, list[tuple[str, Any]]]:
     """The validated scenario and every change applied to the file, in order (for the
     result's audit trail)."""
-    data = read_data(path)
+    data, where, problems = _read(path)
     changes = [*named_changes(data, scenarios), *overrides]
     if changes:
         data = apply_overrides(data, changes)
-    return scenario_from_data(data), changes
+    try:
+        scenario = scenario_from_data(data)
+    except InputError as exc:
+        if where:
+            from models.workbook import locate_problems
+
+            problems = problems + locate_problems(exc.problems, where)
+        else:
+            problems = problems + exc.problems
+    if problems:
+        raise InputError(problems)
+    return scenario, changes
 
 
 def file_sha256(path: Path | str) -> str:

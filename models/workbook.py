@@ -1,0 +1,320 @@
+"""The Excel scenario workbook: read (values only, never formulas), write, and template.
+
+Every sheet and column is named once, in models.workbook_layout.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from models.checks import did_you_mean
+from models.errors import InputError
+from models.overrides import parse_value
+from models.workbook_layout import LIST_FIELDS, SETTINGS, SHEET, SHEETS
+
+
+class _Reader:
+    def __init__(self, path: Path):
+        import openpyxl
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        try:
+            self.values = openpyxl.load_workbook(path, data_only=True)
+            self.formulas = openpyxl.load_workbook(path, data_only=False)
+        except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+            raise InputError(f"{path}: not a readable .xlsx workbook ({exc})") from None
+        self.path = path
+        self.problems: list[str] = []
+        self.where: dict[str, str] = {}
+
+    def rows(self, name: str) -> list[tuple[int, dict[str, Any]]]:
+        """(row number, {column: value}) for each non-empty row of a sheet."""
+        if name not in self.values.sheetnames:
+            return []
+        sheet, formulas, spec = self.values[name], self.formulas[name], SHEET[name]
+        header = [c.value.strip() if isinstance(c.value, str) else c.value for c in sheet[1]]
+        for k, col in enumerate(header):
+            if col is not None and col not in spec.names:
+                self.problems.append(f"sheet {name}, column {_letter(k)}: unknown column "
+                                     f"'{col}'{did_you_mean(col, spec.names)}")
+        out = []
+        for r, (cells, fcells) in enumerate(zip(sheet.iter_rows(min_row=2),
+                                                formulas.iter_rows(min_row=2), strict=True), 2):
+            row: dict[str, Any] = {}
+            for k, (cell, fcell) in enumerate(zip(cells, fcells, strict=True)):
+                col = header[k] if k < len(header) else None
+                if col not in spec.names:
+                    continue
+                value = cell.value
+                if value is None and isinstance(fcell.value, str) and fcell.value.startswith("="):
+                    self.problems.append(
+                        f"sheet {name}, row {r}, column {col}: holds a formula with no saved "
+                        "value; pbo never evaluates formulas — open and save the workbook in "
+                        "Excel, or type the value")
+                    continue
+                if isinstance(value, str):
+                    value = value.strip() or None
+                if isinstance(value, float) and value.is_integer() and col in (
+                        "year", "from_year", "first_year", "last_year", "period"):
+                    value = int(value)
+                if value is not None:
+                    row[col] = value
+            if row:
+                out.append((r, row))
+        return out
+
+    def locate(self, loc: str, sheet: str, row: int | str, column: str | None = None) -> None:
+        self.where.setdefault(loc, f"sheet {sheet}, row {row}"
+                              + (f", column {column}" if column else ""))
+
+
+def _letter(k: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(k + 1)
+
+
+def _split(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [v.strip() for v in str(value).split(",") if v.strip()]
+
+
+def _cashable(value: Any) -> Any:
+    if isinstance(value, str) and "=" in value:
+        shares = {}
+        for part in value.replace(";", ",").split(","):
+            key, _, v = part.partition("=")
+            shares[key.strip()] = parse_value(v.strip())
+        return shares
+    return value
+
+
+def read_workbook(path: Path | str) -> tuple[dict[str, Any], dict[str, str], list[str]]:
+    """Scenario data from a workbook, where each item sits (sheet, row, column) so that
+    validation problems can be located in the workbook, and the problems met reading it."""
+    rd = _Reader(Path(path))
+    data: dict[str, Any] = {}
+    for r, row in rd.rows("Scenario"):
+        field, value = row.get("field"), row.get("value")
+        if field not in SETTINGS:
+            rd.problems.append(f"sheet Scenario, row {r}: unknown setting '{field}'"
+                               f"{did_you_mean(field, SETTINGS)}")
+            continue
+        data[field] = {"rule": value} if field == "cost_sharing" else value
+        rd.locate(field, "Scenario", r, "value")
+    _read_partners(rd, data)
+    _read_interventions(rd, data)
+    for section, sheet in (("targets", "Targets"), ("red_lines", "RedLines")):
+        items = []
+        for r, row in rd.rows(sheet):
+            item = {k: (_split(v) if k in LIST_FIELDS else v) for k, v in row.items()}
+            items.append(item)
+            key = f"{section}[{item.get('id', len(items) - 1)}]"
+            rd.locate(key, sheet, r)
+            for col in row:
+                rd.locate(f"{key}.{col}", sheet, r, col)
+        if items:
+            data[section] = items
+    shares: dict[str, dict[str, Any]] = defaultdict(dict)
+    for r, row in rd.rows("CostShares"):
+        shares[str(row.get("intervention"))][str(row.get("partner"))] = row.get("share")
+        rd.locate(f"cost_sharing.shares[{row.get('intervention')}]", "CostShares", r)
+    if shares:
+        data.setdefault("cost_sharing", {"rule": "fixed"})["shares"] = dict(shares)
+    named: dict[str, dict[str, Any]] = defaultdict(dict)
+    for _, row in rd.rows("Scenarios"):
+        value = row.get("value")
+        named[str(row.get("scenario"))][str(row.get("path"))] = (
+            parse_value(value) if isinstance(value, str) else value)
+    if named:
+        data["scenarios"] = dict(named)
+    return data, rd.where, rd.problems
+
+
+def _read_partners(rd: _Reader, data: dict[str, Any]) -> None:
+    partners = []
+    for r, row in rd.rows("Partners"):
+        partners.append(dict(row))
+        rd.locate(f"partners[{row.get('id')}]", "Partners", r)
+        for col in row:
+            rd.locate(f"partners[{row.get('id')}].{col}", "Partners", r, col)
+    budgets: dict[Any, dict[Any, Any]] = defaultdict(dict)
+    for r, row in rd.rows("Budgets"):
+        budgets[row.get("partner")][row.get("year")] = row.get("poolable_budget", 0.0)
+        key = f"partners[{row.get('partner')}].poolable_budget"
+        rd.locate(key, "Budgets", r, "poolable_budget")
+        rd.locate(f"{key}@{row.get('year')}", "Budgets", r, "poolable_budget")
+    for p in partners:
+        if p.get("id") in budgets:
+            p["poolable_budget"] = budgets[p["id"]]
+    for unknown in set(budgets) - {p.get("id") for p in partners}:
+        rd.problems.append(f"sheet Budgets: unknown partner '{unknown}'"
+                           f"{did_you_mean(unknown, [p.get('id') for p in partners])}")
+    data["partners"] = partners
+
+
+def _read_interventions(rd: _Reader, data: dict[str, Any]) -> None:
+    items: dict[Any, dict[str, Any]] = {}
+    for r, row in rd.rows("Interventions"):
+        item = {k: (_split(v) if k in LIST_FIELDS else v) for k, v in row.items()}
+        if str(row.get("funders", "")).lower() == "none":
+            item["funders"] = []
+        if "cashable" in item:
+            item["cashable"] = _cashable(item["cashable"])
+        items[item.get("id")] = item
+        rd.locate(f"interventions[{item.get('id')}]", "Interventions", r)
+        for col in row:
+            rd.locate(f"interventions[{item.get('id')}].{col}", "Interventions", r, col)
+    ids = [i for i in items if i is not None]
+
+    def owner(sheet: str, r: int, i: Any) -> dict[str, Any] | None:
+        if i not in items:
+            rd.problems.append(f"sheet {sheet}, row {r}: unknown intervention '{i}'"
+                               f"{did_you_mean(i, ids)}")
+            return None
+        return items[i]
+
+    for r, row in rd.rows("Costs"):
+        item = owner("Costs", r, row.get("intervention"))
+        for field in ("fixed_cost", "unit_cost", "economic_value", "social_value"):
+            if item is not None and field in row:
+                item.setdefault(field, {})[row.get("year")] = row[field]
+                rd.locate(f"interventions[{item.get('id')}].{field}", "Costs", r, field)
+                rd.locate(f"interventions[{item.get('id')}].{field}@{row.get('year')}",
+                          "Costs", r, field)
+    for r, row in rd.rows("Benefits"):
+        item = owner("Benefits", r, row.get("intervention"))
+        if item is not None:
+            partner = row.get("partner")
+            item.setdefault("benefits", {}).setdefault(partner, {})[row.get("year")] = \
+                row.get("benefit", 0.0)
+            key = f"interventions[{item.get('id')}].benefits"
+            rd.locate(key, "Benefits", r, "partner")
+            rd.locate(f"{key}.{partner}", "Benefits", r, "benefit")
+            rd.locate(f"{key}.{partner}@{row.get('year')}", "Benefits", r, "benefit")
+    for r, row in rd.rows("Outcomes"):
+        item = owner("Outcomes", r, row.get("intervention"))
+        if item is not None:
+            item.setdefault("outcomes", {})[row.get("outcome")] = row.get("per_unit")
+            rd.locate(f"interventions[{item.get('id')}].outcomes", "Outcomes", r, "per_unit")
+    data["interventions"] = list(items.values())
+
+
+def locate_problems(problems: list[str], where: dict[str, str]) -> list[str]:
+    """Append '(sheet S, row R, column C)' to each problem whose location the reader knows."""
+    out = []
+    for problem in problems:
+        loc, _, message = problem.partition(":")
+        year = re.match(r"\s*year (\d{4})", message)
+        if year and f"{loc}@{year.group(1)}" in where:
+            out.append(f"{problem} ({where[f'{loc}@{year.group(1)}']})")
+            continue
+        best = max((k for k in where if loc == k or loc.startswith(k + ".")
+                    or loc.startswith(k + "[")), key=len, default=None)
+        out.append(f"{problem} ({where[best]})" if best else problem)
+    return out
+
+
+# --- writing ---------------------------------------------------------------------------
+
+def _text(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return yaml.safe_dump(value, default_flow_style=True).strip()
+    return value
+
+
+def _scenario_rows(sc: Any) -> dict[str, list[dict[str, Any]]]:
+    """Rows per sheet for a validated scenario (profiles written year by year)."""
+    years = sc.horizon
+    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for field in SETTINGS:
+        value = sc.cost_sharing.rule if field == "cost_sharing" else getattr(sc, field)
+        rows["Scenario"].append({"field": field, "value": value})
+    for p in sc.partners:
+        rows["Partners"].append({"id": p.id, "name": p.name or None, "carry_over": p.carry_over,
+                                 "reinvest_savings": p.reinvest_savings})
+        rows["Budgets"] += [{"partner": p.id, "year": t, "poolable_budget": v}
+                            for t, v in zip(years, p.poolable_budget, strict=True)]
+    for iv in sc.interventions:
+        cashable = iv.cashable if not isinstance(iv.cashable, dict) else "; ".join(
+            f"{k}={v:g}" for k, v in iv.cashable.items())
+        rows["Interventions"].append({
+            "id": iv.id, "name": iv.name or None, "theme": iv.theme or None, "unit": iv.unit,
+            "min_units": iv.min_units, "max_units": iv.max_units,
+            "integer_units": iv.integer_units, "cashable": cashable,
+            "optimism_bias": iv.optimism_bias, "deadweight": iv.deadweight,
+            "attribution": iv.attribution,
+            "funders": None if iv.funders is None else (_text(iv.funders) or "none"),
+            "requires": _text(iv.requires) or None, "excludes": _text(iv.excludes) or None})
+        for k, t in enumerate(years):
+            rows["Costs"].append({"intervention": iv.id, "year": t,
+                                  "fixed_cost": iv.fixed_cost[k], "unit_cost": iv.unit_cost[k],
+                                  "economic_value": iv.economic_value[k],
+                                  "social_value": iv.social_value[k]})
+        for p, profile in iv.benefits.items():
+            rows["Benefits"] += [{"intervention": iv.id, "partner": p, "year": t, "benefit": v}
+                                 for t, v in zip(years, profile, strict=True)]
+        rows["Outcomes"] += [{"intervention": iv.id, "outcome": k, "per_unit": v}
+                             for k, v in iv.outcomes.items()]
+    for t in sc.targets:
+        rows["Targets"].append({k: _text(v) for k, v in t.model_dump().items()})
+    for r in sc.red_lines:
+        rows["RedLines"].append({k: _text(v) for k, v in r.model_dump().items()})
+    for i, split in (sc.cost_sharing.shares or {}).items():
+        rows["CostShares"] += [{"intervention": i, "partner": p, "share": v}
+                               for p, v in split.items()]
+    for name, changes in sc.scenarios.items():
+        rows["Scenarios"] += [{"scenario": name, "path": path, "value": _text(value)}
+                              for path, value in changes.items()]
+    return rows
+
+
+def write_workbook(path: Path, scenario: Any | None = None) -> None:
+    """A documented scenario workbook: the scenario's content, or empty (a template)."""
+    import openpyxl
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from models.export import put
+
+    rows = _scenario_rows(scenario) if scenario is not None else {}
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for spec in SHEETS:
+        ws = wb.create_sheet(spec.name)
+        for k, col in enumerate(spec.columns, 1):
+            cell = ws.cell(1, k, col.name)
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="DDEBF7")
+            cell.comment = Comment(col.note, "pbo")
+            ws.column_dimensions[_letter(k - 1)].width = max(12, len(col.name) + 4)
+            target = f"{_letter(k - 1)}2:{_letter(k - 1)}5000"
+            if col.choices:
+                dv = DataValidation(type="list", formula1='"' + ",".join(col.choices) + '"',
+                                    allow_blank=True)
+            elif col.ids_from:
+                dv = DataValidation(type="list", formula1=f"={col.ids_from}!$A$2:$A$5000",
+                                    allow_blank=True)
+            else:
+                continue
+            ws.add_data_validation(dv)
+            dv.add(target)
+        ws.freeze_panes = "A2"
+        for r, row in enumerate(rows.get(spec.name, ()), 2):
+            for k, name in enumerate(spec.names, 1):
+                value = row.get(name)
+                if value is not None:
+                    put(ws.cell(r, k), value)
+        if spec.name == "Scenario" and scenario is None:
+            for r, field in enumerate(SETTINGS, 2):
+                ws.cell(r, 1, field)
+    wb.save(path)

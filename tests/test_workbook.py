@@ -1,0 +1,115 @@
+"""Excel: scenario workbook round trip, template, located errors, results workbook."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from models.errors import InputError
+from models.loading import load_scenario, scenario_from_data
+from models.workbook_layout import SHEETS
+from optimizer.plan import solve
+from optimizer.solve import SolverOptions
+from tests.conftest import SCENARIOS
+
+FAST = SolverOptions(check_binding=False)
+EXAMPLES = sorted(SCENARIOS.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_yaml_xlsx_yaml_round_trip_is_lossless(path, tmp_path):
+    """YAML -> xlsx -> YAML gives the same scenario, and both solve to the same objective."""
+    runner = CliRunner()
+    book, back = tmp_path / "s.xlsx", tmp_path / "s.yaml"
+    assert runner.invoke(app, ["convert", str(path), str(book)]).exit_code == 0
+    assert runner.invoke(app, ["convert", str(book), str(back)]).exit_code == 0
+    original, again = load_scenario(path), load_scenario(back)
+    assert again == original
+    assert load_scenario(book) == original
+    a, b = solve(original, options=FAST), solve(load_scenario(book), options=FAST)
+    assert a.status == b.status
+    assert b.objective == pytest.approx(a.objective, rel=1e-9)
+
+
+def test_template_has_every_sheet_notes_and_drop_downs(tmp_path):
+    out = tmp_path / "template.xlsx"
+    res = CliRunner().invoke(app, ["template", str(out)])
+    assert res.exit_code == 0, res.output
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == [s.name for s in SHEETS]
+    red = wb["RedLines"]
+    assert red["B1"].value == "rule" and red["B1"].comment is not None
+    formulas = [dv.formula1 for dv in red.data_validations.dataValidation]
+    assert any("no_pooling" in f for f in formulas)
+    assert any("Partners!" in f for f in formulas)
+    assert red.freeze_panes == "A2"
+    again = CliRunner().invoke(app, ["template", str(out)])
+    assert again.exit_code == 1  # never overwrites
+
+
+def test_workbook_errors_are_located_by_sheet_row_and_column(tmp_path):
+    book = tmp_path / "bad.xlsx"
+    assert CliRunner().invoke(app, ["convert", str(SCENARIOS / "tutorial.yaml"),
+                                    str(book)]).exit_code == 0
+    wb = openpyxl.load_workbook(book)
+    wb["Costs"]["D3"] = -5          # family_keyworkers unit_cost in 2016
+    wb["Costs"]["C4"] = "=1+1"      # a formula Excel never calculated
+    wb["Benefits"]["B2"] = "polise"
+    wb.save(book)
+    with pytest.raises(InputError) as info:
+        load_scenario(book)
+    problems = info.value.problems
+    assert len(problems) == 3
+    assert any("sheet Costs, row 4, column fixed_cost: holds a formula" in p for p in problems)
+    assert any("year 2016: must be >= 0" in p and "(sheet Costs, row 3, column unit_cost)" in p
+               for p in problems)
+    assert any("unknown partner 'polise' — did you mean 'police'?" in p and "sheet Benefits" in p
+               for p in problems)
+    res = CliRunner().invoke(app, ["validate", str(book)])
+    assert res.exit_code == 1
+    assert "Traceback" not in res.output
+
+
+def test_results_workbook_sheets_formats_and_no_formula_injection(tmp_path):
+    """An intervention named like a formula comes back from the results workbook as text."""
+    data = {
+        "name": "=HYPERLINK(\"http://x\",\"y\")", "start_year": 2020, "years": 1,
+        "partners": [{"id": "a", "poolable_budget": 100}],
+        "interventions": [{"id": "x", "name": '=HYPERLINK("http://x","y")', "max_units": 10,
+                           "unit_cost": 10, "benefits": {"a": 30}}],
+    }
+    sc = scenario_from_data(data)
+    from models.results_workbook import write_results_workbook
+
+    result = solve(sc, options=FAST)
+    out = tmp_path / "results.xlsx"
+    write_results_workbook(out, result)
+    wb = openpyxl.load_workbook(out)
+    for sheet in ("Summary", "Interventions", "Funding", "FundingPivot", "Partners",
+                  "PartnerYears", "Targets", "RedLines", "Manifest"):
+        assert sheet in wb.sheetnames
+    cell = wb["Interventions"]["B2"]
+    assert cell.value == '=HYPERLINK("http://x","y")'
+    assert cell.data_type == "s"
+    funding = wb["Funding"]
+    assert funding["D1"].value == "amount"
+    assert funding["D2"].value == pytest.approx(100.0)
+    assert "£" in funding["D2"].number_format
+    assert funding.freeze_panes == "A2"
+
+
+def test_csv_output_escapes_formula_text(tmp_path):
+    from models.export import safe_text, write_csv_tables
+
+    assert safe_text("=1+1") == "'=1+1"
+    assert safe_text("@SUM(A1)") == "'@SUM(A1)"
+    assert safe_text("plain") == "plain"
+    import pandas as pd
+
+    written = write_csv_tables(tmp_path / "r.csv", {"t": pd.DataFrame({"name": ["=cmd|x"],
+                                                                       "v": [-1.5]})})
+    text = written[0].read_text()
+    assert "'=cmd|x" in text
+    assert "-1.5" in text
