@@ -40,7 +40,8 @@ def test_template_has_every_sheet_notes_and_drop_downs(tmp_path):
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == [s.name for s in SHEETS]
     red = wb["RedLines"]
-    assert red["B1"].value == "rule" and red["B1"].comment is not None
+    assert red["B1"].value == "rule"
+    assert red["B1"].comment is not None
     formulas = [dv.formula1 for dv in red.data_validations.dataValidation]
     assert any("no_pooling" in f for f in formulas)
     assert any("Partners!" in f for f in formulas)
