@@ -310,5 +310,41 @@ def convert(
     console.print(f"Wrote {target}", highlight=False)
 
 
+@app.command()
+def report(
+    scenario: ScenarioArg,
+    out: Annotated[Path, typer.Option("--out", help="The decision pack to write (.html).")],
+    objective: Annotated[Objective | None, typer.Option(help="Override the objective.")] = None,
+    set_: SetOpt = None,
+    scenario_names: ScenarioOpt = None,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds for each HiGHS run.")] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Solve and write a self-contained HTML decision pack for the board."""
+    from models.export import check_output_path, write_atomic
+    from models.loading import file_sha256
+    from optimizer.plan import solve as solve_scenario
+    from optimizer.report import decision_pack
+    from optimizer.solve import SolverOptions
+
+    try:
+        if out.suffix.lower() not in (".html", ".htm"):
+            raise InputError(f"--out {out}: the decision pack is an .html file")
+        check_output_path(out, [scenario])
+        sc, overrides = _load(scenario, set_, scenario_names)
+        with console.status("Solving…", spinner="dots"):
+            result = solve_scenario(sc, objective.value if objective else None,
+                                    SolverOptions(time_limit=time_limit),
+                                    input_sha256=file_sha256(scenario), overrides=overrides,
+                                    input_file=str(scenario))
+        page = decision_pack(result, sc)
+        write_atomic(out, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    except PboError as exc:
+        raise fail(exc, debug) from None
+    console.print(f"Wrote {out} ({result.status})", highlight=False)
+    if not result.has_plan:
+        raise typer.Exit(4 if result.status == "infeasible" else 3)
+
+
 if __name__ == "__main__":
     app()

@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
-# Set up a virtual environment (first run) and run the whole test suite.
+# Set up everything the tests need (first run), then run ruff and the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
+# The decision-pack test renders HTML in headless Chromium (Debian's `chromium` package).
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  else
+    echo "test.sh: please install Chromium (the decision-pack test needs it)" >&2
+  fi
+fi
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi

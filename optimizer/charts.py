@@ -35,9 +35,15 @@ def line_chart_svg(x: Sequence[float], series: dict[str, Sequence[float | None]]
              f"text-anchor='middle'>{html.escape(y_label)}</text>"]
     for v in (min(ys), max(ys)):
         parts.append(f"<text x='{PAD - 5}' y='{sy(v) + 4:.1f}' text-anchor='end'>{v:,.0f}</text>")
-    for v in (min(x), max(x)):
+    whole = all(float(v).is_integer() for v in x)
+    ticks = x if whole and len(x) <= 12 else (min(x), max(x))
+    for v in ticks:
+        label = str(int(v)) if whole and 1900 <= v <= 2200 else f"{v:,.4g}"
         parts.append(f"<text x='{sx(v):.1f}' y='{HEIGHT - PAD + 16}' text-anchor='middle'>"
-                     f"{v:,.4g}</text>")
+                     f"{label}</text>")
+    if min(ys) < 0 < max(ys):
+        parts.append(f"<line x1='{PAD}' y1='{sy(0):.1f}' x2='{WIDTH - 20}' y2='{sy(0):.1f}' "
+                     "stroke='#999' stroke-dasharray='4 3'/>")
     for k, (name, values) in enumerate(series.items()):
         colour = colours[k % len(colours)]
         path, pen = [], "M"
@@ -81,3 +87,81 @@ def sweep_chart_html(result) -> str:
                 None if col.get(v) is None or col.get(v) != col.get(v) else col[v] for v in x]
     svg = line_chart_svg(x, series, first, "objective")
     return html_page(f"Sweep of {first}", svg)
+
+
+def bar_chart_svg(labels: Sequence[str], values: Sequence[float], title: str,
+                  value_format=lambda v: f"{v:,.0f}") -> str:
+    """Horizontal bars, largest first (a tornado of red-line values)."""
+    if not labels:
+        return "<p>Nothing to chart.</p>"
+    row, left = 26, 220
+    height = row * len(labels) + 40
+    top = max([abs(v) for v in values] + [1e-9])
+    scale = (WIDTH - left - 120) / top
+    parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{WIDTH}' height='{height}' "
+             "font-family='sans-serif' font-size='12' role='img'>",
+             f"<title>{html.escape(title)}</title>"]
+    for k, (label, v) in enumerate(zip(labels, values, strict=True)):
+        y = 20 + k * row
+        w = abs(v) * scale
+        colour = "#2ca02c" if v >= 0 else "#d62728"
+        parts.append(f"<text x='{left - 8}' y='{y + 14}' text-anchor='end'>"
+                     f"{html.escape(label)}</text>")
+        parts.append(f"<rect x='{left}' y='{y}' width='{w:.1f}' height='{row - 8}' "
+                     f"fill='{colour}'/>")
+        parts.append(f"<text x='{left + w + 6:.1f}' y='{y + 14}'>"
+                     f"{html.escape(value_format(v))}</text>")
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def flow_diagram_svg(flows: Sequence[tuple[str, str, float]], value_format) -> str:
+    """Partners (left) to interventions (right), each band as wide as the money it carries."""
+    if not flows:
+        return "<p>No funding flows.</p>"
+    sources = list(dict.fromkeys(s for s, _, _ in flows))
+    sinks = list(dict.fromkeys(t for _, t, _ in flows))
+    total = sum(v for _, _, v in flows) or 1.0
+    height = max(len(sources), len(sinks)) * 60 + 60
+    usable = height - 40 - 8 * max(len(sources), len(sinks))
+    unit = usable / total
+    out_at, in_at = {}, {}
+
+    def stack(names, side):
+        y, pos = 20.0, {}
+        for n in names:
+            size = sum(v for s, t, v in flows if (s if side == "l" else t) == n) * unit
+            pos[n] = (y, size)
+            y += size + 8
+        return pos
+
+    left, right = stack(sources, "l"), stack(sinks, "r")
+    x0, x1 = 200, WIDTH - 200
+    colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+               "#7f7f7f", "#bcbd22", "#17becf"]
+    parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{WIDTH}' height='{height}' "
+             "font-family='sans-serif' font-size='12' role='img'>",
+             "<title>Funding flows: partners to interventions</title>"]
+    for s, t, v in flows:
+        w = v * unit
+        ya = left[s][0] + out_at.get(s, 0.0)
+        yb = right[t][0] + in_at.get(t, 0.0)
+        out_at[s] = out_at.get(s, 0.0) + w
+        in_at[t] = in_at.get(t, 0.0) + w
+        colour = colours[sources.index(s) % len(colours)]
+        mid = (x0 + x1) / 2
+        parts.append(
+            f"<path d='M{x0},{ya:.1f} C{mid},{ya:.1f} {mid},{yb:.1f} {x1},{yb:.1f} "
+            f"L{x1},{yb + w:.1f} C{mid},{yb + w:.1f} {mid},{ya + w:.1f} {x0},{ya + w:.1f} Z' "
+            f"fill='{colour}' fill-opacity='0.45'><title>{html.escape(s)} → "
+            f"{html.escape(t)}: {html.escape(value_format(v))}</title></path>")
+    for names, pos, x, anchor in ((sources, left, x0 - 8, "end"),
+                                  (sinks, right, x1 + 8, "start")):
+        for n in names:
+            y, size = pos[n]
+            parts.append(f"<rect x='{x0 - 6 if anchor == 'end' else x1}' y='{y:.1f}' width='6' "
+                         f"height='{max(size, 1):.1f}' fill='#333'/>")
+            parts.append(f"<text x='{x}' y='{y + size / 2 + 4:.1f}' text-anchor='{anchor}'>"
+                         f"{html.escape(n)}</text>")
+    parts.append("</svg>")
+    return "".join(parts)
