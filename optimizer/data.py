@@ -39,6 +39,8 @@ class ModelData:
     """(p, t) -> interventions p may pay towards in t."""
     fund_by_intervention_year: dict[tuple[str, int], list[str]] = field(default_factory=dict)
     """(i, t) -> partners who may pay towards i in t."""
+    costed_in_year: dict[int, list[str]] = field(default_factory=dict)
+    """t -> interventions with any cost in t."""
 
     @classmethod
     def from_scenario(cls, sc: Scenario) -> ModelData:
@@ -80,6 +82,9 @@ class ModelData:
         for p, i, t in fund_index:
             fund_py[p, t].append(i)
             fund_it[i, t].append(p)
+        costed_in_year: dict[int, list[str]] = defaultdict(list)
+        for i, t in costed:
+            costed_in_year[t].append(i)
         return cls(
             scenario=sc, years=years, discount=sc.discount,
             partners=tuple(p.id for p in sc.partners),
@@ -87,5 +92,5 @@ class ModelData:
             fixed_cost=fixed, unit_cost=unit, costed=costed, funders=funders,
             fund_index=fund_index, adjusted=adjusted, cashable=cashable, wider_value=wider,
             by_partner_year=dict(by_py), fund_by_partner_year=dict(fund_py),
-            fund_by_intervention_year=dict(fund_it),
+            fund_by_intervention_year=dict(fund_it), costed_in_year=dict(costed_in_year),
         )

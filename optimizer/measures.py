@@ -29,7 +29,7 @@ def _terms(m, d: ModelData, measure: str, partner: str | None, t: int) -> list:
                     terms.append(coef * m.units[i])
     if measure in ("spend", "net_cashable_savings", "net_fiscal_value"):
         if partner is None:
-            terms.extend(-cost(m, d, i, s) for i, s in d.costed if s == t)
+            terms.extend(-cost(m, d, i, t) for i in d.costed_in_year.get(t, ()))
         else:
             terms.extend(-m.fund[partner, i, t] for i in d.fund_by_partner_year.get((partner, t), ()))
     if measure == "spend":
