@@ -56,6 +56,24 @@ def add_fairness_stage(built: BuiltModel, optimum: float) -> bool:
     return True
 
 
+def pin_integers(m: pyo.ConcreteModel) -> list[tuple[Any, Any, Any]]:
+    """Hold every integer variable at its current value by its bounds; returns what to
+    restore with unpin()."""
+    saved = []
+    for v in m.component_data_objects(pyo.Var):
+        if v.is_integer() and v.value is not None and not v.fixed:
+            saved.append((v, v.lb, v.ub))
+            v.setlb(round(v.value))
+            v.setub(round(v.value))
+    return saved
+
+
+def unpin(saved: list[tuple[Any, Any, Any]]) -> None:
+    for v, lb, ub in saved:
+        v.setlb(lb)
+        v.setub(ub)
+
+
 def remove_fairness_stage(built: BuiltModel) -> None:
     m = built.m
     for name in ("fairness_objective", "objective_floor", "fairness", "fairness_floor"):
@@ -104,14 +122,22 @@ def solve_built(built: BuiltModel, options: SolverOptions | None = None,
     if options.check_binding and built.data.scenario.red_lines:
         binding = check_binding(session, optimum)
     if add_fairness_stage(built, optimum):
+        # Who pays is decided for the plan the objective chose: the selections and whole
+        # units stay as stage 1 set them (a fast LP), continuous units may still move.
+        pinned = pin_integers(built.m)
         snapshot = values(built.m)
+        d = built.data
+        built.m.fairness_floor.set_value(min(  # stage 1's plan is a feasible start
+            pyo.value(measures.over_horizon(built.m, d, "net_cashable_savings", p))
+            for p in d.scenario.beneficiaries))
         try:
-            fair = session.solve()
+            fair = session.solve(warm_start=True)
             if not fair.has_solution:
                 restore(built.m, snapshot)
         finally:
+            unpin(pinned)
             remove_fairness_stage(built)
-            session._solver.set_objective(built.m.objective)
+            session.set_objective(built.m.objective)
     return outcome, session, binding
 
 
