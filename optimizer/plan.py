@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 import pyomo.environ as pyo
+from pyomo.repn.standard_repn import generate_standard_repn
 
 from models.loading import scenario_sha256
 from models.results import Meta, PlanResult, RedLineResult
 from models.scenario import OBJECTIVES, Scenario
-from optimizer import measures
 from optimizer.build import BuiltModel, build_model
 from optimizer.results import clean_values, plan_rows, target_rows
 from optimizer.solve import HighsSession, Outcome, SolverOptions, highs_version, restore, values
@@ -36,54 +37,12 @@ def objective_value(built: BuiltModel) -> float:
     return float(pyo.value(built.m.objective))
 
 
-def add_fairness_stage(built: BuiltModel, optimum: float) -> bool:
-    """Hold the objective at its optimum and maximise the smallest beneficiary's discounted
-    net cashable savings (max-min fairness). False when there is nothing to share."""
-    m, d = built.m, built.data
-    if d.scenario.cost_sharing.rule != "optimise" or not d.fund_index or not d.scenario.beneficiaries:
-        return False
-    tol = max(OBJECTIVE_HOLD * abs(optimum), 1e-6)
-    m.fairness_floor = pyo.Var()
-    m.fairness = pyo.Constraint(
-        list(d.scenario.beneficiaries),
-        rule=lambda _m, p: m.fairness_floor
-        <= measures.over_horizon(m, d, "net_cashable_savings", p))
-    expr = m.objective.expr
-    m.objective_floor = pyo.Constraint(expr=expr >= optimum - tol if built.maximise
-                                       else expr <= optimum + tol)
-    m.objective.deactivate()
-    m.fairness_objective = pyo.Objective(expr=m.fairness_floor, sense=pyo.maximize)
-    return True
-
-
-def pin_integers(m: pyo.ConcreteModel) -> list[tuple[Any, Any, Any]]:
-    """Hold every integer variable at its current value by its bounds; returns what to
-    restore with unpin()."""
-    saved = []
-    for v in m.component_data_objects(pyo.Var):
-        if v.is_integer() and v.value is not None and not v.fixed:
-            saved.append((v, v.lb, v.ub))
-            v.setlb(round(v.value))
-            v.setub(round(v.value))
-    return saved
-
-
-def unpin(saved: list[tuple[Any, Any, Any]]) -> None:
-    for v, lb, ub in saved:
-        v.setlb(lb)
-        v.setub(ub)
-
-
-def remove_fairness_stage(built: BuiltModel) -> None:
-    m = built.m
-    for name in ("fairness_objective", "objective_floor", "fairness", "fairness_floor"):
-        if hasattr(m, name):
-            m.del_component(name)
-    m.objective.activate()
-
-
 def check_binding(session: HighsSession, base: float) -> dict[str, tuple[bool, float | None]]:
-    """For each red line with rows: does relaxing it alone improve the objective?"""
+    """For each red line with rows: does relaxing it alone improve the objective?
+
+    Each relaxation frees the red line's rows in the loaded HiGHS model and re-solves from
+    the base plan (still feasible once a constraint is relaxed), then restores the rows.
+    """
     built, m = session.built, session.built.m
     snapshot = values(m)
     out: dict[str, tuple[bool, float | None]] = {}
@@ -92,13 +51,10 @@ def check_binding(session: HighsSession, base: float) -> dict[str, tuple[bool, f
         if not rows:
             out[rule.id] = (False, base)
             continue
-        for row in rows:
-            row.deactivate()
-        try:
-            outcome = session.solve()
-        finally:
-            for row in rows:
-                row.activate()
+        restore(m, snapshot)
+        with session.edits() as edits:
+            edits.free_rows([session.row_of(row) for row in rows])
+            outcome = session.run(start={})
         relaxed = objective_value(built) if outcome.has_solution else None
         better = relaxed is not None and (
             (relaxed - base if built.maximise else base - relaxed)
@@ -106,6 +62,62 @@ def check_binding(session: HighsSession, base: float) -> dict[str, tuple[bool, f
         out[rule.id] = (better, relaxed)
     restore(m, snapshot)
     return out
+
+
+def _linear(expr: Any, session: HighsSession) -> tuple[dict[int, float], float]:
+    """An expression's coefficients by HiGHS column, and its constant."""
+    repn = generate_standard_repn(expr, compute_values=True)
+    coefs: dict[int, float] = defaultdict(float)
+    for var, c in zip(repn.linear_vars, repn.linear_coefs, strict=True):
+        coefs[session.col_of(var)] += c
+    return coefs, float(repn.constant)
+
+
+def fairness_stage(session: HighsSession, optimum: float) -> bool:
+    """SPEC 3.4 `optimise`: hold the objective at its optimum and maximise the smallest
+    beneficiary's discounted net cashable savings (max-min fairness).
+
+    Who pays is decided for the plan the objective chose: selections and whole units stay
+    as stage 1 set them (so this is an LP), continuous units may still move within the
+    objective's hold. Done by direct, undone edits of the loaded HiGHS model. Returns False
+    when there is nothing to share.
+    """
+    built = session.built
+    m, d = built.m, built.data
+    sc = d.scenario
+    if sc.cost_sharing.rule != "optimise" or not d.fund_index or not sc.beneficiaries:
+        return False
+    col = session.col_of
+    savings: dict[str, dict[int, float]] = {p: defaultdict(float) for p in sc.beneficiaries}
+    for (p, i, t), c in d.cashable.items():
+        if p in savings:
+            savings[p][col(m.units[i])] += d.discount[t] * c
+    for p, i, t in d.fund_index:
+        if p in savings:
+            savings[p][col(m.fund[p, i, t])] -= d.discount[t]
+    current = {c: v.value or 0.0 for v, c in session.columns()}
+    start = min(sum(current[c] * k for c, k in row.items()) for row in savings.values())
+    objective, constant = _linear(m.objective.expr, session)
+    hold = max(OBJECTIVE_HOLD * abs(optimum), 1e-6)
+    integers = [(v, col(v)) for v in m.component_data_objects(pyo.Var)
+                if v.is_integer() and v.value is not None]
+    snapshot = values(m)
+    inf = float("inf")
+    with session.edits() as edits:
+        floor = edits.add_col(-inf, inf)
+        for row in savings.values():
+            edits.add_row(-inf, 0.0, {floor: 1.0, **{c: -k for c, k in row.items()}})
+        if built.maximise:
+            edits.add_row(optimum - constant - hold, inf, objective)
+        else:
+            edits.add_row(-inf, optimum - constant + hold, objective)
+        pinned = [float(round(v.value)) for v, _ in integers]
+        edits.set_col_bounds([c for _, c in integers], pinned, pinned)
+        edits.set_objective({floor: 1.0}, maximise=True)
+        outcome = session.run(start={floor: start})
+    if not outcome.has_solution:
+        restore(m, snapshot)  # keep stage 1's plan
+    return True
 
 
 def solve_built(built: BuiltModel, options: SolverOptions | None = None,
@@ -121,23 +133,7 @@ def solve_built(built: BuiltModel, options: SolverOptions | None = None,
     optimum = objective_value(built)
     if options.check_binding and built.data.scenario.red_lines:
         binding = check_binding(session, optimum)
-    if add_fairness_stage(built, optimum):
-        # Who pays is decided for the plan the objective chose: the selections and whole
-        # units stay as stage 1 set them (a fast LP), continuous units may still move.
-        pinned = pin_integers(built.m)
-        snapshot = values(built.m)
-        d = built.data
-        built.m.fairness_floor.set_value(min(  # stage 1's plan is a feasible start
-            pyo.value(measures.over_horizon(built.m, d, "net_cashable_savings", p))
-            for p in d.scenario.beneficiaries))
-        try:
-            fair = session.solve(warm_start=True)
-            if not fair.has_solution:
-                restore(built.m, snapshot)
-        finally:
-            unpin(pinned)
-            remove_fairness_stage(built)
-            session.set_objective(built.m.objective)
+    fairness_stage(session, optimum)
     return outcome, session, binding
 
 

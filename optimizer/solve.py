@@ -11,12 +11,14 @@ same HiGHS. See benchmarks/README.md.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import highspy
+import numpy as np
 import pyomo.environ as pyo
-from pyomo.contrib.appsi.base import TerminationCondition
 from pyomo.contrib.appsi.solvers import Highs
 
 from models.errors import SolverError
@@ -64,13 +66,13 @@ def highs_version() -> str:
             f"{highspy.HIGHS_VERSION_PATCH}")
 
 
-_TERMINATION: dict[TerminationCondition, Status] = {
-    TerminationCondition.optimal: "optimal",
-    TerminationCondition.infeasible: "infeasible",
-    TerminationCondition.infeasibleOrUnbounded: "infeasible",
-    TerminationCondition.unbounded: "unbounded",
-    TerminationCondition.maxTimeLimit: "time_limit",
-    TerminationCondition.maxIterations: "time_limit",
+_HIGHS_STATUS: dict[Any, Status] = {
+    highspy.HighsModelStatus.kOptimal: "optimal",
+    highspy.HighsModelStatus.kInfeasible: "infeasible",
+    highspy.HighsModelStatus.kUnboundedOrInfeasible: "infeasible",
+    highspy.HighsModelStatus.kUnbounded: "unbounded",
+    highspy.HighsModelStatus.kTimeLimit: "time_limit",
+    highspy.HighsModelStatus.kIterationLimit: "time_limit",
 }
 
 
@@ -87,14 +89,8 @@ class HighsSession:
 
     def __post_init__(self) -> None:
         solver = Highs()
-        config = solver.config
-        config.load_solution = False
-        config.stream_solver = False
-        config.time_limit = self.options.time_limit
-        config.mip_gap = self.options.mip_gap
-        solver.highs_options = {"output_flag": False, "random_seed": 0,
-                                **({"threads": self.options.threads}
-                                   if self.options.threads else {})}
+        solver.config.load_solution = False
+        solver.config.stream_solver = False
         # Parameters and named expressions are never used: skip scanning for them.
         solver.update_config.check_for_new_or_removed_params = False
         solver.update_config.update_params = False
@@ -107,6 +103,13 @@ class HighsSession:
         except Exception as exc:
             raise SolverError(f"the model could not be loaded into HiGHS: {exc}") from exc
         self.load_seconds = time.perf_counter() - start
+        self._stale = False  # HiGHS holds exactly the Pyomo model
+        o, h = self.options, self.highs
+        for name, value in (("output_flag", False), ("log_to_console", False),
+                            ("random_seed", 0), ("mip_rel_gap", o.mip_gap),
+                            ("time_limit", o.time_limit), ("threads", o.threads)):
+            if value is not None:
+                h.setOptionValue(name, value)
 
     @property
     def highs(self) -> highspy.Highs:
@@ -122,40 +125,139 @@ class HighsSession:
     def set_objective(self, objective: Any) -> None:
         self._solver.set_objective(objective)
 
-    def solve(self, *, warm_start: bool = False) -> Outcome:
-        """Run HiGHS on the model as it stands now; load the solution into `m` if there is one.
-
-        With `warm_start`, the values now in the model (the last plan) are offered to HiGHS
-        as a starting incumbent: the fairness stage and what-if re-solves start from it.
-        """
-        start = time.perf_counter()
-        self._solver.config.warmstart = warm_start
+    @contextmanager
+    def edits(self) -> Iterator[Edits]:
+        """Direct, temporary changes to the loaded HiGHS model (see Edits)."""
+        edits = Edits(self.highs)
         try:
-            results = self._solver.solve(self.built.m)
-        except Exception as exc:  # HiGHS or the interface failed: say so, keep the traceback out
-            raise SolverError(f"HiGHS failed: {exc}") from exc
-        wall = time.perf_counter() - start
-        # HiGHS's run clock is cumulative over the life of the Highs object: take the delta
-        clock = float(self.highs.getRunTime())
+            yield edits
+        finally:
+            edits.undo()
+
+    def columns(self) -> Iterator[tuple[Any, int]]:
+        """(Pyomo variable, HiGHS column) for every variable in the model."""
+        for var_id, col in self._solver._pyomo_var_to_solver_var_map.items():
+            yield self._solver._vars[var_id][0], col
+
+    def run(self, *, start: dict[int, float] | None = None) -> Outcome:
+        """Run HiGHS on its model as it stands (after `edits`), without a Pyomo update; load
+        the solution into the Pyomo variables. `start`: extra column values for a MIP start
+        built from the model's current values."""
+        h = self.highs
+        began = time.perf_counter()
+        if start is not None:
+            col_value = np.zeros(h.getNumCol())
+            for var, col in self.columns():
+                if var.value is not None:
+                    col_value[col] = var.value
+            for col, v in start.items():
+                col_value[col] = v
+            h.setSolution(h.getNumCol(), np.arange(h.getNumCol(), dtype=np.int32), col_value)
+        h.run()
+        clock = float(h.getRunTime())
         run = max(0.0, clock - self._clock)
         self._clock = clock
         self.highs_seconds += run
         self.runs += 1
-        status = _TERMINATION.get(results.termination_condition, "error")
-        has_solution = results.best_feasible_objective is not None
+        model_status = h.getModelStatus()
+        info = h.getInfo()
+        status: Status = _HIGHS_STATUS.get(model_status, "error")
+        has_solution = info.primal_solution_status == 2
         if status == "time_limit" and not self.options.accept_time_limited:
             has_solution = False
+        objective = bound = gap = None
         if has_solution:
-            results.solution_loader.load_vars()
-        objective, bound = results.best_feasible_objective, results.best_objective_bound
-        gap = None
-        if objective is not None and bound is not None:
-            gap = abs(bound - objective) / max(1e-10, abs(objective))
-            if status == "optimal":
-                gap = min(gap, self.options.mip_gap)
+            col_value = h.getSolution().col_value
+            for var, col in self.columns():
+                var.set_value(col_value[col], skip_validation=True)
+            objective = info.objective_function_value
+            bound = info.mip_dual_bound if info.mip_node_count >= 0 else objective
+            gap = 0.0 if status == "optimal" else abs(bound - objective) / max(1e-10,
+                                                                               abs(objective))
         return Outcome(status=status, has_solution=has_solution, objective=objective,
-                       bound=bound, gap=gap, highs_seconds=run, wall_seconds=wall,
-                       message=str(results.termination_condition.name))
+                       bound=bound, gap=gap, highs_seconds=run,
+                       wall_seconds=time.perf_counter() - began,
+                       message=h.modelStatusToString(model_status))
+
+    def solve(self, *, warm_start: bool = False) -> Outcome:
+        """Bring HiGHS up to date with the Pyomo model (rows swapped, activated or
+        deactivated since the last run) and run it; load the solution into `m`.
+
+        With `warm_start`, the values now in the model (the last plan) are offered to HiGHS
+        as a starting incumbent.
+        """
+        if self._stale:
+            try:
+                self._solver.update()
+            except Exception as exc:
+                raise SolverError(f"the model could not be updated in HiGHS: {exc}") from exc
+        self._stale = True
+        return self.run(start={} if warm_start else None)
+
+
+
+class Edits:
+    """Changes made straight to the loaded HiGHS model, undone in reverse on `undo()`.
+
+    Pyomo's model is never touched, so the persistent interface stays in step with HiGHS.
+    Used for what must be fast and leaves no trace: the fairness stage, relaxing a red line.
+    """
+
+    def __init__(self, highs: highspy.Highs):
+        self.h = highs
+        self._undo: list[Any] = []
+
+    def add_col(self, lower: float, upper: float) -> int:
+        col = self.h.getNumCol()
+        self.h.addCol(0.0, lower, upper, 0, np.array([], dtype=np.int32), np.array([]))
+        self._undo.append(lambda: self.h.deleteCols(1, np.array([col], dtype=np.int32)))
+        return col
+
+    def add_row(self, lower: float, upper: float, coefs: dict[int, float]) -> int:
+        row = self.h.getNumRow()
+        cols = np.fromiter(coefs.keys(), dtype=np.int32, count=len(coefs))
+        vals = np.fromiter(coefs.values(), dtype=np.float64, count=len(coefs))
+        self.h.addRow(lower, upper, len(coefs), cols, vals)
+        self._undo.append(lambda: self.h.deleteRows(1, np.array([row], dtype=np.int32)))
+        return row
+
+    def set_objective(self, costs: dict[int, float], maximise: bool) -> None:
+        lp = self.h.getLp()
+        old = np.array(lp.col_cost_, dtype=np.float64)
+        _, sense = self.h.getObjectiveSense()
+        n = len(old)
+        new = np.zeros(n)
+        for col, c in costs.items():
+            new[col] = c
+        every = np.arange(n, dtype=np.int32)
+        self.h.changeColsCost(n, every, new)
+        self.h.changeObjectiveSense(highspy.ObjSense.kMaximize if maximise
+                                    else highspy.ObjSense.kMinimize)
+        self._undo.append(lambda: (self.h.changeColsCost(n, every, old),
+                                   self.h.changeObjectiveSense(sense)))
+
+    def set_col_bounds(self, cols: list[int], lower: list[float], upper: list[float]) -> None:
+        if not cols:
+            return
+        idx = np.array(cols, dtype=np.int32)
+        lp = self.h.getLp()
+        old_lo = np.array(lp.col_lower_)[idx]
+        old_up = np.array(lp.col_upper_)[idx]
+        self.h.changeColsBounds(len(cols), idx, np.array(lower, dtype=np.float64),
+                                np.array(upper, dtype=np.float64))
+        self._undo.append(lambda: self.h.changeColsBounds(len(cols), idx, old_lo, old_up))
+
+    def free_rows(self, rows: list[int]) -> None:
+        """Let rows take any value (a relaxed red line)."""
+        for row in rows:
+            _, lower, upper, _ = self.h.getRow(row)
+            self.h.changeRowBounds(row, -highspy.kHighsInf, highspy.kHighsInf)
+            self._undo.append(lambda row=row, lower=lower, upper=upper:
+                              self.h.changeRowBounds(row, lower, upper))
+
+    def undo(self) -> None:
+        while self._undo:
+            self._undo.pop()()
 
 
 def values(m: pyo.ConcreteModel) -> dict[int, float | None]:
