@@ -15,7 +15,7 @@ def money(x: float | None, currency: str = "GBP") -> str:
     sign = "-" if x < -0.005 else ""
     symbol = {"GBP": "£", "EUR": "€", "USD": "$"}.get(currency, "")
     x = abs(x)
-    if x >= 1e6:
+    if x >= 999_500:
         return f"{sign}{symbol}{x / 1e6:,.2f}m"
     if x >= 1e4:
         return f"{sign}{symbol}{x / 1e3:,.0f}k"
