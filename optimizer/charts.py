@@ -6,7 +6,13 @@ import html
 import math
 from collections.abc import Sequence
 
-WIDTH, HEIGHT, PAD = 720, 360, 60
+WIDTH, HEIGHT, PAD = 720, 360, 90
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf"]
+
+
+def _short(text: str, limit: int = 30) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _scale(lo: float, hi: float, a: float, b: float):
@@ -23,9 +29,10 @@ def line_chart_svg(x: Sequence[float], series: dict[str, Sequence[float | None]]
                "y='30'>No feasible point to plot.</text></svg>"
     sx = _scale(min(x), max(x), PAD, WIDTH - 20)
     sy = _scale(min(ys), max(ys), HEIGHT - PAD, 20)
-    colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
-    parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{WIDTH}' height='{HEIGHT}' "
-             "font-family='sans-serif' font-size='12'>",
+    colours = PALETTE
+    legend = 18 * len(series)
+    parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{WIDTH}' "
+             f"height='{HEIGHT + legend}' font-family='sans-serif' font-size='12'>",
              f"<line x1='{PAD}' y1='{HEIGHT - PAD}' x2='{WIDTH - 20}' y2='{HEIGHT - PAD}' "
              "stroke='#333'/>",
              f"<line x1='{PAD}' y1='20' x2='{PAD}' y2='{HEIGHT - PAD}' stroke='#333'/>",
@@ -58,8 +65,9 @@ def line_chart_svg(x: Sequence[float], series: dict[str, Sequence[float | None]]
             parts.append(f"<circle cx='{sx(xv):.1f}' cy='{sy(yv):.1f}' r='3' fill='{colour}'/>")
         parts.append(f"<path d='{' '.join(path)}' fill='none' stroke='{colour}' "
                      "stroke-width='2'/>")
-        parts.append(f"<text x='{WIDTH - 25}' y='{30 + 15 * k}' text-anchor='end' "
-                     f"fill='{colour}'>{html.escape(name)}</text>")
+        y = HEIGHT + 18 * k + 4
+        parts.append(f"<rect x='{PAD}' y='{y - 9}' width='14' height='4' fill='{colour}'/>")
+        parts.append(f"<text x='{PAD + 20}' y='{y}' fill='#222'>{html.escape(name)}</text>")
     parts.append("</svg>")
     return "".join(parts)
 
@@ -106,7 +114,7 @@ def bar_chart_svg(labels: Sequence[str], values: Sequence[float], title: str,
         w = abs(v) * scale
         colour = "#2ca02c" if v >= 0 else "#d62728"
         parts.append(f"<text x='{left - 8}' y='{y + 14}' text-anchor='end'>"
-                     f"{html.escape(label)}</text>")
+                     f"<title>{html.escape(label)}</title>{html.escape(_short(label))}</text>")
         parts.append(f"<rect x='{left}' y='{y}' width='{w:.1f}' height='{row - 8}' "
                      f"fill='{colour}'/>")
         parts.append(f"<text x='{left + w + 6:.1f}' y='{y + 14}'>"
@@ -136,9 +144,8 @@ def flow_diagram_svg(flows: Sequence[tuple[str, str, float]], value_format) -> s
         return pos
 
     left, right = stack(sources, "l"), stack(sinks, "r")
-    x0, x1 = 200, WIDTH - 200
-    colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-               "#7f7f7f", "#bcbd22", "#17becf"]
+    x0, x1 = 210, WIDTH - 210
+    colours = PALETTE
     parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{WIDTH}' height='{height}' "
              "font-family='sans-serif' font-size='12' role='img'>",
              "<title>Funding flows: partners to interventions</title>"]
@@ -162,6 +169,6 @@ def flow_diagram_svg(flows: Sequence[tuple[str, str, float]], value_format) -> s
             parts.append(f"<rect x='{x0 - 6 if anchor == 'end' else x1}' y='{y:.1f}' width='6' "
                          f"height='{max(size, 1):.1f}' fill='#333'/>")
             parts.append(f"<text x='{x}' y='{y + size / 2 + 4:.1f}' text-anchor='{anchor}'>"
-                         f"{html.escape(n)}</text>")
+                         f"<title>{html.escape(n)}</title>{html.escape(_short(n))}</text>")
     parts.append("</svg>")
     return "".join(parts)

@@ -32,9 +32,14 @@ def _table(head: list[str], rows: list[list[object]]) -> str:
     return "".join(out)
 
 
+IRREGULAR = {"child": "children", "person": "people", "young person": "young people"}
+
+
 def plural(unit: str, n: float) -> str:
     if n == 1 or unit.endswith("s"):
         return unit
+    if unit in IRREGULAR:
+        return IRREGULAR[unit]
     if unit.endswith("y") and unit[-2:-1] not in "aeiou":
         return unit[:-1] + "ies"
     return unit + "s"
