@@ -19,4 +19,5 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
 .venv/bin/python -m pip install --quiet -e ".[test]"
 .venv/bin/python -m ruff check .
+.venv/bin/python -m mypy models optimizer
 .venv/bin/python -m pytest "$@"

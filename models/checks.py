@@ -31,7 +31,7 @@ def did_you_mean(name: object, known: Iterable[str]) -> str:
 
 def _items(data: Mapping[str, Any], section: str) -> list[tuple[str, dict[str, Any]]]:
     """(location, item) for each mapping in a section, located by id where it has one."""
-    out = []
+    out: list[tuple[str, dict[str, Any]]] = []
     items = data.get(section)
     if not isinstance(items, list):
         return out
@@ -89,7 +89,8 @@ class _Context:
                     self.year_ref(where, int(year))
 
 
-def _min_above_max(where: str, lo: object, hi: object, what: str, ctx: _Context) -> None:
+def _min_above_max(where: str, lo: object, hi: object, what: tuple[str, str],
+                   ctx: _Context) -> None:
     if isinstance(lo, int | float) and isinstance(hi, int | float) and lo > hi:
         ctx.say(f"{where}: {what[0]} {lo:g} is above {what[1]} {hi:g}")
 
@@ -164,7 +165,7 @@ def check_targets(ctx: _Context) -> None:
 
 def check_red_lines(ctx: _Context) -> None:
     interventions = {i.get("id"): i for _, i in _items(ctx.data, "interventions")}
-    themes = {i.get("theme") for i in interventions.values() if i.get("theme")}
+    themes = {str(i["theme"]) for i in interventions.values() if i.get("theme")}
     for where, r in _items(ctx.data, "red_lines"):
         if "partner" in r:
             ctx.partner_ref(f"{where}.partner", r["partner"])
@@ -308,9 +309,10 @@ def _known_fields(loc: tuple[Any, ...], data: Any) -> list[str]:
         if isinstance(node, list) and len(loc) > 1 and isinstance(loc[1], int) \
                 and loc[1] < len(node) and isinstance(node[loc[1]], dict):
             rule = node[loc[1]].get("rule")
-        for model in s.RedLine.__origin__.__args__:  # type: ignore[attr-defined]
+        models: tuple[Any, ...] = s.RedLine.__origin__.__args__  # type: ignore[attr-defined]
+        for model in models:
             if model.model_fields["rule"].annotation.__args__[0] == rule:
                 return list(model.model_fields)
         return []
-    model = section_models.get(loc[0])
-    return list(model.model_fields) if model else []
+    found: Any = section_models.get(loc[0])
+    return list(found.model_fields) if found else []

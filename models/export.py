@@ -6,6 +6,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +50,17 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
 def write_json(path: Path, payload: Any) -> None:
-    text = json.dumps(payload, indent=2, default=str, allow_nan=False)
-    write_atomic(path, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"))
+    text = json.dumps(payload, indent=2, default=str, allow_nan=False) + "\n"
+    write_atomic(path, lambda tmp: _write_text(tmp, text))
+
+
+def _to_csv(frame: pd.DataFrame, path: Path) -> None:  # (frame first, for partial)
+    frame.to_csv(path, index=False)
 
 
 def write_csv_tables(path: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
@@ -60,7 +69,7 @@ def write_csv_tables(path: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
     for name, frame in tables.items():
         target = path.with_name(f"{path.stem}_{name}.csv")
         safe = frame.map(safe_text) if not frame.empty else frame
-        write_atomic(target, lambda tmp, safe=safe: safe.to_csv(tmp, index=False))
+        write_atomic(target, partial(_to_csv, safe))
         written.append(target)
     return written
 
@@ -77,7 +86,7 @@ def write_scenario(path: Path, scenario: Any) -> None:
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         text = yaml.safe_dump(scenario_document(scenario), sort_keys=False, allow_unicode=True)
-        write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        write_atomic(path, lambda tmp: _write_text(tmp, text))
     elif suffix == ".json":
         write_json(path, scenario_document(scenario))
     elif suffix == ".xlsx":

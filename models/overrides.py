@@ -41,7 +41,7 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 def _child(node: Any, key: str, where: str) -> tuple[Any, Any]:
     """The container holding `key` under `node`, and the index/key to use in it."""
     if isinstance(node, list):
-        ids = [item.get("id") for item in node if isinstance(item, dict)]
+        ids = [str(item.get("id")) for item in node if isinstance(item, dict)]
         for k, item in enumerate(node):
             if isinstance(item, dict) and item.get("id") == key:
                 return node, k

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import pandas as pd
@@ -119,7 +120,7 @@ class PlanResult(_Row):
     def tables(self) -> dict[str, pd.DataFrame]:
         """Tidy, long-format tables: interventions, funding, partners, partner_years, targets,
         red_lines."""
-        def frame(rows: list[_Row], model: type[_Row]) -> pd.DataFrame:
+        def frame(rows: Sequence[_Row], model: type[_Row]) -> pd.DataFrame:
             return pd.DataFrame([r.model_dump() for r in rows], columns=list(model.model_fields))
 
         return {

@@ -155,7 +155,7 @@ def _read_partners(rd: _Reader, data: dict[str, Any]) -> None:
             p["poolable_budget"] = budgets[p["id"]]
     for unknown in set(budgets) - {p.get("id") for p in partners}:
         rd.problems.append(f"sheet Budgets: unknown partner '{unknown}'"
-                           f"{did_you_mean(unknown, [p.get('id') for p in partners])}")
+                           f"{did_you_mean(unknown, [str(p.get('id')) for p in partners])}")
     data["partners"] = partners
 
 
@@ -173,7 +173,7 @@ def _read_interventions(rd: _Reader, data: dict[str, Any]) -> None:
             rd.locate(f"interventions[{item.get('id')}].{col}", "Interventions", r, col)
     ids = [i for i in items if i is not None]
 
-    def owner(sheet: str, r: int, i: Any) -> dict[str, Any] | None:
+    def owner(sheet: str, r: int, i: Any) -> Any:
         if i not in items:
             rd.problems.append(f"sheet {sheet}, row {r}: unknown intervention '{i}'"
                                f"{did_you_mean(i, ids)}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 WIDTH, HEIGHT, PAD = 720, 360, 90
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
@@ -20,7 +20,7 @@ def _scale(lo: float, hi: float, a: float, b: float):
     return lambda v: a + (v - lo) / span * (b - a)
 
 
-def line_chart_svg(x: Sequence[float], series: dict[str, Sequence[float | None]],
+def line_chart_svg(x: Sequence[float], series: Mapping[str, Sequence[float | None]],
                    x_label: str, y_label: str) -> str:
     """Lines over x; a None value breaks the line (an infeasible point) and is marked."""
     ys = [v for s in series.values() for v in s if v is not None and math.isfinite(v)]
@@ -133,7 +133,8 @@ def flow_diagram_svg(flows: Sequence[tuple[str, str, float]], value_format) -> s
     height = max(len(sources), len(sinks)) * 60 + 60
     usable = height - 40 - 8 * max(len(sources), len(sinks))
     unit = usable / total
-    out_at, in_at = {}, {}
+    out_at: dict[str, float] = {}
+    in_at: dict[str, float] = {}
 
     def stack(names, side):
         y, pos = 20.0, {}

@@ -3,6 +3,8 @@ the objective and the fairness stage."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyomo.environ as pyo
 
 from optimizer.data import ModelData
@@ -18,7 +20,7 @@ def cost(m: pyo.ConcreteModel, d: ModelData, i: str, t: int):
 
 def _terms(m, d: ModelData, measure: str, partner: str | None, t: int) -> list:
     partners = d.partners if partner is None else (partner,)
-    terms: list = []
+    terms: list[Any] = []
     if measure in ("cashable_benefit", "net_cashable_savings", "gross_fiscal_benefit",
                    "net_fiscal_value"):
         cashable = measure in ("cashable_benefit", "net_cashable_savings")
@@ -44,7 +46,7 @@ def yearly(m, d: ModelData, measure: str, partner: str | None, t: int):
 
 def over_horizon(m, d: ModelData, measure: str, partner: str | None, discounted: bool = True):
     """The d_t-weighted (or plain) sum of the yearly measure."""
-    terms = []
+    terms: list[Any] = []
     for t in d.years:
         w = d.discount[t] if discounted else 1.0
         terms.extend(w * x for x in _terms(m, d, measure, partner, t))

@@ -128,7 +128,7 @@ def target_rows(m: pyo.ConcreteModel, d: ModelData, solved: bool) -> list[Target
 
 def reconciliation_problems(result: PlanResult, d: ModelData) -> list[str]:
     """Every figure that does not add up: funding to cost, partners to partnership, NPVs."""
-    problems = []
+    problems: list[str] = []
     if not result.has_plan:
         return problems
     units = {r.id: r.units for r in result.interventions}

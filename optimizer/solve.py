@@ -167,9 +167,9 @@ class HighsSession:
             has_solution = False
         objective = bound = gap = None
         if has_solution:
-            col_value = h.getSolution().col_value
+            solution = h.getSolution().col_value
             for var, col in self.columns():
-                var.set_value(col_value[col], skip_validation=True)
+                var.set_value(solution[col], skip_validation=True)
             objective = info.objective_function_value
             bound = info.mip_dual_bound if info.mip_node_count >= 0 else objective
             gap = 0.0 if status == "optimal" else abs(bound - objective) / max(1e-10,

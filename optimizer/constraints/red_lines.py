@@ -26,6 +26,10 @@ def _funding_of(m, d: ModelData, partner: str, keep: Callable[[str, int], bool])
     return pyo.quicksum(terms) if terms else None
 
 
+def _in_year(t: int) -> Callable[[str, int], bool]:
+    return lambda _i, s: s == t
+
+
 def _forbid(rule: s.NoPooling | s.FundingWindow | s.RingFence | s.NoFunding, m, d: ModelData,
             keep: Callable[[str, int], bool]) -> Rows:
     paid = _funding_of(m, d, rule.partner, keep)
@@ -63,7 +67,7 @@ def red_line_max_share(m, d: ModelData, rule: s.MaxShare) -> Rows:
     budget = d.scenario.partner[rule.partner].poolable_budget
     rows: Rows = {}
     for k, t in enumerate(d.years):
-        paid = _funding_of(m, d, rule.partner, lambda _i, s, t=t: s == t)
+        paid = _funding_of(m, d, rule.partner, _in_year(t))
         if paid is not None:
             rows[rule.id, t] = paid <= rule.share * budget[k]
     return rows
