@@ -346,5 +346,57 @@ def report(
         raise typer.Exit(4 if result.status == "infeasible" else 3)
 
 
+@app.command()
+def explain(
+    scenario: ScenarioArg,
+    intervention: Annotated[str | None, typer.Option(
+        "--intervention", help="Why is this intervention (not) funded? For a feasible "
+        "scenario: the objective with it forced in or out, what binds, its break-even.")]
+    = None,
+    objective: Annotated[Objective | None, typer.Option(help="Override the objective.")] = None,
+    set_: SetOpt = None,
+    scenario_names: ScenarioOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the explanation (.json).")]
+    = None,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds for each HiGHS run.")] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Why an infeasible scenario is infeasible: the conflict set, the nearest feasible plan
+    and the cheapest unblock.
+
+    Exit status: 0 when the explanation was produced, whether the scenario is infeasible
+    (explained) or feasible (nothing to explain); 4 with --intervention on an infeasible
+    scenario (no plan to ask about); 3 when HiGHS stops at a limit without an answer; 1 bad
+    input.
+    """
+    from models.export import check_output_path, write_json
+    from optimizer.explain import explain as run_explain
+    from optimizer.explain import explain_intervention
+    from optimizer.explain_present import explanation_view, intervention_view
+    from optimizer.solve import SolverOptions
+
+    try:
+        if out is not None:
+            check_output_path(out, [scenario])
+            if out.suffix.lower() != ".json":
+                raise InputError(f"--out {out}: an explanation is written as .json")
+        sc, _ = _load(scenario, set_, scenario_names)
+        solver = SolverOptions(time_limit=time_limit)
+        name = objective.value if objective else None
+        with console.status("Explaining…", spinner="dots"):
+            result = (explain_intervention(sc, intervention, solver, name) if intervention
+                      else run_explain(sc, solver=solver, objective=name))
+        console.print(intervention_view(result) if intervention else explanation_view(result))
+        if out is not None:
+            write_json(out, result.to_json())
+            console.print(f"Wrote {out}", highlight=False)
+    except PboError as exc:
+        raise fail(exc, debug) from None
+    if result.status == "infeasible" and intervention:
+        raise typer.Exit(4)
+    if result.status not in ("infeasible", "feasible", "optimal"):
+        raise typer.Exit(3)
+
+
 if __name__ == "__main__":
     app()
