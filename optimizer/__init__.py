@@ -5,7 +5,12 @@
 """
 
 from models.loading import load_scenario
+from optimizer.compare import compare
+from optimizer.explain import explain
+from optimizer.explain_why import explain_intervention
 from optimizer.plan import solve
 from optimizer.solve import SolverOptions
+from optimizer.sweep import SweepParam, sweep
 
-__all__ = ["SolverOptions", "load_scenario", "solve"]
+__all__ = ["SolverOptions", "SweepParam", "compare", "explain", "explain_intervention",
+           "load_scenario", "solve", "sweep"]
