@@ -61,6 +61,8 @@ def _read(path: Path | str) -> tuple[dict[str, Any], dict[str, str], list[str]]:
     else:
         raise InputError(f"{path}: unknown scenario format '{suffix}' "
                          "(expected .yaml, .yml, .json or .xlsx)")
+    if data is None:
+        raise InputError(f"{path}: the file is empty")
     if not isinstance(data, dict):
         raise InputError(f"{path}: a scenario is a mapping of fields (name, partners, "
                          f"interventions…), not a {type(data).__name__}")

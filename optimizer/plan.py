@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pyomo.environ as pyo
-from pyomo.repn.standard_repn import generate_standard_repn
 
 from models.loading import scenario_sha256
 from models.results import Meta, PlanResult, RedLineResult
@@ -20,10 +19,8 @@ from optimizer.solve import HighsSession, Outcome, SolverOptions, highs_version,
 
 ENGINE_VERSION = "0.1.0"
 FAIRNESS_TOLERANCE = 1e-6
-"""SPEC 3.4: the fairness stage keeps the objective within this relative tolerance of its
-optimum. We hold it tighter (OBJECTIVE_HOLD), so that the second stage only breaks ties and
-never trades pennies of value for fairness; see docs/FORMULATION.md."""
-OBJECTIVE_HOLD = 1e-9
+"""Relative improvement below which relaxing a red line does not count as binding (and the
+SPEC 3.4 tolerance on the objective in the fairness stage, which holds it exactly)."""
 
 
 def red_line_rows(m: pyo.ConcreteModel, red_line_id: str) -> list[Any]:
@@ -64,23 +61,14 @@ def check_binding(session: HighsSession, base: float) -> dict[str, tuple[bool, f
     return out
 
 
-def _linear(expr: Any, session: HighsSession) -> tuple[dict[int, float], float]:
-    """An expression's coefficients by HiGHS column, and its constant."""
-    repn = generate_standard_repn(expr, compute_values=True)
-    coefs: dict[int, float] = defaultdict(float)
-    for var, c in zip(repn.linear_vars, repn.linear_coefs, strict=True):
-        coefs[session.col_of(var)] += c
-    return coefs, float(repn.constant)
+def fairness_stage(session: HighsSession) -> bool:
+    """SPEC 3.4 `optimise`: keep the plan the objective chose and maximise the smallest
+    beneficiary's discounted net cashable savings (max-min fairness) over who pays.
 
-
-def fairness_stage(session: HighsSession, optimum: float) -> bool:
-    """SPEC 3.4 `optimise`: hold the objective at its optimum and maximise the smallest
-    beneficiary's discounted net cashable savings (max-min fairness).
-
-    Who pays is decided for the plan the objective chose: selections and whole units stay
-    as stage 1 set them (so this is an LP), continuous units may still move within the
-    objective's hold. Done by direct, undone edits of the loaded HiGHS model. Returns False
-    when there is nothing to share.
+    Every selection and every unit stays as stage 1 set it, so the objective keeps its
+    optimum exactly (SPEC allows 1e-6) and stage 2 is an LP over the funding alone. Done by
+    direct, undone edits of the loaded HiGHS model. Returns False when there is nothing to
+    share.
     """
     built = session.built
     m, d = built.m, built.data
@@ -97,22 +85,15 @@ def fairness_stage(session: HighsSession, optimum: float) -> bool:
             savings[p][col(m.fund[p, i, t])] -= d.discount[t]
     current = {c: v.value or 0.0 for v, c in session.columns()}
     start = min(sum(current[c] * k for c, k in row.items()) for row in savings.values())
-    objective, constant = _linear(m.objective.expr, session)
-    hold = max(OBJECTIVE_HOLD * abs(optimum), 1e-6)
-    integers = [(v, col(v)) for v in m.component_data_objects(pyo.Var)
-                if v.is_integer() and v.value is not None]
+    plan = [v for v in (*m.select.values(), *m.units.values()) if v.value is not None]
     snapshot = values(m)
     inf = float("inf")
     with session.edits() as edits:
         floor = edits.add_col(-inf, inf)
         for row in savings.values():
             edits.add_row(-inf, 0.0, {floor: 1.0, **{c: -k for c, k in row.items()}})
-        if built.maximise:
-            edits.add_row(optimum - constant - hold, inf, objective)
-        else:
-            edits.add_row(-inf, optimum - constant + hold, objective)
-        pinned = [float(round(v.value)) for v, _ in integers]
-        edits.set_col_bounds([c for _, c in integers], pinned, pinned)
+        held = [float(v.value) for v in plan]
+        edits.set_col_bounds([col(v) for v in plan], held, held)
         edits.set_objective({floor: 1.0}, maximise=True)
         outcome = session.run(start={floor: start})
     if not outcome.has_solution:
@@ -133,7 +114,7 @@ def solve_built(built: BuiltModel, options: SolverOptions | None = None,
     optimum = objective_value(built)
     if options.check_binding and built.data.scenario.red_lines:
         binding = check_binding(session, optimum)
-    fairness_stage(session, optimum)
+    fairness_stage(session)
     return outcome, session, binding
 
 

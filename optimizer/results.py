@@ -52,13 +52,18 @@ def plan_rows(m: pyo.ConcreteModel, d: ModelData, must_fund: set[str]):
         benefit[i] += disc[t] * a * units[i]
     for (_p, i, t), c in d.cashable.items():
         cashable[i] += disc[t] * c * units[i]
+    selected = {iv.id for iv in sc.interventions if chosen[iv.id] and (
+        units[iv.id] > TOL or any(d.fixed_cost.get((iv.id, t)) for t in d.years)
+        or iv.min_units > 0 or iv.id in must_fund)}
+    for iv in _required_first(sc):  # what a selected intervention requires is selected too
+        if iv.id in selected:
+            selected.update(iv.requires)
     interventions = []
     for iv in sc.interventions:
         i = iv.id
-        fixed = any(d.fixed_cost.get((i, t)) for t in d.years)
-        selected = chosen[i] and (units[i] > TOL or fixed or iv.min_units > 0 or i in must_fund)
         interventions.append(InterventionResult(
-            id=i, name=iv.label, selected=selected, units=units[i] if selected else 0.0,
+            id=i, name=iv.label, selected=i in selected,
+            units=units[i] if i in selected else 0.0,
             cost_npv=sum(disc[t] * cost_it.get((i, t), 0.0) for t in d.years),
             benefit_npv=benefit[i], cashable_benefit_npv=cashable[i]))
     funding = []
@@ -87,6 +92,26 @@ def plan_rows(m: pyo.ConcreteModel, d: ModelData, must_fund: set[str]):
             net_cashable_savings_npv=sum(disc[r.year] * r.net_cashable_savings for r in rows),
             payback_year=payback_year(rows)))
     return interventions, funding, partners, partner_years
+
+
+def _required_first(sc) -> list:
+    """Interventions ordered so that each comes before those it requires (requires chains
+    are followed in one pass)."""
+    order: list = []
+    seen: set[str] = set()
+
+    def visit(iv) -> None:
+        if iv.id in seen:
+            return
+        seen.add(iv.id)
+        for other in sc.interventions:
+            if iv.id in other.requires:
+                visit(other)
+        order.append(iv)
+
+    for iv in sc.interventions:
+        visit(iv)
+    return order
 
 
 def payback_year(rows: list[PartnerYear]) -> int | None:

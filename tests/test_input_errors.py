@@ -1,0 +1,359 @@
+"""Bad input: every problem is an InputError with a located message, and the CLI turns it
+into exit status 1 with the message and no traceback (SPEC sections 2 and 5).
+
+Each case writes a small scenario (or a broken file) to tmp_path, checks the problems that
+`models.loading.load_scenario` reports, then runs `pbo validate` and `pbo solve` on the same
+file through typer's CliRunner.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from cli import app
+from models.errors import InputError
+from models.loading import load_scenario
+
+Data = dict[str, Any]
+
+BASE: Data = {
+    "name": "bad input",
+    "start_year": 2020,
+    "years": 2,
+    "discount_rate": 0.0,
+    "partners": [
+        {"id": "council", "poolable_budget": 1000},
+        {"id": "police", "poolable_budget": 500},
+    ],
+    "interventions": [
+        {"id": "troubled_families", "theme": "families", "max_units": 10, "unit_cost": 10,
+         "benefits": {"council": 20, "police": 5}},
+        {"id": "hub", "max_units": 1, "unit_cost": 100, "benefits": {"council": 150}},
+    ],
+    "targets": [
+        {"id": "council_savings", "partner": "council", "measure": "net_cashable_savings",
+         "min": 0},
+    ],
+    "red_lines": [
+        {"id": "police_cap", "rule": "max_share", "partner": "police", "share": 0.5},
+    ],
+}
+
+runner = CliRunner()
+
+
+def write_yaml(path: Path, data: Data) -> Path:
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def changed(change: Callable[[Data], None]) -> Data:
+    data = copy.deepcopy(BASE)
+    change(data)
+    return data
+
+
+def setter(*path: Any, value: Any) -> Callable[[Data], None]:
+    def change(data: Data) -> None:
+        node: Any = data
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+    return change
+
+
+def problems_of(path: Path, overrides: list[tuple[str, Any]] | None = None) -> list[str]:
+    with pytest.raises(InputError) as caught:
+        load_scenario(path, overrides or [])
+    return caught.value.problems
+
+
+def assert_cli_rejects(args: list[str], *messages: str) -> None:
+    """`pbo ARGS` exits 1, prints each message, and shows no traceback."""
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    for message in messages:
+        assert message in result.output
+
+
+def assert_rejected_everywhere(path: Path, *messages: str) -> None:
+    """load_scenario reports exactly these problems; validate and solve exit 1 with them."""
+    assert problems_of(path) == list(messages)
+    assert_cli_rejects(["validate", str(path)], *messages)
+    assert_cli_rejects(["solve", str(path)], *messages)
+
+
+def test_the_base_scenario_is_valid(tmp_path: Path) -> None:
+    """The cases below each break one thing in BASE, which is itself accepted."""
+    path = write_yaml(tmp_path / "ok.yaml", BASE)
+    assert len(load_scenario(path).interventions) == 2
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+
+
+# ------------------------------------------------------------------ scenario content
+CONTENT_CASES = [
+    pytest.param(
+        setter("interventions", 0, "benefits", value={"council": 20, "polise": 5}),
+        ["interventions[troubled_families].benefits: unknown partner 'polise' — did you mean "
+         "'police'?"],
+        id="unknown-partner-in-benefits"),
+    pytest.param(
+        setter("interventions", 1, "funders", value=["councel"]),
+        ["interventions[hub].funders: unknown partner 'councel' — did you mean 'council'?"],
+        id="unknown-funder"),
+    pytest.param(
+        setter("interventions", 1, "requires", value=["troubled_family"]),
+        ["interventions[hub].requires: unknown intervention 'troubled_family' — did you mean "
+         "'troubled_families'?"],
+        id="unknown-required-intervention"),
+    pytest.param(
+        setter("red_lines", 0, "partner", value="polce"),
+        ["red_lines[police_cap].partner: unknown partner 'polce' — did you mean 'police'?"],
+        id="unknown-partner-in-red-line"),
+    pytest.param(
+        setter("targets", 0, "partner", value="counsil"),
+        ["targets[council_savings].partner: unknown partner 'counsil' — did you mean "
+         "'council'?"],
+        id="unknown-partner-in-target"),
+    pytest.param(
+        setter("partners", 0, "poolable_budget", value=-5),
+        ["partners[council].poolable_budget: must be >= 0, not -5"],
+        id="negative-budget"),
+    pytest.param(
+        setter("interventions", 0, "unit_cost", value=[10, -1]),
+        ["interventions[troubled_families].unit_cost: entry 2: must be >= 0, not -1"],
+        id="negative-cost-in-profile"),
+    pytest.param(
+        setter("interventions", 0, "deadweight", value=1.5),
+        ["interventions[troubled_families].deadweight: must be <= 1, not 1.5"],
+        id="share-above-one"),
+    pytest.param(
+        setter("red_lines", 0, "share", value=-0.1),
+        ["red_lines[police_cap].share: must be >= 0, not -0.1"],
+        id="share-below-zero"),
+    pytest.param(
+        setter("interventions", 0, "cashable", value={"council": 2}),
+        ["interventions[troubled_families].cashable: partner 'council': must be <= 1, not 2"],
+        id="cashable-share-by-partner"),
+    pytest.param(
+        lambda d: d["partners"].append({"id": "council", "poolable_budget": 1}),
+        ["partners[council]: duplicate id 'council'"],
+        id="duplicate-partner-id"),
+    pytest.param(
+        lambda d: d["interventions"].append({"id": "hub", "max_units": 2}),
+        ["interventions[hub]: duplicate id 'hub'"],
+        id="duplicate-intervention-id"),
+    pytest.param(
+        setter("interventions", 0, "min_units", value=20),
+        ["interventions[troubled_families]: min_units 20 is above max_units 10"],
+        id="min-units-above-max"),
+    pytest.param(
+        setter("targets", 0, "max", value=-5),
+        ["targets[council_savings]: min 0 is above max -5"],
+        id="target-min-above-max"),
+    pytest.param(
+        setter("interventions", 0, "unit_cost", value=[10, 10, 10]),
+        ["interventions[troubled_families].unit_cost: the profile has 3 entries but the "
+         "horizon has 2 years (2020..2021)"],
+        id="profile-length"),
+    pytest.param(
+        setter("partners", 1, "poolable_budget", value={2020: 5, 2030: 5}),
+        ["partners[police].poolable_budget: year 2030 is outside the horizon 2020..2021"],
+        id="profile-year-outside-horizon"),
+    pytest.param(
+        setter("red_lines", 0, "rule", value="max_shares"),
+        ["red_lines[police_cap]: unknown rule 'max_shares' — did you mean 'max_share'? "
+         "(rules: no_pooling, funding_window, ring_fence, no_funding, max_share, "
+         "no_worse_off, exclude_intervention, must_fund, spend_cap)"],
+        id="unknown-red-line-rule"),
+    pytest.param(
+        setter("interventions", 0, "unit_costs", value=5),
+        ["interventions[troubled_families].unit_costs: unknown field — did you mean "
+         "'unit_cost'?"],
+        id="unknown-field"),
+    pytest.param(
+        setter("partners", 0, "budget", value=5),
+        ["partners[council].budget: unknown field"],
+        id="unknown-field-nothing-close"),
+]
+
+
+@pytest.mark.parametrize(("change", "messages"), CONTENT_CASES)
+def test_bad_content_is_located(tmp_path: Path, change: Callable[[Data], None],
+                                messages: list[str]) -> None:
+    path = write_yaml(tmp_path / "scenario.yaml", changed(change))
+    assert_rejected_everywhere(path, *messages)
+
+
+def test_nan_in_yaml_is_refused(tmp_path: Path) -> None:
+    """YAML's .nan parses as a float; every number must be finite."""
+    path = write_yaml(tmp_path / "scenario.yaml", BASE)
+    text = path.read_text(encoding="utf-8").replace("unit_cost: 100", "unit_cost: .nan")
+    assert ".nan" in text
+    path.write_text(text, encoding="utf-8")
+    assert_rejected_everywhere(path, "interventions[hub].unit_cost: must be a finite number, "
+                                     "not nan")
+
+
+def test_infinity_in_json_is_refused(tmp_path: Path) -> None:
+    """Python's json reads Infinity; it is refused like NaN."""
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(BASE).replace('"poolable_budget": 500', '"poolable_budget": '
+                                             'Infinity'), encoding="utf-8")
+    assert_rejected_everywhere(path, "partners[police].poolable_budget: must be a finite "
+                                     "number, not inf")
+
+
+def test_several_problems_are_reported_at_once(tmp_path: Path) -> None:
+    """Type problems and reference problems in one file come back together."""
+    def break_three(d: Data) -> None:
+        d["partners"][0]["poolable_budget"] = -5
+        d["interventions"][0]["unit_costs"] = 5
+        d["interventions"][1]["funders"] = ["polic"]
+
+    path = write_yaml(tmp_path / "scenario.yaml", changed(break_three))
+    messages = [
+        "partners[council].poolable_budget: must be >= 0, not -5",
+        "interventions[troubled_families].unit_costs: unknown field — did you mean "
+        "'unit_cost'?",
+        "interventions[hub].funders: unknown partner 'polic' — did you mean 'police'?",
+    ]
+    assert sorted(problems_of(path)) == sorted(messages)
+    assert_cli_rejects(["validate", str(path)], "3 problems", *messages)
+    assert_cli_rejects(["solve", str(path)], "3 problems", *messages)
+
+
+# ------------------------------------------------------------------ unreadable files
+def test_unparseable_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("name: x\nstart_year: [\n", encoding="utf-8")
+    [problem] = problems_of(path)
+    assert problem.startswith(f"{path}:3:1: not valid YAML")
+    assert_cli_rejects(["validate", str(path)], "not valid YAML")
+    assert_cli_rejects(["solve", str(path)], "not valid YAML")
+
+
+def test_unsafe_yaml_tag_is_not_constructed(tmp_path: Path) -> None:
+    """The safe loader refuses a !!python/object tag instead of running it."""
+    marker = tmp_path / "ran"
+    path = tmp_path / "unsafe.yaml"
+    path.write_text(f"!!python/object/apply:os.system ['touch {marker}']\n", encoding="utf-8")
+    [problem] = problems_of(path)
+    assert problem.startswith(f"{path}:1:1: not valid YAML")
+    assert "python/object" in problem
+    assert "no tags or objects" in problem
+    assert_cli_rejects(["validate", str(path)], "no tags or objects")
+    assert_cli_rejects(["solve", str(path)], "no tags or objects")
+    assert not marker.exists()
+
+
+def test_python_object_tag_in_a_field(tmp_path: Path) -> None:
+    path = write_yaml(tmp_path / "unsafe.yaml", BASE)
+    text = path.read_text(encoding="utf-8").replace("name: bad input",
+                                                    "name: !!python/object:os.system {}")
+    path.write_text(text, encoding="utf-8")
+    [problem] = problems_of(path)
+    assert problem.startswith(f"{path}:1:7: not valid YAML")
+    assert_cli_rejects(["validate", str(path)], "python/object")
+
+
+def test_json_syntax_error(tmp_path: Path) -> None:
+    path = tmp_path / "scenario.json"
+    path.write_text('{"name": "x",\n "years": 2,}\n', encoding="utf-8")
+    assert_rejected_everywhere(
+        path, f"{path}:2:13: not valid JSON (Expecting property name enclosed in double quotes)")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "nowhere.yaml"
+    assert_rejected_everywhere(path, f"{path}: no such file")
+
+
+def test_folder(tmp_path: Path) -> None:
+    assert_rejected_everywhere(tmp_path, f"{tmp_path}: is a folder, not a scenario file")
+
+
+def test_file_that_is_a_list(tmp_path: Path) -> None:
+    path = tmp_path / "list.yaml"
+    path.write_text("- council\n- police\n", encoding="utf-8")
+    assert_rejected_everywhere(path, f"{path}: a scenario is a mapping of fields (name, "
+                                     "partners, interventions…), not a list")
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.yaml"
+    path.write_text("", encoding="utf-8")
+    [problem] = problems_of(path)
+    assert problem == f"{path}: the file is empty"
+    assert_cli_rejects(["validate", str(path)], "the file is empty")
+
+
+def test_unknown_suffix(tmp_path: Path) -> None:
+    path = tmp_path / "scenario.txt"
+    path.write_text("name: x\n", encoding="utf-8")
+    assert_rejected_everywhere(path, f"{path}: unknown scenario format '.txt' (expected "
+                                     ".yaml, .yml, .json or .xlsx)")
+
+
+# ------------------------------------------------------------------ --set
+SET_CASES = [
+    pytest.param("interventions.troubled_familys.unit_cost=5",
+                 "interventions.troubled_familys: no item with id 'troubled_familys' — did you "
+                 "mean 'troubled_families'?", id="unknown-id"),
+    pytest.param("intervention.hub.unit_cost=5",
+                 "intervention.hub.unit_cost: unknown field 'intervention' — did you mean "
+                 "'interventions'?", id="unknown-top-level-field"),
+    pytest.param("interventions.hub.unit_cost=-5",
+                 "interventions[hub].unit_cost: must be >= 0, not -5", id="negative-value"),
+    pytest.param("interventions.hub.deadweight=2",
+                 "interventions[hub].deadweight: must be <= 1, not 2", id="share-above-one"),
+    pytest.param("interventions.hub.unit_cost=lots",
+                 "interventions[hub].unit_cost: must be a number, not 'lots'", id="not-a-number"),
+    pytest.param("interventions.hub.unit_cost=[1, 2, 3]",
+                 "interventions[hub].unit_cost: the profile has 3 entries but the horizon has "
+                 "2 years (2020..2021)", id="wrong-profile-length"),
+    pytest.param("interventions.hub.unit_cots=5",
+                 "interventions[hub].unit_cots: unknown field — did you mean 'unit_cost'?",
+                 id="unknown-field"),
+]
+
+
+@pytest.mark.parametrize(("assignment", "message"), SET_CASES)
+def test_bad_set_is_located(tmp_path: Path, assignment: str, message: str) -> None:
+    from models.overrides import parse_assignment
+
+    path = write_yaml(tmp_path / "scenario.yaml", BASE)
+    assert problems_of(path, [parse_assignment(assignment)]) == [message]
+    assert_cli_rejects(["solve", str(path), "--set", assignment], message)
+
+
+def test_set_without_equals(tmp_path: Path) -> None:
+    path = write_yaml(tmp_path / "scenario.yaml", BASE)
+    assert_cli_rejects(["solve", str(path), "--set", "interventions.hub.unit_cost"],
+                       "expected PATH=VALUE")
+
+
+def test_set_the_same_path_twice(tmp_path: Path) -> None:
+    path = write_yaml(tmp_path / "scenario.yaml", BASE)
+    assert_cli_rejects(["solve", str(path), "--set", "interventions.hub.unit_cost=1",
+                        "--set", "interventions.hub.unit_cost=2"],
+                       "--set interventions.hub.unit_cost: this path is set twice")
+
+
+def test_bad_set_leaves_the_file_alone(tmp_path: Path) -> None:
+    path = write_yaml(tmp_path / "scenario.yaml", BASE)
+    before = path.read_bytes()
+    assert_cli_rejects(["solve", str(path), "--set", "interventions.hub.unit_cost=-1"],
+                       "must be >= 0")
+    assert path.read_bytes() == before
