@@ -398,5 +398,56 @@ def explain(
         raise typer.Exit(3)
 
 
+@app.command()
+def sensitivity(
+    scenario: ScenarioArg,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the ranking (.json).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Relax non-negotiable red lines too.")]
+    = False,
+    pairs: Annotated[int, typer.Option(help="Relax every pair of the top K red lines.")] = 0,
+    plot: Annotated[Path | None, typer.Option(help="Tornado chart: .html (inline SVG), or "
+                                              ".png when matplotlib is installed.")] = None,
+    objective: Annotated[Objective | None, typer.Option(help="Override the objective.")] = None,
+    set_: SetOpt = None,
+    scenario_names: ScenarioOpt = None,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds for each HiGHS run.")] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Red-line value ranking: what relaxing each red line would gain, and marginal values."""
+    from models.export import check_output_path, write_json
+    from optimizer.sensitivity import sensitivity as run_sensitivity
+    from optimizer.sensitivity import sensitivity_view, write_tornado
+    from optimizer.solve import SolverOptions
+
+    try:
+        for path in (out, plot):
+            if path is not None:
+                check_output_path(path, [scenario])
+        if out is not None and out.suffix.lower() != ".json":
+            raise InputError(f"--out {out}: sensitivity is written as .json")
+        if pairs < 0:
+            raise InputError("--pairs must be 0 or more")
+        sc, _ = _load(scenario, set_, scenario_names)
+        with console.status("Relaxing red lines…", spinner="dots"):
+            result = run_sensitivity(sc, include_non_negotiable=all_, pairs=pairs,
+                                     objective=objective.value if objective else None,
+                                     options=SolverOptions(time_limit=time_limit,
+                                                           check_binding=False))
+        console.print(sensitivity_view(result))
+        if out is not None:
+            write_json(out, result.to_json())
+            console.print(f"Wrote {out}", highlight=False)
+        if plot is not None:
+            write_tornado(result, plot)
+            console.print(f"Wrote {plot}", highlight=False)
+    except PboError as exc:
+        raise fail(exc, debug) from None
+    if result.base.status == "infeasible" and not any(
+            r.status == "unblocks" for r in result.red_lines):
+        raise typer.Exit(4)
+    if result.base.status not in ("optimal", "infeasible", "time_limit"):
+        raise typer.Exit(3)
+
+
 if __name__ == "__main__":
     app()
