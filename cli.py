@@ -401,7 +401,9 @@ def explain(
 @app.command()
 def sensitivity(
     scenario: ScenarioArg,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the ranking (.json).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Write the ranking (.json), or the base plan's results workbook with a "
+        "Sensitivity sheet (.xlsx).")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Relax non-negotiable red lines too.")]
     = False,
     pairs: Annotated[int, typer.Option(help="Relax every pair of the top K red lines.")] = 0,
@@ -414,7 +416,10 @@ def sensitivity(
     debug: DebugOpt = False,
 ) -> None:
     """Red-line value ranking: what relaxing each red line would gain, and marginal values."""
+    from rich.progress import Progress
+
     from models.export import check_output_path, write_json
+    from models.loading import file_sha256
     from optimizer.sensitivity import sensitivity as run_sensitivity
     from optimizer.sensitivity import sensitivity_view, write_tornado
     from optimizer.solve import SolverOptions
@@ -423,18 +428,29 @@ def sensitivity(
         for path in (out, plot):
             if path is not None:
                 check_output_path(path, [scenario])
-        if out is not None and out.suffix.lower() != ".json":
-            raise InputError(f"--out {out}: sensitivity is written as .json")
+        workbook = out is not None and out.suffix.lower() == ".xlsx"
+        if out is not None and not workbook and out.suffix.lower() != ".json":
+            raise InputError(f"--out {out}: sensitivity is written as .json or .xlsx")
         if pairs < 0:
             raise InputError("--pairs must be 0 or more")
-        sc, _ = _load(scenario, set_, scenario_names)
-        with console.status("Relaxing red lines…", spinner="dots"):
-            result = run_sensitivity(sc, include_non_negotiable=all_, pairs=pairs,
-                                     objective=objective.value if objective else None,
-                                     options=SolverOptions(time_limit=time_limit,
-                                                           check_binding=False))
+        sc, overrides = _load(scenario, set_, scenario_names)
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task("Relaxing red lines", total=None)
+            result = run_sensitivity(
+                sc, include_non_negotiable=all_, pairs=pairs,
+                objective=objective.value if objective else None,
+                options=SolverOptions(time_limit=time_limit, check_binding=False),
+                plan=workbook, input_sha256=file_sha256(scenario), overrides=overrides,
+                input_file=str(scenario),
+                progress=lambda k, n: bar.update(task, completed=k, total=n))
         console.print(sensitivity_view(result))
-        if out is not None:
+        if out is not None and workbook and result.plan is not None:
+            from models.results_workbook import write_results_workbook
+
+            write_results_workbook(out, result.plan, sensitivity=result.table(),
+                                   marginals=result.marginals_table())
+            console.print(f"Wrote {out}", highlight=False)
+        elif out is not None:
             write_json(out, result.to_json())
             console.print(f"Wrote {out}", highlight=False)
         if plot is not None:

@@ -72,9 +72,10 @@ def manifest_frame(result: PlanResult) -> pd.DataFrame:
 
 
 def write_results_workbook(path: Path, result: PlanResult,
-                           sensitivity: pd.DataFrame | None = None) -> None:
+                           sensitivity: pd.DataFrame | None = None,
+                           marginals: pd.DataFrame | None = None) -> None:
     """Summary, Interventions, Funding, FundingPivot, Partners, PartnerYears, Targets,
-    RedLines, Manifest (and Sensitivity when given), written atomically."""
+    RedLines, Manifest (and Sensitivity and Marginals when given), written atomically."""
     import openpyxl
 
     fmt = CURRENCY_FORMAT.get(result.meta.currency, "#,##0")
@@ -96,5 +97,7 @@ def write_results_workbook(path: Path, result: PlanResult,
     _sheet(wb, "RedLines", tables["red_lines"], fmt, {"relaxed_objective"})
     if sensitivity is not None:
         _sheet(wb, "Sensitivity", sensitivity, fmt, {"objective", "value"})
+    if marginals is not None:
+        _sheet(wb, "Marginals", marginals, fmt, set())
     _sheet(wb, "Manifest", manifest_frame(result), fmt, set())
     write_atomic(path, wb.save)

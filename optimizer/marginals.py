@@ -160,7 +160,9 @@ def _words(unit: str, gain: float, low: float | None, high: float | None, curren
     verb = ("is worth" if gain > 0 else "costs") if maximise else (
         "saves" if gain > 0 else "costs")
     span = ""
-    if low is not None or high is not None:
+    if low is not None and high is not None and abs(high - low) <= 1e-9 * max(1.0, abs(low)):
+        span = f" (at {_pounds(low, currency)} only: any move changes the rate)"
+    elif low is not None or high is not None:
         span = (f" (holds from {_pounds(low, currency) if low is not None else '-∞'}"
                 f" to {_pounds(high, currency) if high is not None else '∞'})")
     return f"each extra {unit} {verb} {_pounds(abs(gain), currency)}{span}"

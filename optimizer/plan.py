@@ -137,6 +137,11 @@ def solve(scenario: Scenario, objective: str | None = None,
     outcome, session, binding = solve_built(built, options)
     result = make_result(built, outcome, session, binding, options, start,
                          input_sha256 or scenario_sha256(scenario), list(overrides))
+    return with_manifest(result, scenario, input_file)
+
+
+def with_manifest(result: PlanResult, scenario: Scenario, input_file: str | None) -> PlanResult:
+    """The result carrying its audit manifest: the input file and the scenario as solved."""
     manifest = {"input_file": input_file, "scenario": scenario.model_dump(mode="json")}
     return result.model_copy(update={"meta": result.meta.model_copy(update=manifest)})
 

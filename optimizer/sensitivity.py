@@ -16,15 +16,25 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from models.loading import scenario_sha256
+from models.results import PlanResult
 from models.scenario import Scenario
 from optimizer.build import BuiltModel, build_model
 from optimizer.marginals import Marginal, marginal_values
-from optimizer.plan import FAIRNESS_TOLERANCE, objective_value, red_line_rows
+from optimizer.plan import (
+    FAIRNESS_TOLERANCE,
+    fairness_stage,
+    make_result,
+    objective_value,
+    red_line_rows,
+    with_manifest,
+)
 from optimizer.solve import HighsSession, Outcome, SolverOptions, restore, values
 
 
@@ -72,6 +82,8 @@ class SensitivityResult:
     currency: str = "GBP"
     timings: dict[str, float] = field(default_factory=dict)
     """build, load (into HiGHS), highs (HiGHS run time over every solve), total seconds."""
+    plan: PlanResult | None = None
+    """The base plan as `pbo solve` gives it (when asked for), for the results workbook."""
 
     def table(self) -> pd.DataFrame:
         """One row per red line, ranked by value."""
@@ -84,7 +96,8 @@ class SensitivityResult:
         return pd.DataFrame([[getattr(r, c) for c in cols] for r in self.pairs], columns=cols)
 
     def marginals_table(self) -> pd.DataFrame:
-        cols = ["kind", "id", "period", "bound", "dual", "range_low", "range_high", "words"]
+        cols = ["kind", "id", "period", "bound", "level", "dual", "range_low", "range_high",
+                "words"]
         return pd.DataFrame([[getattr(r, c) for c in cols] for r in self.marginals],
                             columns=cols)
 
@@ -140,12 +153,18 @@ def _rank_key(r: RedLineValue) -> tuple[int, float]:
 
 def sensitivity(scenario: Scenario, *, include_non_negotiable: bool = False, pairs: int = 0,
                 objective: str | None = None, options: SolverOptions | None = None,
-                marginals: bool = True) -> SensitivityResult:
+                marginals: bool = True, plan: bool = False, progress: Callable[[int, int], None] | None = None,
+                input_sha256: str | None = None, overrides: Iterable[tuple[str, Any]] = (),
+                input_file: str | None = None) -> SensitivityResult:
     """The base solve, then each (negotiable) red line relaxed on its own, ranked by value.
 
     `pairs` = K > 1: every pair among the top K red lines is also relaxed together.
     `marginals`: the duals of budgets, targets and max_share / spend_cap red lines from the
     LP with the integer decisions fixed at the base optimum (when the base has a plan).
+    `progress(done, total)` is called after each re-solve.
+    `plan`: also return the base plan as `optimizer.solve` would (who pays, which red lines
+    bind; the red lines left out of the ranking are relaxed once more for that), with the
+    manifest built from `input_sha256`, `overrides` and `input_file`.
     """
     options = options or SolverOptions(check_binding=False)
     started = time.perf_counter()
@@ -156,18 +175,29 @@ def sensitivity(scenario: Scenario, *, include_non_negotiable: bool = False, pai
                      objective=objective_value(built) if first.has_solution else None)
     snapshot = values(built.m)
     chosen = [r for r in scenario.red_lines if r.negotiable or include_non_negotiable]
+    top = min(pairs, len(chosen)) if pairs > 1 else 0
+    total, done = len(chosen) + top * (top - 1) // 2, 0
+
+    def relax(ids: tuple[str, ...]) -> tuple[str, float | None, float | None]:
+        nonlocal done
+        out = _relaxed(session, ids, base, snapshot)
+        done += 1
+        if progress is not None:
+            progress(done, total)
+        return out
+
     singles = []
     for rule in chosen:
-        status, obj, value = _relaxed(session, (rule.id,), base, snapshot)
+        status, obj, value = relax((rule.id,))
         singles.append(RedLineValue(id=rule.id, rule=rule.rule, owner=rule.owner,
                                     negotiable=rule.negotiable, status=status, objective=obj,
                                     value=value))
     ranked = tuple(sorted(singles, key=_rank_key))
     pair_rows = []
-    if pairs > 1:
+    if top:
         single = {r.id: r for r in ranked}
-        for a, b in itertools.combinations([r.id for r in ranked[:pairs]], 2):
-            status, obj, value = _relaxed(session, (a, b), base, snapshot)
+        for a, b in itertools.combinations([r.id for r in ranked[:top]], 2):
+            status, obj, value = relax((a, b))
             va, vb = single[a].value, single[b].value
             inter = (value - va - vb if value is not None and va is not None
                      and vb is not None else None)
@@ -178,12 +208,26 @@ def sensitivity(scenario: Scenario, *, include_non_negotiable: bool = False, pai
     if marginals and base.objective is not None:
         duals = tuple(marginal_values(session, snapshot))
         restore(built.m, snapshot)
+    result = None
+    if plan:
+        binding = {r.id: (r.value is not None and r.value > 0, r.objective) for r in singles}
+        if base.objective is not None:
+            for rule in scenario.red_lines:
+                if rule.id not in binding:
+                    _, obj, value = _relaxed(session, (rule.id,), base, snapshot)
+                    binding[rule.id] = (value is not None and value > 0, obj)
+            restore(built.m, snapshot)
+            fairness_stage(session)
+        result = with_manifest(
+            make_result(built, first, session, binding, options, started,
+                        input_sha256 or scenario_sha256(scenario), list(overrides)),
+            scenario, input_file)
     timings = {"build": built.build_seconds, "load": session.load_seconds,
                "highs": session.highs_seconds, "runs": float(session.runs),
                "total": time.perf_counter() - started}
     return SensitivityResult(objective_name=built.objective, base=base, red_lines=ranked,
                              pairs=tuple(pair_rows), marginals=duals,
-                             currency=scenario.currency, timings=timings)
+                             currency=scenario.currency, timings=timings, plan=result)
 
 
 def sensitivity_view(result: SensitivityResult) -> Any:

@@ -282,3 +282,43 @@ def test_cli_sensitivity_bad_input(tmp_path):
                                    "--out", str(tmp_path / "s.csv")])
     assert res.exit_code == 1
     assert not (tmp_path / "s.csv").exists()
+
+
+def test_cli_sensitivity_workbook_and_base_plan(tmp_path):
+    """`--out .xlsx` writes the base plan's results workbook plus Sensitivity and Marginals
+    sheets; the base plan is the plan `pbo solve` gives (same objective, same binding red
+    lines, same who-pays), from the one loaded model."""
+    import openpyxl
+
+    path = SCENARIOS / "whole_place_example.yaml"
+    out = tmp_path / "s.xlsx"
+    res = CliRunner().invoke(app, ["sensitivity", str(path), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    wb = openpyxl.load_workbook(out)
+    assert {"Summary", "Funding", "RedLines", "Sensitivity", "Marginals"} <= set(wb.sheetnames)
+    sheet = wb["Sensitivity"]
+    header = [c.value for c in sheet[1]]
+    assert header[:2] == ["id", "rule"]
+    assert "£" in sheet.cell(2, header.index("value") + 1).number_format
+
+    sc = scenario_from_data(read_data(path))
+    solved = plan_solve(sc)
+    both = sensitivity(sc, include_non_negotiable=False, plan=True, marginals=False)
+    plan = both.plan
+    assert plan is not None
+    assert plan.objective == pytest.approx(solved.objective, rel=1e-9)
+    assert [(r.id, r.binding) for r in plan.red_lines] == [
+        (r.id, r.binding) for r in solved.red_lines]
+    got = {(f.partner, f.intervention, f.year): f.amount for f in plan.funding}
+    want = {(f.partner, f.intervention, f.year): f.amount for f in solved.funding}
+    assert got.keys() == want.keys()
+    assert list(got.values()) == pytest.approx(list(want.values()), rel=1e-6, abs=1e-2)
+    assert plan.meta.scenario is not None
+
+
+def test_progress_called_once_per_re_solve():
+    """RANKED with pairs=3: 3 singles + 3 pairs = 6 re-solves, reported as (k, 6)."""
+    calls = []
+    sensitivity(scenario_from_data(ranked_data()), pairs=3, marginals=False,
+                progress=lambda k, n: calls.append((k, n)))
+    assert calls == [(k, 6) for k in range(1, 7)]
