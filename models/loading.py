@@ -17,6 +17,9 @@ from models.overrides import apply_overrides, named_changes
 from models.scenario import Scenario
 
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""The safe loader (plain data only, no tags or objects), in C (libyaml) when PyYAML has it:
+about 20 times faster on a large scenario."""
 
 
 def read_data(path: Path | str) -> dict[str, Any]:
@@ -51,7 +54,7 @@ def _read(path: Path | str) -> tuple[dict[str, Any], dict[str, str], list[str]]:
             raise InputError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})") from None
     elif suffix in (".yaml", ".yml"):
         try:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 (a safe loader)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)

@@ -99,14 +99,17 @@ def _required_first(sc) -> list:
     are followed in one pass)."""
     order: list = []
     seen: set[str] = set()
+    required_by: dict[str, list] = {}
+    for other in sc.interventions:
+        for needed in other.requires:
+            required_by.setdefault(needed, []).append(other)
 
     def visit(iv) -> None:
         if iv.id in seen:
             return
         seen.add(iv.id)
-        for other in sc.interventions:
-            if iv.id in other.requires:
-                visit(other)
+        for other in required_by.get(iv.id, ()):
+            visit(other)
         order.append(iv)
 
     for iv in sc.interventions:

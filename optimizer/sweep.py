@@ -62,6 +62,10 @@ class SweepResult:
     results: list[PlanResult] = field(default_factory=list)
     rebuilds: int = 0
     seconds: float = 0.0
+    build_seconds: float = 0.0
+    """Building the model and loading it into HiGHS (once, plus each rebuild)."""
+    highs_seconds: float = 0.0
+    """HiGHS's own run time over every point."""
 
     def table(self) -> pd.DataFrame:
         """One row per point: the inputs, status, objective, what each step of the first
@@ -76,7 +80,8 @@ class SweepResult:
         return {"parameters": [p.__dict__ for p in self.params],
                 "points": self.table().astype(object).where(self.table().notna(), None)
                 .to_dict(orient="records"),
-                "rebuilds": self.rebuilds, "seconds": self.seconds}
+                "rebuilds": self.rebuilds, "seconds": self.seconds,
+                "build_seconds": self.build_seconds, "highs_seconds": self.highs_seconds}
 
 
 def _point_row(values: Mapping[str, float], result: PlanResult) -> dict[str, Any]:
@@ -109,12 +114,14 @@ def sweep(data: Mapping[str, Any], params: Sequence[SweepParam], *,
                 out.rebuilds += 1
             built = build_model(scenario, objective)
             session = HighsSession(built, options)
+            out.build_seconds += built.build_seconds + session.load_seconds
         before = session.highs_seconds
         outcome, session, _ = solve_built(built, options, session)
         result = make_result(built, outcome, session, {}, options, start,
                              scenario_sha256(scenario), list(zip(paths, point, strict=True)))
         result = result.model_copy(update={"meta": result.meta.model_copy(
             update={"highs_seconds": session.highs_seconds - before})})
+        out.highs_seconds += session.highs_seconds - before
         out.results.append(result)
         out.points.append(_point_row(dict(zip(paths, point, strict=True)), result))
         if progress:
