@@ -162,17 +162,18 @@ def sweep(
     scenario_names: ScenarioOpt = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write the table: .csv or .json.")]
     = None,
-    plot: Annotated[Path | None, typer.Option(help="Write a chart: .html (inline SVG).")] = None,
+    plot: Annotated[Path | None, typer.Option(help="Write a chart: .html (inline SVG) or .png.")]
+    = None,
     time_limit: Annotated[float | None, typer.Option(help="Seconds for each HiGHS run.")] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Parametric what-if: solve over a range of one input (or a grid of two)."""
     from rich.progress import Progress
 
-    from models.export import check_output_path, write_atomic, write_csv_tables, write_json
+    from models.export import check_output_path, write_csv_tables, write_json
     from models.loading import read_data
     from models.overrides import apply_overrides, named_changes
-    from optimizer.charts import sweep_chart_html
+    from optimizer.charts import check_chart_path, write_sweep_chart
     from optimizer.present import sweep_table
     from optimizer.solve import SolverOptions
     from optimizer.sweep import SweepParam
@@ -182,6 +183,8 @@ def sweep(
         for path in (out, plot):
             if path is not None:
                 check_output_path(path, [scenario])
+        if plot is not None:
+            check_chart_path(plot)
         params = [SweepParam.parse(s) for s in set_]
         data = read_data(scenario)
         names = [n.strip() for n in (scenario_names or "").split(",") if n.strip()]
@@ -204,8 +207,7 @@ def sweep(
                 raise InputError(f"--out {out}: expected .csv or .json")
             console.print(f"Wrote {out}", highlight=False)
         if plot is not None:
-            html = sweep_chart_html(result)
-            write_atomic(plot, lambda tmp: tmp.write_text(html, encoding="utf-8"))
+            write_sweep_chart(result, plot)
             console.print(f"Wrote {plot}", highlight=False)
     except PboError as exc:
         raise fail(exc, debug) from None
@@ -407,8 +409,8 @@ def sensitivity(
     all_: Annotated[bool, typer.Option("--all", help="Relax non-negotiable red lines too.")]
     = False,
     pairs: Annotated[int, typer.Option(help="Relax every pair of the top K red lines.")] = 0,
-    plot: Annotated[Path | None, typer.Option(help="Tornado chart: .html (inline SVG), or "
-                                              ".png when matplotlib is installed.")] = None,
+    plot: Annotated[Path | None, typer.Option(help="Tornado chart: .html (inline SVG) or "
+                                              ".png.")] = None,
     objective: Annotated[Objective | None, typer.Option(help="Override the objective.")] = None,
     set_: SetOpt = None,
     scenario_names: ScenarioOpt = None,
@@ -420,6 +422,7 @@ def sensitivity(
 
     from models.export import check_output_path, write_json
     from models.loading import file_sha256
+    from optimizer.charts import check_chart_path
     from optimizer.sensitivity import sensitivity as run_sensitivity
     from optimizer.sensitivity import sensitivity_view, write_tornado
     from optimizer.solve import SolverOptions
@@ -428,6 +431,8 @@ def sensitivity(
         for path in (out, plot):
             if path is not None:
                 check_output_path(path, [scenario])
+        if plot is not None:
+            check_chart_path(plot)
         workbook = out is not None and out.suffix.lower() == ".xlsx"
         if out is not None and not workbook and out.suffix.lower() != ".json":
             raise InputError(f"--out {out}: sensitivity is written as .json or .xlsx")

@@ -37,7 +37,7 @@ def check_output_path(out: Path, inputs: Iterable[Path]) -> None:
             raise InputError(f"--out {out}: refusing to overwrite the input file")
 
 
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
     """Write through a temporary file in the same folder, then rename over `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

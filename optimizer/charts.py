@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
 WIDTH, HEIGHT, PAD = 720, 360, 90
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
@@ -78,23 +80,96 @@ def html_page(title: str, body: str) -> str:
             f"<h1>{html.escape(title)}</h1>{body}</body></html>\n")
 
 
-def sweep_chart_html(result) -> str:
-    """Objective against the swept input (× marks points with no feasible plan)."""
+def _sweep_series(result) -> tuple[list[float], dict[str, list[float | None]], str]:
+    """x, the objective series (one per value of a second input), and the x label."""
     table = result.table()
     first = result.params[0].path
     if len(result.params) == 1:
-        series = {"objective": [None if v != v else v for v in table["objective"]]}
-        x = list(table[first])
-    else:
-        second = result.params[1].path
-        x = sorted(set(table[first]))
-        series = {}
-        for value, group in table.groupby(second):
-            col = dict(zip(group[first], group["objective"], strict=True))
-            series[f"{second} = {value:,.4g}"] = [
-                None if col.get(v) is None or col.get(v) != col.get(v) else col[v] for v in x]
-    svg = line_chart_svg(x, series, first, "objective")
-    return html_page(f"Sweep of {first}", svg)
+        return (list(table[first]),
+                {"objective": [None if v != v else v for v in table["objective"]]}, first)
+    second = result.params[1].path
+    x = sorted(set(table[first]))
+    series = {}
+    for value, group in table.groupby(second):
+        col = dict(zip(group[first], group["objective"], strict=True))
+        series[f"{second} = {value:,.4g}"] = [
+            None if col.get(v) is None or col.get(v) != col.get(v) else col[v] for v in x]
+    return x, series, first
+
+
+def sweep_chart_html(result) -> str:
+    """Objective against the swept input (× marks points with no feasible plan)."""
+    x, series, first = _sweep_series(result)
+    return html_page(f"Sweep of {first}", line_chart_svg(x, series, first, "objective"))
+
+
+def write_sweep_chart(result, path: Path) -> None:
+    """The sweep chart as .html (inline SVG) or .png."""
+    x, series, first = _sweep_series(result)
+
+    def draw(ax: Any) -> None:
+        for k, (name, values) in enumerate(series.items()):
+            ys = [math.nan if v is None else v for v in values]
+            ax.plot(x, ys, marker="o", color=PALETTE[k % len(PALETTE)], label=name)
+            gaps = [xv for xv, v in zip(x, values, strict=True) if v is None]
+            if gaps:
+                ax.scatter(gaps, [0.0] * len(gaps), marker="x", color="#d62728",
+                           label="no feasible plan" if k == 0 else None)
+        ax.set_xlabel(first)
+        ax.set_ylabel(f"objective ({result.results[0].objective_name})"
+                      if result.results else "objective")
+        ax.legend()
+
+    _write_chart(path, f"Sweep of {first}", lambda: line_chart_svg(x, series, first,
+                                                                   "objective"), draw)
+
+
+def write_bar_chart(path: Path, labels: Sequence[str], values: Sequence[float], title: str,
+                    value_format: Callable[[float], str], x_label: str) -> None:
+    """A tornado of values (largest first) as .html (inline SVG) or .png."""
+    def draw(ax: Any) -> None:
+        ax.barh(list(labels)[::-1], list(values)[::-1],
+                color=["#2ca02c" if v >= 0 else "#d62728" for v in list(values)[::-1]])
+        for k, v in enumerate(list(values)[::-1]):
+            ax.annotate(value_format(v), (v, k), xytext=(4, 0), textcoords="offset points",
+                        va="center", fontsize=8)
+        ax.set_xlabel(x_label)
+        ax.set_title(title)
+
+    _write_chart(path, title, lambda: bar_chart_svg(labels, values, title, value_format), draw,
+                 height=0.4 * len(labels) + 1.5)
+
+
+CHART_SUFFIXES = (".html", ".htm", ".png")
+
+
+def check_chart_path(path: Path) -> None:
+    """A chart file name pbo can write (checked before any solving)."""
+    from models.errors import InputError
+
+    if path.suffix.lower() not in CHART_SUFFIXES:
+        raise InputError(f"--plot {path}: expected .html or .png")
+
+
+def _write_chart(path: Path, title: str, svg: Callable[[], str],
+                 draw: Callable[[Any], None], height: float = 4.5) -> None:
+    """Write atomically: .html/.htm a self-contained page around `svg()`; .png drawn by
+    `draw(axes)` with matplotlib."""
+    from models.export import write_atomic
+
+    check_chart_path(path)
+    if path.suffix.lower() != ".png":
+        page = html_page(title, svg())
+        write_atomic(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8, max(2.5, height)), layout="tight")
+    draw(fig.add_subplot())
+    write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=120))
 
 
 def bar_chart_svg(labels: Sequence[str], values: Sequence[float], title: str,

@@ -273,42 +273,12 @@ def sensitivity_view(result: SensitivityResult) -> Any:
 
 
 def write_tornado(result: SensitivityResult, path: Any) -> None:
-    """A tornado-style bar chart of the values: .html (inline SVG), or .png with matplotlib."""
-    from models.errors import InputError
-    from models.export import write_atomic
-    from optimizer.charts import bar_chart_svg, html_page
+    """A tornado-style bar chart of the values: .html (inline SVG) or .png."""
+    from optimizer.charts import write_bar_chart
     from optimizer.present import money
 
     rows = [r for r in result.red_lines if r.value is not None]
-    labels, bars = [r.id for r in rows], [float(r.value or 0.0) for r in rows]
-    suffix = path.suffix.lower()
-    if suffix in (".html", ".htm"):
-        svg = bar_chart_svg(labels, bars, "Value of relaxing each red line",
-                            lambda v: money(v, result.currency))
-        page = html_page("Red-line sensitivity", svg)
-
-        def write(tmp: Any) -> None:
-            tmp.write_text(page, encoding="utf-8")
-
-        write_atomic(path, write)
-        return
-    if suffix != ".png":
-        raise InputError(f"--plot {path}: expected .html or .png")
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise InputError(f"--plot {path}: .png needs matplotlib, which is not installed; "
-                         "write .html instead") from None
-    fig, ax = plt.subplots(figsize=(8, 0.4 * len(labels) + 1.5))
-    ax.barh(labels[::-1], bars[::-1], color=["#2ca02c" if v >= 0 else "#d62728"
-                                            for v in bars[::-1]])
-    ax.set_xlabel(f"value of relaxing ({result.objective_name})")
-    fig.tight_layout()
-    def save(tmp: Any) -> None:
-        fig.savefig(tmp, format="png")
-
-    write_atomic(path, save)
-    plt.close(fig)
+    gain = "cost saved" if result.objective_name == "min_cost" else "objective gained"
+    write_bar_chart(path, [r.id for r in rows], [float(r.value or 0.0) for r in rows],
+                    "Value of relaxing each red line", lambda v: money(v, result.currency),
+                    f"{gain} by relaxing it ({result.objective_name})")

@@ -322,3 +322,15 @@ def test_progress_called_once_per_re_solve():
     sensitivity(scenario_from_data(ranked_data()), pairs=3, marginals=False,
                 progress=lambda k, n: calls.append((k, n)))
     assert calls == [(k, 6) for k in range(1, 7)]
+
+
+def test_cli_sensitivity_png(tmp_path):
+    """`--plot .png` draws the tornado with matplotlib; an unknown suffix is bad input."""
+    plot = tmp_path / "tornado.png"
+    path = str(SCENARIOS / "whole_place_example.yaml")
+    res = CliRunner().invoke(app, ["sensitivity", path, "--plot", str(plot)])
+    assert res.exit_code == 0, res.output
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    res = CliRunner().invoke(app, ["sensitivity", path, "--plot", str(tmp_path / "t.gif")])
+    assert res.exit_code == 1
+    assert "expected .html or .png" in res.output

@@ -126,3 +126,16 @@ def test_cli_sweep_and_compare(tmp_path):
     assert "The inputs are the same" in res.output
     res = runner.invoke(app, ["compare", str(TUTORIAL)])
     assert res.exit_code == 1
+
+
+def test_cli_sweep_png_marks_infeasible_points(tmp_path):
+    """`--plot .png` writes a real PNG (magic bytes, sensible size) even when some points
+    have no plan (a savings target past what any plan reaches)."""
+    plot = tmp_path / "sweep.png"
+    res = CliRunner().invoke(app, ["sweep", str(TUTORIAL), "--set",
+                                   "targets.council_savings.min=0:1e9:3", "--plot", str(plot)])
+    assert res.exit_code == 0, res.output
+    data = plot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(data) > 5_000
+    assert "infeasible" in res.output
