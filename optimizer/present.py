@@ -28,18 +28,35 @@ def number(x: float | None) -> str:
     return f"{x:,.0f}" if abs(x - round(x)) < 1e-6 else f"{x:,.2f}"
 
 
+TERMINAL_ROWS = 25
+"""Longer lists are cut to the largest this many in the terminal; files (--out) hold all."""
+
+
+def _more(shown: int, total: int, what: str) -> list:
+    if total <= shown:
+        return []
+    return [Text(f"… and {total - shown} more {what} (largest shown; --out FILE.xlsx or .csv "
+                 "lists every one)", style="dim")]
+
+
 def _interventions(result: PlanResult, cur: str) -> list:
     chosen = Table(title="Interventions funded", title_justify="left")
     for col in ("intervention", "units", "cost (NPV)", "fiscal benefit (NPV)"):
         chosen.add_column(col, justify="left" if col == "intervention" else "right")
-    for r in result.interventions:
-        if r.selected:
-            chosen.add_row(r.name, number(r.units), money(r.cost_npv, cur),
-                           money(r.benefit_npv, cur))
+    funded = [r for r in result.interventions if r.selected]
+    if len(funded) > TERMINAL_ROWS:
+        funded = sorted(funded, key=lambda r: -r.cost_npv)[:TERMINAL_ROWS]
+    for r in funded:
+        chosen.add_row(r.name, number(r.units), money(r.cost_npv, cur),
+                       money(r.benefit_npv, cur))
     parts: list = [chosen]
+    parts += _more(len(funded), sum(r.selected for r in result.interventions), "funded")
     left_out = [r.name for r in result.interventions if not r.selected]
     if left_out:
-        parts.append(Text("Not funded: " + ", ".join(left_out), style="dim"))
+        names = ", ".join(left_out[:TERMINAL_ROWS])
+        extra = len(left_out) - TERMINAL_ROWS
+        parts.append(Text("Not funded: " + names + (f" and {extra} more" if extra > 0 else ""),
+                          style="dim"))
     return parts
 
 
@@ -48,13 +65,16 @@ def _who_pays(result: PlanResult, cur: str) -> list:
     if pivot.empty:
         return []
     pivot = pivot.T
+    total = len(pivot)
+    if total > TERMINAL_ROWS:
+        pivot = pivot.loc[pivot.sum(axis=1).sort_values(ascending=False).index[:TERMINAL_ROWS]]
     pays = Table(title="Who pays what (all years, undiscounted)", title_justify="left")
     pays.add_column("intervention")
     for col in pivot.columns:
         pays.add_column(str(col), justify="right")
     for intervention, row in pivot.iterrows():
         pays.add_row(str(intervention), *(money(v, cur) for v in row))
-    return [pays]
+    return [pays, *_more(len(pivot), total, "interventions paid for")]
 
 
 def _positions(result: PlanResult, cur: str) -> list:
