@@ -1,4 +1,4 @@
-"""Shared fixtures: paths and a tiny-scenario builder."""
+"""Shared fixtures: paths, tiny-scenario builders and plan assertions."""
 
 from __future__ import annotations
 
@@ -12,6 +12,10 @@ from models.loading import scenario_from_data
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 
+Data = dict[str, Any]
+Funding = dict[tuple[str, str, int], float]
+"""(partner, intervention, year) -> amount paid."""
+
 
 def make_scenario(**fields: Any):
     """A validated scenario from keyword fields, with a 1-year horizon starting 2020 and no
@@ -19,6 +23,44 @@ def make_scenario(**fields: Any):
     data: dict[str, Any] = {"name": "test", "start_year": 2020, "years": 1, "discount_rate": 0.0}
     data.update(fields)
     return scenario_from_data(data)
+
+
+def scenario_data(*, partners: list[Data], interventions: list[Data], years: int = 1,
+                  discount_rate: float = 0.0, red_lines: list[Data] | None = None,
+                  targets: list[Data] | None = None, objective: str = "net_fiscal_value",
+                  **fields: Any) -> Data:
+    """Scenario data starting in 2020 (no discounting unless given); `fields` adds any other
+    top-level field, such as cost_sharing."""
+    return {"name": "t", "start_year": 2020, "years": years, "discount_rate": discount_rate,
+            "objective": objective, "partners": partners, "interventions": interventions,
+            "red_lines": red_lines or [], "targets": targets or [], **fields}
+
+
+def partner(pid: str, budget: Any, **fields: Any) -> Data:
+    return {"id": pid, "poolable_budget": budget, **fields}
+
+
+def iv(iid: str, **fields: Any) -> Data:
+    return {"id": iid, **fields}
+
+
+def funding_of(result) -> Funding:
+    return {(r.partner, r.intervention, r.year): r.amount for r in result.funding}
+
+
+def units_of(result) -> dict[str, float]:
+    return {r.id: r.units for r in result.interventions}
+
+
+def assert_plan(result, objective: float, units: dict[str, float], funding: Funding) -> None:
+    """The plan is optimal with this objective, these units (every intervention) and exactly
+    these funding rows."""
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(objective)
+    assert units_of(result) == pytest.approx(units)
+    got = funding_of(result)
+    assert set(got) == set(funding)
+    assert got == pytest.approx(funding)
 
 
 @pytest.fixture

@@ -18,44 +18,14 @@ import pytest
 from models.loading import scenario_from_data
 from models.scenario import RED_LINE_RULES, Measure
 from optimizer import solve
-
-Data = dict[str, Any]
-Funding = dict[tuple[str, str, int], float]
-
-
-# --------------------------------------------------------------------------- helpers
-def scenario_data(*, partners: list[Data], interventions: list[Data], years: int = 1,
-                  discount_rate: float = 0.0, red_lines: list[Data] | None = None,
-                  targets: list[Data] | None = None, objective: str = "net_fiscal_value"
-                  ) -> Data:
-    return {"name": "t", "start_year": 2020, "years": years, "discount_rate": discount_rate,
-            "objective": objective, "partners": partners, "interventions": interventions,
-            "red_lines": red_lines or [], "targets": targets or []}
-
-
-def partner(pid: str, budget: Any) -> Data:
-    return {"id": pid, "poolable_budget": budget}
-
-
-def iv(iid: str, **fields: Any) -> Data:
-    return {"id": iid, **fields}
-
-
-def funding_of(result) -> Funding:
-    return {(r.partner, r.intervention, r.year): r.amount for r in result.funding}
-
-
-def units_of(result) -> dict[str, float]:
-    return {r.id: r.units for r in result.interventions}
-
-
-def assert_plan(result, objective: float, units: dict[str, float], funding: Funding) -> None:
-    assert result.status == "optimal"
-    assert result.objective == pytest.approx(objective)
-    assert units_of(result) == pytest.approx(units)
-    got = funding_of(result)
-    assert set(got) == set(funding)
-    assert got == pytest.approx(funding)
+from tests.conftest import (
+    Data,
+    Funding,
+    assert_plan,
+    iv,
+    partner,
+    scenario_data,
+)
 
 
 # --------------------------------------------------------------------------- red lines
