@@ -52,15 +52,27 @@ def units_of(result) -> dict[str, float]:
     return {r.id: r.units for r in result.interventions}
 
 
+def assert_reconciles(result) -> None:
+    """Every figure adds up (funding to cost, partners to partnership, NPVs to years),
+    checked against the scenario the result records as solved."""
+    from optimizer.data import ModelData
+    from optimizer.results import reconciliation_problems
+
+    assert result.meta.scenario is not None
+    sc = scenario_from_data(result.meta.scenario)
+    assert reconciliation_problems(result, ModelData.from_scenario(sc)) == []
+
+
 def assert_plan(result, objective: float, units: dict[str, float], funding: Funding) -> None:
     """The plan is optimal with this objective, these units (every intervention) and exactly
-    these funding rows."""
+    these funding rows, and its figures reconcile."""
     assert result.status == "optimal"
     assert result.objective == pytest.approx(objective)
     assert units_of(result) == pytest.approx(units)
     got = funding_of(result)
     assert set(got) == set(funding)
     assert got == pytest.approx(funding)
+    assert_reconciles(result)
 
 
 @pytest.fixture

@@ -15,9 +15,18 @@ from dataclasses import dataclass
 
 import pytest
 
-from models.loading import load_scenario, scenario_from_data
+from models.loading import load_scenario, read_data, scenario_from_data
 from optimizer import solve
-from tests.conftest import SCENARIOS, Data, Funding, assert_plan, iv, partner, scenario_data
+from tests.conftest import (
+    SCENARIOS,
+    Data,
+    Funding,
+    assert_plan,
+    assert_reconciles,
+    iv,
+    partner,
+    scenario_data,
+)
 
 
 @dataclass(frozen=True)
@@ -257,3 +266,25 @@ def test_the_same_scenario_gives_the_same_plan() -> None:
     first, second = (solve(scenario, check_binding=False).model_dump(exclude={"meta"})
                      for _ in range(2))
     assert first == second
+
+
+def _bundled() -> list[tuple[str, tuple[str, ...]]]:
+    """Every bundled example, plain and under each of its named scenarios."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for path in sorted(SCENARIOS.glob("*.yaml")):
+        out.append((path.name, ()))
+        out.extend((path.name, (name,)) for name in read_data(path).get("scenarios") or {})
+    return out
+
+
+@pytest.mark.parametrize(("file", "names"), _bundled(),
+                         ids=lambda v: v if isinstance(v, str) else ",".join(v) or "base")
+def test_every_bundled_example_reconciles(file: str, names: tuple[str, ...]) -> None:
+    """Solved as shipped and under each named scenario, the figures add up: funding rows sum
+    to each intervention's yearly cost, partner totals to partnership totals, NPVs to the
+    yearly figures."""
+    result = solve(load_scenario(SCENARIOS / file, scenarios=names), check_binding=False)
+    assert result.status in ("optimal", "infeasible")
+    if result.status == "optimal":
+        assert result.funding
+        assert_reconciles(result)
