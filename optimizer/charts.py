@@ -17,6 +17,15 @@ def _short(text: str, limit: int = 30) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def compact(v: float) -> str:
+    """A number as a finance reader writes it on an axis: 2.5m, 250k, 0.35, 2016."""
+    if abs(v) >= 1e4:
+        from optimizer.present import money
+
+        return money(v, "")
+    return f"{v:,.4g}"
+
+
 def _scale(lo: float, hi: float, a: float, b: float):
     span = (hi - lo) or 1.0
     return lambda v: a + (v - lo) / span * (b - a)
@@ -92,7 +101,7 @@ def _sweep_series(result) -> tuple[list[float], dict[str, list[float | None]], s
     series = {}
     for value, group in table.groupby(second):
         col = dict(zip(group[first], group["objective"], strict=True))
-        series[f"{second} = {value:,.4g}"] = [
+        series[f"{second} = {compact(value)}"] = [
             None if col.get(v) is None or col.get(v) != col.get(v) else col[v] for v in x]
     return x, series, first
 
@@ -107,14 +116,27 @@ def write_sweep_chart(result, path: Path) -> None:
     """The sweep chart as .html (inline SVG) or .png."""
     x, series, first = _sweep_series(result)
 
+    from optimizer.present import money
+
+    currency = result.results[0].meta.currency if result.results else "GBP"
+
     def draw(ax: Any) -> None:
+        from matplotlib.ticker import FuncFormatter
+
         for k, (name, values) in enumerate(series.items()):
             ys = [math.nan if v is None else v for v in values]
             ax.plot(x, ys, marker="o", color=PALETTE[k % len(PALETTE)], label=name)
             gaps = [xv for xv, v in zip(x, values, strict=True) if v is None]
-            if gaps:
-                ax.scatter(gaps, [0.0] * len(gaps), marker="x", color="#d62728",
+            if gaps:  # along the bottom edge: there is no objective to plot
+                ax.scatter(gaps, [0.03] * len(gaps), marker="x", color="#222",
+                           transform=ax.get_xaxis_transform(),
                            label="no feasible plan" if k == 0 else None)
+        pad = 0.04 * ((max(x) - min(x)) or 1.0)
+        ax.set_xlim(min(x) - pad, max(x) + pad)  # keep the ×s in view
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: money(v, currency)))
+        if max(map(abs, x), default=0) >= 1e4:
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: compact(v)))
+        ax.set_title(f"Sweep of {first}")
         ax.set_xlabel(first)
         ax.set_ylabel(f"objective ({result.results[0].objective_name})"
                       if result.results else "objective")
@@ -133,6 +155,9 @@ def write_bar_chart(path: Path, labels: Sequence[str], values: Sequence[float], 
         for k, v in enumerate(list(values)[::-1]):
             ax.annotate(value_format(v), (v, k), xytext=(4, 0), textcoords="offset points",
                         va="center", fontsize=8)
+        from matplotlib.ticker import FuncFormatter
+
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: value_format(v)))
         ax.set_xlabel(x_label)
         ax.set_title(title)
 
