@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -37,6 +38,17 @@ def check_output_path(out: Path, inputs: Iterable[Path]) -> None:
             raise InputError(f"--out {out}: refusing to overwrite the input file")
 
 
+def _file_mode(path: Path) -> int:
+    """The permissions `path` should end with: those it has, or a new file's (0o666 less the
+    umask), not the owner-only 0o600 of a temporary file."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
     """Write through a temporary file in the same folder, then rename over `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -44,6 +56,7 @@ def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, _file_mode(path))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +127,22 @@ def test_solve_csv_writes_one_file_per_table(tmp_path: Path) -> None:
     with (tmp_path / "x_interventions.csv").open(newline="", encoding="utf-8") as f:
         ids = {row["id"] for row in csv.DictReader(f)}
     assert ids == {"family_keyworkers", "youth_diversion", "handyperson", "hub"}
+
+
+def test_result_files_are_readable_like_any_new_file(tmp_path: Path) -> None:
+    """Written through a temporary file, a result still gets a new file's permissions
+    (0o644 under umask 022), not the temporary file's owner-only 0o600; a file it replaces
+    keeps its own."""
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "x.json"
+        assert invoke("solve", TUTORIAL, "--out", out, "--no-binding").exit_code == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o644
+        out.chmod(0o640)
+        assert invoke("solve", TUTORIAL, "--out", out, "--no-binding").exit_code == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o640
+    finally:
+        os.umask(old)
 
 
 def test_out_over_the_input_is_refused(tmp_path: Path) -> None:
