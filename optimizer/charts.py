@@ -32,7 +32,8 @@ def _scale(lo: float, hi: float, a: float, b: float):
 
 
 def line_chart_svg(x: Sequence[float], series: Mapping[str, Sequence[float | None]],
-                   x_label: str, y_label: str) -> str:
+                   x_label: str, y_label: str,
+                   y_format: Callable[[float], str] = lambda v: f"{v:,.0f}") -> str:
     """Lines over x; a None value breaks the line (an infeasible point) and is marked."""
     ys = [v for s in series.values() for v in s if v is not None and math.isfinite(v)]
     if not x or not ys:
@@ -52,11 +53,12 @@ def line_chart_svg(x: Sequence[float], series: Mapping[str, Sequence[float | Non
              f"<text x='15' y='{HEIGHT / 2}' transform='rotate(-90 15 {HEIGHT / 2})' "
              f"text-anchor='middle'>{html.escape(y_label)}</text>"]
     for v in (min(ys), max(ys)):
-        parts.append(f"<text x='{PAD - 5}' y='{sy(v) + 4:.1f}' text-anchor='end'>{v:,.0f}</text>")
+        parts.append(f"<text x='{PAD - 5}' y='{sy(v) + 4:.1f}' text-anchor='end'>"
+                     f"{html.escape(y_format(v))}</text>")
     whole = all(float(v).is_integer() for v in x)
     ticks = x if whole and len(x) <= 12 else (min(x), max(x))
     for v in ticks:
-        label = str(int(v)) if whole and 1900 <= v <= 2200 else f"{v:,.4g}"
+        label = str(int(v)) if whole and 1900 <= v <= 2200 else compact(v)
         parts.append(f"<text x='{sx(v):.1f}' y='{HEIGHT - PAD + 16}' text-anchor='middle'>"
                      f"{label}</text>")
     if min(ys) < 0 < max(ys):
@@ -106,19 +108,18 @@ def _sweep_series(result) -> tuple[list[float], dict[str, list[float | None]], s
     return x, series, first
 
 
-def sweep_chart_html(result) -> str:
-    """Objective against the swept input (× marks points with no feasible plan)."""
-    x, series, first = _sweep_series(result)
-    return html_page(f"Sweep of {first}", line_chart_svg(x, series, first, "objective"))
+def _sweep_money(result) -> Callable[[float], str]:
+    from optimizer.present import money
+
+    currency = result.results[0].meta.currency if result.results else "GBP"
+    return lambda v: money(v, currency)
 
 
 def write_sweep_chart(result, path: Path) -> None:
     """The sweep chart as .html (inline SVG) or .png."""
     x, series, first = _sweep_series(result)
 
-    from optimizer.present import money
-
-    currency = result.results[0].meta.currency if result.results else "GBP"
+    fmt = _sweep_money(result)
 
     def draw(ax: Any) -> None:
         from matplotlib.ticker import FuncFormatter
@@ -133,7 +134,7 @@ def write_sweep_chart(result, path: Path) -> None:
                            label="no feasible plan" if k == 0 else None)
         pad = 0.04 * ((max(x) - min(x)) or 1.0)
         ax.set_xlim(min(x) - pad, max(x) + pad)  # keep the ×s in view
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: money(v, currency)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt(v)))
         if max(map(abs, x), default=0) >= 1e4:
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: compact(v)))
         ax.set_title(f"Sweep of {first}")
@@ -142,8 +143,8 @@ def write_sweep_chart(result, path: Path) -> None:
                       if result.results else "objective")
         ax.legend()
 
-    _write_chart(path, f"Sweep of {first}", lambda: line_chart_svg(x, series, first,
-                                                                   "objective"), draw)
+    _write_chart(path, f"Sweep of {first}",
+                 lambda: line_chart_svg(x, series, first, "objective", fmt), draw)
 
 
 def write_bar_chart(path: Path, labels: Sequence[str], values: Sequence[float], title: str,

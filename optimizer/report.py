@@ -108,7 +108,7 @@ def decision_pack(result: PlanResult, scenario: Scenario) -> str:
         series = {p.name: [r.net_cashable_savings for r in result.partner_years
                            if r.partner == p.id] for p in result.partners}
         body += ["<h2>Each partner's net position by year</h2>",
-                 line_chart_svg(years, series, "year", f"net cashable savings ({cur})"),
+                 line_chart_svg(years, series, "year", f"net cashable savings ({cur})", fmt),
                  _table(["partner", "pays (NPV)", "cashable benefit (NPV)",
                          "net cashable savings (NPV)", "payback year"],
                         [[p.name, fmt(p.contribution_npv), fmt(p.cashable_benefit_npv),
