@@ -36,10 +36,10 @@ class Objective(StrEnum):
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario file (.yaml, .yml, .json, .xlsx).")]
 SetOpt = Annotated[list[str] | None, typer.Option(
-    "--set", help="Change one input: PATH=VALUE, e.g. interventions.troubled_families."
+    "--set", metavar="PATH=VALUE", help="Change one input: PATH=VALUE, e.g. interventions.troubled_families."
     "unit_cost=3500 (repeatable).")]
 ScenarioOpt = Annotated[str | None, typer.Option(
-    "--scenario", help="Named scenarios from the file's `scenarios:` to apply, in order: a,b.")]
+    "--scenario", metavar="NAME[,NAME]", help="Named scenarios from the file's `scenarios:` to apply, in order: a,b.")]
 OutOpt = Annotated[Path | None, typer.Option(
     "--out", help="Write the result: .json, .csv (one file per table) or .xlsx.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
@@ -363,8 +363,10 @@ def explain(
     time_limit: Annotated[float | None, typer.Option(help="Seconds for each HiGHS run.")] = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Why an infeasible scenario is infeasible: the conflict set, the nearest feasible plan
-    and the cheapest unblock.
+    """Why a scenario is infeasible and the nearest plan that works; or why X isn't funded.
+
+    For an infeasible scenario: the conflict set, the nearest feasible plan and the cheapest
+    unblock. With --intervention X: X forced in and out, what binds, X's break-even.
 
     Exit status: 0 when the explanation was produced, whether the scenario is infeasible
     (explained) or feasible (nothing to explain); 4 with --intervention on an infeasible
