@@ -167,8 +167,14 @@ def shortfalls(built, rows: list[ElasticRow], hold: float) -> list[Shortfall]:
         if kind == "target":
             target = next(t for t in sc.targets if t.id == sid)
             money_rows = target.measure != "outcome"
-            detail = (f"{target_text(sc, target)}: best achievable "
-                      f"{target_amount(sc, target, value)} {held}")
+            others = sorted(t for k, t in worst if k == "target" and t != sid)
+            if others:  # a joint compromise, not this target's best on its own
+                detail = (f"{target_text(sc, target)}: {target_amount(sc, target, value)} in "
+                          f"the nearest plan, which also falls short on {', '.join(others)}, "
+                          f"{held}")
+            else:
+                detail = (f"{target_text(sc, target)}: best achievable "
+                          f"{target_amount(sc, target, value)} {held}")
         else:
             rule = next(r for r in sc.red_lines if r.id == sid)
             detail = f"{red_line_text(sc, rule)}: {breach_words(sc, rule, row, value)}"

@@ -166,6 +166,33 @@ def test_savings_target_under_no_pooling_with_a_budget_that_binds() -> None:
                                                                 pytest.approx(90.0))]
 
 
+def test_two_targets_short_together_are_not_each_called_the_best() -> None:
+    """x costs £1 and gives council and NHS £0.60 each (max 1000); only the council can pay
+    (£100). Targets: council net savings >= 0, NHS net savings >= 100. Council saves
+    0.6u - u = -0.4u, NHS 0.6u: total shortfall 0.4u + (100 - 0.6u) = 100 - 0.2u, least at
+    u = 100: council -40 (short 40), NHS 60 (short 40); objective 1.2*100 - 100 = 20.
+    Each value is a joint compromise (the council alone could reach 0 with u = 0), so neither
+    is called its best achievable."""
+    d = data(partners=[{"id": "council", "poolable_budget": 100},
+                       {"id": "nhs", "poolable_budget": 0}],
+             interventions=[{"id": "x", "unit_cost": 1, "max_units": 1000,
+                             "benefits": {"council": 0.6, "nhs": 0.6}}],
+             targets=[{"id": "council_savings", "partner": "council",
+                       "measure": "net_cashable_savings", "min": 0},
+                      {"id": "nhs_savings", "partner": "nhs",
+                       "measure": "net_cashable_savings", "min": 100}])
+    e = explain(scenario_from_data(d))
+    assert [(s.id, s.required, s.achievable) for s in e.shortfalls] == [
+        ("council_savings", 0.0, pytest.approx(-40.0)),
+        ("nhs_savings", 100.0, pytest.approx(60.0))]
+    assert e.nearest_plan is not None
+    assert e.nearest_plan.objective == pytest.approx(20.0)
+    council, nhs = e.shortfalls
+    assert "-£40 in the nearest plan, which also falls short on nhs_savings" in council.detail
+    assert "£60 in the nearest plan, which also falls short on council_savings" in nhs.detail
+    assert not any("best achievable" in s.detail for s in e.shortfalls)
+
+
 # --------------------------------------------------------------------------- (2) must_fund
 def must_fund(negotiable: bool = True) -> Data:
     return data(
