@@ -139,6 +139,8 @@ def nearest_plan(sc: Scenario, weights: ElasticWeights, options: SolverOptions,
         return NearestPlan(None, [], least)
     result = make_result(built, outcome, session, {}, options, start, scenario_sha256(sc), [])
     found = shortfalls(built, rows, hold)
+    if sum(s.kind == "target" for s in found) > 1:
+        found = [with_best_alone(sc, s, weights, options, objective) for s in found]
     message = ("nearest feasible plan: " + ("; ".join(s.detail for s in found)
                                             if found else "nothing had to give"))
     plan = result.model_copy(update={"message": message})
@@ -183,6 +185,24 @@ def shortfalls(built, rows: list[ElasticRow], hold: float) -> list[Shortfall]:
                              money=money_rows))
     out.sort(key=lambda s: (s.kind != "target", s.id))
     return out
+
+
+def with_best_alone(sc: Scenario, short: Shortfall, weights: ElasticWeights,
+                    options: SolverOptions, objective: str | None) -> Shortfall:
+    """A target short together with others, with the best it reaches on its own: the nearest
+    plan of the scenario with every other target set aside."""
+    if short.kind != "target":
+        return short
+    target = next(t for t in sc.targets if t.id == short.id)
+    alone = nearest_plan(sc.model_copy(update={"targets": [target]}), weights, options,
+                         objective)
+    if alone.plan is None:
+        return short
+    mine = [s for s in alone.shortfalls if s.kind == "target"]
+    best = mine[0].achievable if mine else short.required
+    said = (f"best achievable on its own {target_amount(sc, target, best)}" if mine
+            else "on its own it could be met")
+    return short.model_copy(update={"best_alone": best, "detail": f"{short.detail}; {said}"})
 
 
 def breach_words(sc: Scenario, rule, row: ElasticRow, value: float) -> str:

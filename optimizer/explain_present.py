@@ -30,12 +30,14 @@ def explanation_view(e: Explanation) -> Group:
     parts.append(conflicts)
     if e.shortfalls:
         short = Table(title="What the nearest feasible plan gives up", title_justify="left")
-        for col in ("kind", "id", "period", "required", "achievable"):
-            short.add_column(col, justify="right" if col in ("required", "achievable")
-                             else "left")
+        alone = any(s.best_alone is not None for s in e.shortfalls)
+        numbers = ("required", "achievable", *(("best on its own",) if alone else ()))
+        for col in ("kind", "id", "period", *numbers):
+            short.add_column(col, justify="right" if col in numbers else "left")
         for s in e.shortfalls:
             fmt = (lambda v: money(v, cur)) if s.money else number
-            short.add_row(s.kind, s.id, s.period, fmt(s.required), fmt(s.achievable))
+            best = [fmt(s.best_alone) if s.best_alone is not None else ""] if alone else []
+            short.add_row(s.kind, s.id, s.period, fmt(s.required), fmt(s.achievable), *best)
         parts.append(short)
     if e.unblock:
         unblock = Table(title="Cheapest unblock: negotiable red lines to relax",

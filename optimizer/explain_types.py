@@ -45,6 +45,9 @@ class Shortfall(_Row):
     detail: str
     money: bool = True
     """required and achievable are money (False: outcome units, a selection, units)."""
+    best_alone: float | None = None
+    """For a target short together with others: the best it reaches with the other targets
+    set aside (its bound when it could then be met); None when it is the only one short."""
 
 
 class Unblock(_Row):

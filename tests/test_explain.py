@@ -166,13 +166,14 @@ def test_savings_target_under_no_pooling_with_a_budget_that_binds() -> None:
                                                                 pytest.approx(90.0))]
 
 
-def test_two_targets_short_together_are_not_each_called_the_best() -> None:
+def test_two_targets_short_together_each_with_its_best_alone() -> None:
     """x costs £1 and gives council and NHS £0.60 each (max 1000); only the council can pay
     (£100). Targets: council net savings >= 0, NHS net savings >= 100. Council saves
     0.6u - u = -0.4u, NHS 0.6u: total shortfall 0.4u + (100 - 0.6u) = 100 - 0.2u, least at
     u = 100: council -40 (short 40), NHS 60 (short 40); objective 1.2*100 - 100 = 20.
-    Each value is a joint compromise (the council alone could reach 0 with u = 0), so neither
-    is called its best achievable."""
+    Each value is a joint compromise, said as such, with each target's best on its own:
+    the council's alone is met (u = 0 saves 0 >= 0); the NHS's alone reaches at most 0.6 * 100
+    = 60 (the council's £100 buys 100 units)."""
     d = data(partners=[{"id": "council", "poolable_budget": 100},
                        {"id": "nhs", "poolable_budget": 0}],
              interventions=[{"id": "x", "unit_cost": 1, "max_units": 1000,
@@ -189,8 +190,11 @@ def test_two_targets_short_together_are_not_each_called_the_best() -> None:
     assert e.nearest_plan.objective == pytest.approx(20.0)
     council, nhs = e.shortfalls
     assert "-£40 in the nearest plan, which also falls short on nhs_savings" in council.detail
+    assert council.detail.endswith("; on its own it could be met")
+    assert council.best_alone == pytest.approx(0.0)
     assert "£60 in the nearest plan, which also falls short on council_savings" in nhs.detail
-    assert not any("best achievable" in s.detail for s in e.shortfalls)
+    assert nhs.detail.endswith("; best achievable on its own £60")
+    assert nhs.best_alone == pytest.approx(60.0)
 
 
 # --------------------------------------------------------------------------- (2) must_fund
