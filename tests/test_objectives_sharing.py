@@ -8,7 +8,16 @@ import pytest
 
 from models.loading import scenario_from_data
 from optimizer import solve
-from tests.conftest import Data, Funding, assert_plan, iv, partner, scenario_data
+from tests.conftest import (
+    Data,
+    Funding,
+    assert_plan,
+    assert_reconciles,
+    iv,
+    partner,
+    scenario_data,
+    units_of,
+)
 
 
 # --------------------------------------------------------------------------- objectives
@@ -187,3 +196,25 @@ def test_fixed_shares() -> None:
                                            max_units=1000)])
     assert_plan(solve(scenario_from_data(data)), 50, {"X": 50},
                 {("A", "X", 2020): 10, ("B", "X", 2020): 40})
+
+
+@pytest.mark.parametrize("order", [("A", "B"), ("B", "A")])
+def test_optimise_picks_the_fairest_of_equally_good_plans(order: tuple[str, str]) -> None:
+    """A (gives council 20 a unit) and B (gives police 20) each cost 10 a unit, at most 10
+    units each; a spend cap of 100 allows 10 units in all, so every split A + B = 10 is optimal
+    (objective 10 * 10 = 100). Council nets 20A - pc, police 20B - pp, pc + pp = 100: the two
+    sum to 100, so the fairest plan has both at 50 (e.g. A = B = 5, each paying its own 50).
+    Funding A alone would leave police at 0 at best; that must not depend on which
+    intervention is listed first."""
+    ivs = {"A": iv("A", unit_cost=10, benefits={"council": 20}, max_units=10),
+           "B": iv("B", unit_cost=10, benefits={"police": 20}, max_units=10)}
+    data = scenario_data(partners=[partner("council", 1e6), partner("police", 1e6)],
+                         interventions=[ivs[k] for k in order],
+                         red_lines=[{"id": "cap", "rule": "spend_cap", "amount": 100}])
+    result = solve(scenario_from_data(data), check_binding=False)
+    assert result.objective == pytest.approx(100)
+    units = units_of(result)
+    assert units["A"] + units["B"] == pytest.approx(10)
+    assert {p.id: p.net_cashable_savings_npv for p in result.partners} == \
+        pytest.approx({"council": 50, "police": 50})
+    assert_reconciles(result)
