@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from models.errors import InfeasibleError, InputError, PboError, SolverError
 
@@ -21,10 +22,12 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err = Console(stderr=True)
+# No markup or emoji codes: ids, names and file names are printed as written ("[a]", ":b:").
+console = Console(markup=False, emoji=False, highlight=False)
+err = Console(stderr=True, markup=False, emoji=False, highlight=False)
 
 EXIT = {InputError: 1, SolverError: 3, InfeasibleError: 4}
+ERROR = Text("error:", style="bold red")
 
 
 class Objective(StrEnum):
@@ -43,6 +46,7 @@ ScenarioOpt = Annotated[str | None, typer.Option(
 OutOpt = Annotated[Path | None, typer.Option(
     "--out", help="Write the result: .json, .csv (one file per table) or .xlsx.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+RESULT_SUFFIXES = (".json", ".csv", ".xlsx")
 
 
 def fail(exc: Exception, debug: bool) -> typer.Exit:
@@ -50,12 +54,11 @@ def fail(exc: Exception, debug: bool) -> typer.Exit:
         raise exc
     code = next((c for cls, c in EXIT.items() if isinstance(exc, cls)), 3)
     if isinstance(exc, InputError):
-        err.print(f"[bold red]error:[/] {len(exc.problems)} problem"
-                  f"{'s' if len(exc.problems) != 1 else ''}:", highlight=False)
+        err.print(ERROR, f"{len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''}:")
         for p in exc.problems:
-            err.print(f"  - {p}", highlight=False, markup=False, soft_wrap=True)
+            err.print(f"  - {p}", soft_wrap=True)
     else:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err.print(ERROR, str(exc))
     return typer.Exit(code)
 
 
@@ -78,10 +81,9 @@ def validate(scenario: ScenarioArg, debug: DebugOpt = False) -> None:
         sc = load_scenario(scenario)
     except PboError as exc:
         raise fail(exc, debug) from None
-    console.print(f"[green]ok[/]: {scenario} — {len(sc.partners)} partners, "
+    console.print(Text("ok:", style="green"), f"{scenario} — {len(sc.partners)} partners, "
                   f"{len(sc.interventions)} interventions, {len(sc.targets)} targets, "
-                  f"{len(sc.red_lines)} red lines, {sc.start_year}..{sc.horizon[-1]}",
-                  highlight=False)
+                  f"{len(sc.red_lines)} red lines, {sc.start_year}..{sc.horizon[-1]}")
 
 
 @app.command()
@@ -106,7 +108,7 @@ def solve(
 
     try:
         if out is not None:
-            check_output_path(out, [scenario])
+            check_output_path(out, [scenario], RESULT_SUFFIXES)
         sc, overrides = _load(scenario, set_, scenario_names)
         options = SolverOptions(time_limit=time_limit, mip_gap=mip_gap,
                                 check_binding=not no_binding)
@@ -117,19 +119,19 @@ def solve(
         print_plan(result, console)
         if out is not None:
             write_result(result, out)
-            console.print(f"Wrote {out}", highlight=False)
+            console.print(f"Wrote {out}")
     except PboError as exc:
         raise fail(exc, debug) from None
     if result.status == "infeasible":
         raise typer.Exit(4)
     if not result.has_plan:
-        err.print(f"[bold red]error:[/] no plan: HiGHS stopped with status {result.status}"
+        err.print(ERROR, f"no plan: HiGHS stopped with status {result.status}"
                   f" ({result.message})")
         raise typer.Exit(3)
 
 
 def write_result(result, out: Path) -> None:
-    from models.export import write_csv_tables, write_json
+    from models.export import check_output_path, write_csv_tables, write_json
 
     suffix = out.suffix.lower()
     if suffix == ".json":
@@ -141,8 +143,7 @@ def write_result(result, out: Path) -> None:
 
         write_results_workbook(out, result)
     else:
-        raise InputError(f"--out {out}: unknown format '{suffix}' (expected .json, .csv or "
-                         ".xlsx)")
+        check_output_path(out, [], RESULT_SUFFIXES)
 
 
 @app.command()
@@ -170,21 +171,20 @@ def sweep(
     """Parametric what-if: solve over a range of one input (or a grid of two)."""
     from rich.progress import Progress
 
-    from models.export import check_output_path, write_csv_tables, write_json
+    from models.export import check_output_path, write_csv, write_json
     from models.loading import read_data
     from models.overrides import apply_overrides, named_changes
-    from optimizer.charts import check_chart_path, write_sweep_chart
+    from optimizer.charts import CHART_SUFFIXES, write_sweep_chart
     from optimizer.present import sweep_table
     from optimizer.solve import SolverOptions
     from optimizer.sweep import SweepParam
     from optimizer.sweep import sweep as run_sweep
 
     try:
-        for path in (out, plot):
-            if path is not None:
-                check_output_path(path, [scenario])
+        if out is not None:
+            check_output_path(out, [scenario], (".csv", ".json"))
         if plot is not None:
-            check_chart_path(plot)
+            check_output_path(plot, [scenario], CHART_SUFFIXES, "--plot")
         params = [SweepParam.parse(s) for s in set_]
         data = read_data(scenario)
         names = [n.strip() for n in (scenario_names or "").split(",") if n.strip()]
@@ -200,15 +200,12 @@ def sweep(
         if out is not None:
             if out.suffix.lower() == ".json":
                 write_json(out, result.to_json())
-            elif out.suffix.lower() == ".csv":
-                frame = result.table()
-                write_csv_tables(out.with_name(out.stem + ".csv"), {"points": frame})
             else:
-                raise InputError(f"--out {out}: expected .csv or .json")
-            console.print(f"Wrote {out}", highlight=False)
+                write_csv(out, result.table())
+            console.print(f"Wrote {out}")
         if plot is not None:
             write_sweep_chart(result, plot)
-            console.print(f"Wrote {plot}", highlight=False)
+            console.print(f"Wrote {plot}")
     except PboError as exc:
         raise fail(exc, debug) from None
     if not any(r.has_plan for r in result.results):
@@ -235,7 +232,7 @@ def compare(
 
     try:
         if out is not None:
-            check_output_path(out, [first] + ([second] if second else []))
+            check_output_path(out, [first] + ([second] if second else []), (".json",))
         if second is not None:
             a, b = load_scenario(first), load_scenario(second)
         else:
@@ -248,7 +245,7 @@ def compare(
         console.print(comparison_view(result))
         if out is not None:
             write_json(out, result.to_json())
-            console.print(f"Wrote {out}", highlight=False)
+            console.print(f"Wrote {out}")
     except PboError as exc:
         raise fail(exc, debug) from None
 
@@ -291,7 +288,7 @@ def template(
     except PboError as exc:
         raise fail(exc, debug) from None
     console.print(f"Wrote {out}: fill in the sheets (header notes say what each column "
-                  "means), then `pbo validate` it.", highlight=False)
+                  "means), then `pbo validate` it.")
 
 
 @app.command()
@@ -309,7 +306,7 @@ def convert(
         write_scenario(target, load_scenario(source))
     except PboError as exc:
         raise fail(exc, debug) from None
-    console.print(f"Wrote {target}", highlight=False)
+    console.print(f"Wrote {target}")
 
 
 @app.command()
@@ -330,9 +327,7 @@ def report(
     from optimizer.solve import SolverOptions
 
     try:
-        if out.suffix.lower() not in (".html", ".htm"):
-            raise InputError(f"--out {out}: the decision pack is an .html file")
-        check_output_path(out, [scenario])
+        check_output_path(out, [scenario], (".html", ".htm"))
         sc, overrides = _load(scenario, set_, scenario_names)
         with console.status("Solving…", spinner="dots"):
             result = solve_scenario(sc, objective.value if objective else None,
@@ -343,7 +338,7 @@ def report(
         write_atomic(out, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     except PboError as exc:
         raise fail(exc, debug) from None
-    console.print(f"Wrote {out} ({result.status})", highlight=False)
+    console.print(f"Wrote {out} ({result.status})")
     if not result.has_plan:
         raise typer.Exit(4 if result.status == "infeasible" else 3)
 
@@ -381,9 +376,7 @@ def explain(
 
     try:
         if out is not None:
-            check_output_path(out, [scenario])
-            if out.suffix.lower() != ".json":
-                raise InputError(f"--out {out}: an explanation is written as .json")
+            check_output_path(out, [scenario], (".json",))
         sc, _ = _load(scenario, set_, scenario_names)
         solver = SolverOptions(time_limit=time_limit)
         name = objective.value if objective else None
@@ -393,7 +386,7 @@ def explain(
         console.print(intervention_view(result) if intervention else explanation_view(result))
         if out is not None:
             write_json(out, result.to_json())
-            console.print(f"Wrote {out}", highlight=False)
+            console.print(f"Wrote {out}")
     except PboError as exc:
         raise fail(exc, debug) from None
     if result.status == "infeasible" and intervention:
@@ -424,20 +417,17 @@ def sensitivity(
 
     from models.export import check_output_path, write_json
     from models.loading import file_sha256
-    from optimizer.charts import check_chart_path
+    from optimizer.charts import CHART_SUFFIXES
     from optimizer.sensitivity import sensitivity as run_sensitivity
     from optimizer.sensitivity import sensitivity_view, write_tornado
     from optimizer.solve import SolverOptions
 
     try:
-        for path in (out, plot):
-            if path is not None:
-                check_output_path(path, [scenario])
+        if out is not None:
+            check_output_path(out, [scenario], (".json", ".xlsx"))
         if plot is not None:
-            check_chart_path(plot)
+            check_output_path(plot, [scenario], CHART_SUFFIXES, "--plot")
         workbook = out is not None and out.suffix.lower() == ".xlsx"
-        if out is not None and not workbook and out.suffix.lower() != ".json":
-            raise InputError(f"--out {out}: sensitivity is written as .json or .xlsx")
         if pairs < 0:
             raise InputError("--pairs must be 0 or more")
         sc, overrides = _load(scenario, set_, scenario_names)
@@ -456,13 +446,13 @@ def sensitivity(
 
             write_results_workbook(out, result.plan, sensitivity=result.table(),
                                    marginals=result.marginals_table())
-            console.print(f"Wrote {out}", highlight=False)
+            console.print(f"Wrote {out}")
         elif out is not None:
             write_json(out, result.to_json())
-            console.print(f"Wrote {out}", highlight=False)
+            console.print(f"Wrote {out}")
         if plot is not None:
             write_tornado(result, plot)
-            console.print(f"Wrote {plot}", highlight=False)
+            console.print(f"Wrote {plot}")
     except PboError as exc:
         raise fail(exc, debug) from None
     if result.base.status == "infeasible" and not any(

@@ -6,7 +6,7 @@ import json
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -32,10 +32,17 @@ def put(cell: Any, value: Any) -> None:
         cell.data_type = "s"
 
 
-def check_output_path(out: Path, inputs: Iterable[Path]) -> None:
+def check_output_path(out: Path, inputs: Iterable[Path], suffixes: Sequence[str] = (),
+                      option: str = "--out") -> None:
+    """A file pbo may write (checked before any solving): one of `suffixes` when given, and
+    never one of the input files."""
+    if suffixes and out.suffix.lower() not in suffixes:
+        listed = ", ".join(suffixes[:-1]) + f" or {suffixes[-1]}" if len(suffixes) > 1 \
+            else suffixes[0]
+        raise InputError(f"{option} {out}: expected {listed}")
     for source in inputs:
         if source.exists() and out.resolve() == source.resolve():
-            raise InputError(f"--out {out}: refusing to overwrite the input file")
+            raise InputError(f"{option} {out}: refusing to overwrite the input file")
 
 
 def _file_mode(path: Path) -> int:
@@ -76,20 +83,52 @@ def _to_csv(frame: pd.DataFrame, path: Path) -> None:  # (frame first, for parti
     frame.to_csv(path, index=False)
 
 
+def write_csv(path: Path, frame: pd.DataFrame) -> None:
+    """One table as CSV, text that could run as a formula written as text."""
+    safe = frame.map(safe_text) if not frame.empty else frame
+    write_atomic(path, partial(_to_csv, safe))
+
+
 def write_csv_tables(path: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
     """One tidy CSV per table beside `path`: plan.csv -> plan_funding.csv, ..."""
     written = []
     for name, frame in tables.items():
         target = path.with_name(f"{path.stem}_{name}.csv")
-        safe = frame.map(safe_text) if not frame.empty else frame
-        write_atomic(target, partial(_to_csv, safe))
+        write_csv(target, frame)
         written.append(target)
     return written
 
 
+SETTINGS = ("name", "currency", "start_year", "years", "discount_rate", "objective",
+            "cost_sharing")
+"""Top-level settings a scenario file always states, even at their defaults, so a reader sees
+the discount rate and the rules it was solved under."""
+
+
+def _whole(value: Any) -> Any:
+    """Whole-valued floats as ints (200, not 200.0), through lists and mappings."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_whole(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _whole(v) for k, v in value.items()}
+    return value
+
+
 def scenario_document(scenario: Any) -> dict[str, Any]:
-    """A validated scenario as plain data (profiles one value per year; defaults left out)."""
-    return scenario.model_dump(mode="json", exclude_defaults=True)
+    """A validated scenario as plain data: profiles one value per year, defaults left out
+    except the top-level settings, whole numbers written as whole numbers."""
+    full = scenario.model_dump(mode="json")
+    kept = scenario.model_dump(mode="json", exclude_defaults=True)
+    doc = {}
+    for key, value in full.items():
+        if key in kept:
+            doc[key] = kept[key]
+        elif key in SETTINGS:
+            doc[key] = ({k: v for k, v in value.items() if v is not None}
+                        if isinstance(value, dict) else value)
+    return _whole(doc)
 
 
 def write_scenario(path: Path, scenario: Any) -> None:
@@ -98,7 +137,8 @@ def write_scenario(path: Path, scenario: Any) -> None:
 
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
-        text = yaml.safe_dump(scenario_document(scenario), sort_keys=False, allow_unicode=True)
+        text = yaml.safe_dump(scenario_document(scenario), sort_keys=False, allow_unicode=True,
+                              default_flow_style=None, width=100)
         write_atomic(path, lambda tmp: _write_text(tmp, text))
     elif suffix == ".json":
         write_json(path, scenario_document(scenario))

@@ -169,21 +169,13 @@ def write_bar_chart(path: Path, labels: Sequence[str], values: Sequence[float], 
 CHART_SUFFIXES = (".html", ".htm", ".png")
 
 
-def check_chart_path(path: Path) -> None:
-    """A chart file name pbo can write (checked before any solving)."""
-    from models.errors import InputError
-
-    if path.suffix.lower() not in CHART_SUFFIXES:
-        raise InputError(f"--plot {path}: expected .html or .png")
-
-
 def _write_chart(path: Path, title: str, svg: Callable[[], str],
                  draw: Callable[[Any], None], height: float = 4.5) -> None:
     """Write atomically: .html/.htm a self-contained page around `svg()`; .png drawn by
     `draw(axes)` with matplotlib."""
-    from models.export import write_atomic
+    from models.export import check_output_path, write_atomic
 
-    check_chart_path(path)
+    check_output_path(path, [], CHART_SUFFIXES, "--plot")
     if path.suffix.lower() != ".png":
         page = html_page(title, svg())
         write_atomic(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))

@@ -21,7 +21,7 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.contrib.appsi.solvers import Highs
 
-from models.errors import SolverError
+from models.errors import InputError, SolverError
 from optimizer.build import BuiltModel
 
 Status = Literal["optimal", "infeasible", "time_limit", "unbounded", "error"]
@@ -40,6 +40,19 @@ class SolverOptions:
     """Accept the incumbent of a time-limited run (status time_limit) as the plan."""
     check_binding: bool = True
     """Re-solve with each red line relaxed alone to say whether it binds."""
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not 0 <= self.mip_gap < 1:
+            problems.append(f"mip_gap (--mip-gap) {self.mip_gap:g}: a relative gap at least 0 "
+                            "and below 1 (0.01 means 1%)")
+        if self.time_limit is not None and not self.time_limit > 0:
+            problems.append(f"time_limit (--time-limit) {self.time_limit:g}: seconds, more "
+                            "than 0")
+        if self.threads is not None and self.threads < 1:
+            problems.append(f"threads {self.threads}: at least 1")
+        if problems:
+            raise InputError(problems)
 
     def as_dict(self) -> dict[str, Any]:
         return {"time_limit": self.time_limit, "mip_gap": self.mip_gap, "threads": self.threads,
@@ -172,8 +185,8 @@ class HighsSession:
                 var.set_value(solution[col], skip_validation=True)
             objective = info.objective_function_value
             bound = info.mip_dual_bound if info.mip_node_count >= 0 else objective
-            gap = 0.0 if status == "optimal" else abs(bound - objective) / max(1e-10,
-                                                                               abs(objective))
+            gap = abs(bound - objective) / max(1e-10, abs(objective))  # within mip_rel_gap
+            # when HiGHS says optimal: the gap it stopped at, not 0
         return Outcome(status=status, has_solution=has_solution, objective=objective,
                        bound=bound, gap=gap, highs_seconds=run,
                        wall_seconds=time.perf_counter() - began,

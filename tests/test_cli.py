@@ -230,3 +230,61 @@ def test_unknown_option_is_a_usage_error() -> None:
 def test_missing_argument_is_a_usage_error() -> None:
     result = invoke("solve")
     assert result.exit_code == 2
+
+
+def test_convert_to_yaml_states_the_settings_and_whole_numbers(tmp_path: Path) -> None:
+    """A converted scenario states its discount rate, currency, objective and cost sharing
+    even at their defaults, and writes 200 rather than 200.0; it still validates the same."""
+    out = tmp_path / "wp.yaml"
+    source = ROOT / "scenarios" / "whole_place_example.yaml"
+    assert invoke("convert", source, out).exit_code == 0
+    doc = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert {"currency", "discount_rate", "objective", "cost_sharing"} <= set(doc)
+    assert ".0," not in out.read_text(encoding="utf-8")
+    hub = doc["interventions"][0]
+    assert all(isinstance(v, int) for v in hub["unit_cost"] if float(v).is_integer())
+    from models.loading import load_scenario
+
+    assert load_scenario(out) == load_scenario(source)
+
+
+@pytest.mark.parametrize(("option", "value", "said"), [
+    ("--mip-gap", "1", "0.01 means 1%"), ("--mip-gap", "-0.1", "0.01 means 1%"),
+    ("--time-limit", "-1", "more than 0"), ("--time-limit", "0", "more than 0")])
+def test_solver_options_are_checked(option: str, value: str, said: str) -> None:
+    result = invoke("solve", TUTORIAL, option, value)
+    assert result.exit_code == 1
+    assert said in result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_recorded_gap_is_the_gap_highs_stopped_at() -> None:
+    """With a loose --mip-gap HiGHS may stop short of the optimum and still say 'optimal';
+    the result then records the gap it stopped at, which covers the value left behind."""
+    from models.loading import load_scenario
+    from optimizer import solve
+
+    scenario = load_scenario(ROOT / "scenarios" / "whole_place_example.yaml")
+    exact = solve(scenario, check_binding=False)
+    loose = solve(scenario, check_binding=False, mip_gap=0.5)
+    assert exact.mip_gap == pytest.approx(0.0, abs=1e-6)
+    assert loose.objective is not None
+    assert exact.objective is not None
+    left = (exact.objective - loose.objective) / abs(loose.objective)
+    assert loose.mip_gap is not None
+    assert loose.mip_gap >= left - 1e-9
+    if left > 1e-9:
+        assert loose.mip_gap > 0
+
+
+def test_names_are_printed_as_written(tmp_path: Path) -> None:
+    """Rich markup and emoji codes in a user's text are not interpreted: '[bold]' and ':b:'
+    come out as typed (not styled, not 🅱)."""
+    data = yaml.safe_load(TUTORIAL.read_text(encoding="utf-8"))
+    data["interventions"][0]["name"] = "Key workers [bold]phase 2[/bold] :b:"
+    scenario = tmp_path / "names.yaml"
+    scenario.write_text(yaml.safe_dump(data), encoding="utf-8")
+    result = runner.invoke(app, ["solve", str(scenario), "--no-binding"],
+                           env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Key workers [bold]phase 2[/bold] :b:" in result.output

@@ -333,4 +333,4 @@ def test_cli_sensitivity_png(tmp_path):
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     res = CliRunner().invoke(app, ["sensitivity", path, "--plot", str(tmp_path / "t.gif")])
     assert res.exit_code == 1
-    assert "expected .html or .png" in res.output
+    assert "expected .html, .htm or .png" in res.output

@@ -139,3 +139,33 @@ def test_cli_sweep_png_marks_infeasible_points(tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(data) > 5_000
     assert "infeasible" in res.output
+
+
+def test_cli_sweep_csv_is_the_named_file(tmp_path):
+    """`--out sweep.csv` writes sweep.csv itself (one table), nothing beside it."""
+    out = tmp_path / "sweep.csv"
+    res = CliRunner().invoke(app, ["sweep", str(TUTORIAL), "--set",
+                                   "targets.council_savings.min=0:600000:4", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sweep.csv"]
+    assert out.read_text(encoding="utf-8").count("\n") == 5  # header + 4 points
+
+
+@pytest.mark.parametrize("args", [
+    ["solve", str(TUTORIAL), "--out", "plan.txt"],
+    ["sweep", str(TUTORIAL), "--set", "targets.council_savings.min=0:1:2", "--out", "s.xlsx"],
+    ["compare", str(TUTORIAL), str(TUTORIAL), "--out", "c.csv"],
+    ["sensitivity", str(TUTORIAL), "--out", "s.csv"],
+    ["explain", str(TUTORIAL), "--out", "e.yaml"],
+    ["report", str(TUTORIAL), "--out", "pack.pdf"],
+], ids=lambda a: a[0])
+def test_an_unwritable_out_suffix_is_refused_before_solving(tmp_path, args):
+    """Exit 1 with the formats the command writes, before anything is solved or printed."""
+    args = [str(tmp_path / a) if a.split(".")[-1] in ("txt", "xlsx", "csv", "yaml", "pdf")
+            else a for a in args]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 1, res.output
+    assert ": expected ." in res.output
+    assert "optimal" not in res.output
+    assert "£" not in res.output
+    assert list(tmp_path.iterdir()) == []
