@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin
 
 import yaml
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from models.checks import did_you_mean
 from models.errors import InputError
 from models.overrides import parse_value
+from models.scenario import Intervention, Partner
 from models.workbook_layout import LIST_FIELDS, SETTINGS, SHEET, SHEETS
 
 
@@ -31,6 +34,7 @@ class _Reader:
         self.path = path
         self.problems: list[str] = []
         self.where: dict[str, str] = {}
+        self.bad_cells: set[str] = set()
 
     def rows(self, name: str) -> list[tuple[int, dict[str, Any]]]:
         """(row number, {column: value}) for each non-empty row of a sheet."""
@@ -72,6 +76,35 @@ class _Reader:
         self.where.setdefault(loc, f"sheet {sheet}, row {row}"
                               + (f", column {column}" if column else ""))
 
+    def year_cell(self, profile: dict[Any, Any], loc: str, kind: TypeAdapter[Any],
+                  cell: tuple[str, int, str], row: dict[str, Any]) -> None:
+        """Put a row's year of a profile, its cell (sheet, row, column) checked on its own as
+        the model checks the profile, so that every bad cell is reported (the model stops at a
+        profile's first); a bad cell is left out of the profile."""
+        sheet, r, col = cell
+        year, value = row.get("year"), row.get(col, 0.0)
+        try:
+            kind.validate_python({year: value})
+        except ValidationError as exc:
+            for err in exc.errors():
+                message = err["msg"].removeprefix("Value error, ")
+                column = "year" if message.startswith("year keys") else col
+                place = f"sheet {sheet}, row {r}, column {column}"
+                if place not in self.bad_cells:  # a bad year once, not once per column
+                    self.bad_cells.add(place)
+                    self.problems.append(f"{loc}: {message} ({place})")
+            return
+        profile[year] = value
+        self.locate(loc, sheet, r, col)
+        self.locate(f"{loc}@{year}", sheet, r, col)
+
+
+@cache
+def _profile_type(model: type[BaseModel], field: str) -> TypeAdapter[Any]:
+    """The type of one of a model's profiles ({partner: profile} fields: of each profile)."""
+    kind = model.model_fields[field].rebuild_annotation()
+    return TypeAdapter(get_args(kind)[1] if get_origin(kind) is dict else kind)
+
 
 def _letter(k: int) -> str:
     from openpyxl.utils import get_column_letter
@@ -103,7 +136,7 @@ def read_workbook(path: Path | str) -> tuple[dict[str, Any], dict[str, str], lis
     for r, row in rd.rows("Scenario"):
         field, value = row.get("field"), row.get("value")
         if field not in SETTINGS:
-            rd.problems.append(f"sheet Scenario, row {r}: unknown setting '{field}'"
+            rd.problems.append(f"sheet Scenario, row {r}, column field: unknown setting '{field}'"
                                f"{did_you_mean(field, SETTINGS)}")
             continue
         data[field] = {"rule": value} if field == "cost_sharing" else value
@@ -123,8 +156,11 @@ def read_workbook(path: Path | str) -> tuple[dict[str, Any], dict[str, str], lis
             data[section] = items
     shares: dict[str, dict[str, Any]] = defaultdict(dict)
     for r, row in rd.rows("CostShares"):
-        shares[str(row.get("intervention"))][str(row.get("partner"))] = row.get("share")
-        rd.locate(f"cost_sharing.shares[{row.get('intervention')}]", "CostShares", r)
+        i, p = str(row.get("intervention")), str(row.get("partner"))
+        shares[i][p] = row.get("share")
+        rd.locate(f"cost_sharing.shares[{i}]", "CostShares", r)
+        rd.locate(f"cost_sharing.shares[{i}]@'{i}'", "CostShares", r, "intervention")
+        rd.locate(f"cost_sharing.shares[{i}]@'{p}'", "CostShares", r, "partner")
     if shares:
         data.setdefault("cost_sharing", {"rule": "fixed"})["shares"] = dict(shares)
     named: dict[str, dict[str, Any]] = defaultdict(dict)
@@ -145,17 +181,20 @@ def _read_partners(rd: _Reader, data: dict[str, Any]) -> None:
         for col in row:
             rd.locate(f"partners[{row.get('id')}].{col}", "Partners", r, col)
     budgets: dict[Any, dict[Any, Any]] = defaultdict(dict)
+    first_row: dict[Any, int] = {}
     for r, row in rd.rows("Budgets"):
-        budgets[row.get("partner")][row.get("year")] = row.get("poolable_budget", 0.0)
-        key = f"partners[{row.get('partner')}].poolable_budget"
-        rd.locate(key, "Budgets", r, "poolable_budget")
-        rd.locate(f"{key}@{row.get('year')}", "Budgets", r, "poolable_budget")
+        partner = row.get("partner")
+        first_row.setdefault(partner, r)
+        rd.year_cell(budgets[partner], f"partners[{partner}].poolable_budget",
+                     _profile_type(Partner, "poolable_budget"), ("Budgets", r, "poolable_budget"),
+                     row)
     for p in partners:
         if p.get("id") in budgets:
             p["poolable_budget"] = budgets[p["id"]]
-    for unknown in set(budgets) - {p.get("id") for p in partners}:
-        rd.problems.append(f"sheet Budgets: unknown partner '{unknown}'"
-                           f"{did_you_mean(unknown, [str(p.get('id')) for p in partners])}")
+    ids = [str(p.get("id")) for p in partners]
+    for unknown in first_row.keys() - set(ids):
+        rd.problems.append(f"sheet Budgets, row {first_row[unknown]}, column partner: unknown "
+                           f"partner '{unknown}'{did_you_mean(unknown, ids)}")
     data["partners"] = partners
 
 
@@ -175,8 +214,8 @@ def _read_interventions(rd: _Reader, data: dict[str, Any]) -> None:
 
     def owner(sheet: str, r: int, i: Any) -> Any:
         if i not in items:
-            rd.problems.append(f"sheet {sheet}, row {r}: unknown intervention '{i}'"
-                               f"{did_you_mean(i, ids)}")
+            rd.problems.append(f"sheet {sheet}, row {r}, column intervention: unknown "
+                               f"intervention '{i}'{did_you_mean(i, ids)}")
             return None
         return items[i]
 
@@ -184,20 +223,18 @@ def _read_interventions(rd: _Reader, data: dict[str, Any]) -> None:
         item = owner("Costs", r, row.get("intervention"))
         for field in ("fixed_cost", "unit_cost", "economic_value", "social_value"):
             if item is not None and field in row:
-                item.setdefault(field, {})[row.get("year")] = row[field]
-                rd.locate(f"interventions[{item.get('id')}].{field}", "Costs", r, field)
-                rd.locate(f"interventions[{item.get('id')}].{field}@{row.get('year')}",
-                          "Costs", r, field)
+                rd.year_cell(item.setdefault(field, {}), f"interventions[{item.get('id')}].{field}",
+                             _profile_type(Intervention, field), ("Costs", r, field), row)
     for r, row in rd.rows("Benefits"):
         item = owner("Benefits", r, row.get("intervention"))
         if item is not None:
             partner = row.get("partner")
-            item.setdefault("benefits", {}).setdefault(partner, {})[row.get("year")] = \
-                row.get("benefit", 0.0)
             key = f"interventions[{item.get('id')}].benefits"
             rd.locate(key, "Benefits", r, "partner")
-            rd.locate(f"{key}.{partner}", "Benefits", r, "benefit")
-            rd.locate(f"{key}.{partner}@{row.get('year')}", "Benefits", r, "benefit")
+            rd.locate(f"{key}@'{partner}'", "Benefits", r, "partner")
+            rd.year_cell(item.setdefault("benefits", {}).setdefault(partner, {}),
+                         f"{key}.{partner}", _profile_type(Intervention, "benefits"),
+                         ("Benefits", r, "benefit"), row)
     for r, row in rd.rows("Outcomes"):
         item = owner("Outcomes", r, row.get("intervention"))
         if item is not None:
@@ -206,18 +243,23 @@ def _read_interventions(rd: _Reader, data: dict[str, Any]) -> None:
     data["interventions"] = list(items.values())
 
 
+def _detail(message: str) -> str | None:
+    """What a problem is about within its location: the year it starts with, or else the first
+    name it quotes (an unknown partner), as the reader keys it: 'LOC@2016', "LOC@'council'"."""
+    found = re.match(r"\s*year (\d{4})\b|[^']*('[^']*')", message)
+    return (found.group(1) or found.group(2)) if found else None
+
+
 def locate_problems(problems: list[str], where: dict[str, str]) -> list[str]:
-    """Append '(sheet S, row R, column C)' to each problem whose location the reader knows."""
+    """Append '(sheet S, row R, column C)' to each problem whose location the reader knows:
+    the cell of its year or quoted name where known, else the row or cell of its location."""
     out = []
     for problem in problems:
         loc, _, message = problem.partition(":")
-        year = re.match(r"\s*year (\d{4})", message)
-        if year and f"{loc}@{year.group(1)}" in where:
-            out.append(f"{problem} ({where[f'{loc}@{year.group(1)}']})")
-            continue
         best = max((k for k in where if loc == k or loc.startswith(k + ".")
                     or loc.startswith(k + "[")), key=len, default=None)
-        out.append(f"{problem} ({where[best]})" if best else problem)
+        place = where.get(f"{loc}@{_detail(message)}") or (where[best] if best else None)
+        out.append(f"{problem} ({place})" if place else problem)
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from cli import app
@@ -71,6 +72,64 @@ def test_workbook_errors_are_located_by_sheet_row_and_column(tmp_path):
     res = CliRunner().invoke(app, ["validate", str(book)])
     assert res.exit_code == 1
     assert "Traceback" not in res.output
+
+
+def _example_workbook(tmp_path, cells: dict[str, dict[str, object]]):
+    """The realistic example as a workbook, with some cells changed: {sheet: {cell: value}}."""
+    book = tmp_path / "wp.xlsx"
+    assert CliRunner().invoke(app, ["convert", str(SCENARIOS / "whole_place_example.yaml"),
+                                    str(book)]).exit_code == 0
+    wb = openpyxl.load_workbook(book)
+    for sheet, changes in cells.items():
+        for cell, value in changes.items():
+            wb[sheet][cell] = value
+    wb.save(book)
+    return book
+
+
+def test_a_bad_reference_is_located_at_its_own_row(tmp_path):
+    """An unknown partner in a later row of an intervention's benefits names that row."""
+    book = _example_workbook(tmp_path, {"Benefits": {"B10": "counsil"}})
+    with pytest.raises(InputError) as info:
+        load_scenario(book)
+    [problem] = info.value.problems
+    assert "unknown partner 'counsil'" in problem
+    assert problem.endswith("(sheet Benefits, row 10, column partner)")
+
+
+def test_every_bad_cell_of_a_profile_is_reported_at_once(tmp_path):
+    """Two bad years of one partner's budget: both reported, each at its own cell."""
+    book = _example_workbook(tmp_path, {"Budgets": {"C3": "lots", "C5": -100}})
+    with pytest.raises(InputError) as info:
+        load_scenario(book)
+    problems = info.value.problems
+    assert len(problems) == 2
+    assert any("year 2016: must be a number, not 'lots'" in p
+               and p.endswith("(sheet Budgets, row 3, column poolable_budget)") for p in problems)
+    assert any("year 2018: must be >= 0, not -100" in p
+               and p.endswith("(sheet Budgets, row 5, column poolable_budget)") for p in problems)
+
+
+def _floats(node):
+    """Every float in nested YAML data."""
+    if isinstance(node, float):
+        return [node]
+    items = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+    return [f for item in items for f in _floats(item)]
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+def test_whole_numbers_come_back_from_a_workbook_as_whole_numbers(tmp_path, suffix):
+    book, back = _example_workbook(tmp_path, {}), tmp_path / f"back{suffix}"
+    assert CliRunner().invoke(app, ["convert", str(book), str(back)]).exit_code == 0
+    data = yaml.safe_load(back.read_text())
+    first = data["interventions"][0]
+    assert first["min_units"] == 200
+    assert isinstance(first["min_units"], int)
+    assert data["partners"][0]["poolable_budget"][0] == 6000000
+    assert not [f for f in _floats(data) if f.is_integer()]
+    assert data["discount_rate"] == 0.035  # real fractions stay floats
+    assert load_scenario(back) == load_scenario(SCENARIOS / "whole_place_example.yaml")
 
 
 def test_results_workbook_sheets_formats_and_no_formula_injection(tmp_path):
