@@ -115,7 +115,7 @@ def solve(
         with console.status("Solving…", spinner="dots"):
             result = solve_scenario(sc, objective.value if objective else None, options,
                                     input_sha256=file_sha256(scenario), overrides=overrides,
-                                    input_file=str(scenario))
+                                    input_file=str(scenario.resolve()))
         print_plan(result, console)
         if out is not None:
             write_result(result, out)
@@ -333,7 +333,7 @@ def report(
             result = solve_scenario(sc, objective.value if objective else None,
                                     SolverOptions(time_limit=time_limit),
                                     input_sha256=file_sha256(scenario), overrides=overrides,
-                                    input_file=str(scenario))
+                                    input_file=str(scenario.resolve()))
         page = decision_pack(result, sc)
         write_atomic(out, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     except PboError as exc:
@@ -438,7 +438,7 @@ def sensitivity(
                 objective=objective.value if objective else None,
                 options=SolverOptions(time_limit=time_limit, check_binding=False),
                 plan=workbook, input_sha256=file_sha256(scenario), overrides=overrides,
-                input_file=str(scenario),
+                input_file=str(scenario.resolve()),
                 progress=lambda k, n: bar.update(task, completed=k, total=n))
         console.print(sensitivity_view(result))
         if out is not None and workbook and result.plan is not None:

@@ -22,14 +22,14 @@ RELATIVE = 1e-6
 
 @dataclass
 class AuditReport:
-    checks: list[tuple[str, bool, str]] = field(default_factory=list)
-    """(check, passed, detail) in the order run."""
+    checks: list[tuple[str, bool | None, str]] = field(default_factory=list)
+    """(check, passed, detail) in the order run; passed None: could not be checked here."""
 
     @property
     def passed(self) -> bool:
-        return all(ok for _, ok, _ in self.checks)
+        return all(ok is not False for _, ok, _ in self.checks)
 
-    def add(self, name: str, ok: bool, detail: str = "") -> None:
+    def add(self, name: str, ok: bool | None, detail: str = "") -> None:
         self.checks.append((name, ok, detail))
 
 
@@ -60,8 +60,8 @@ def audit(payload: dict[str, Any]) -> AuditReport:
             report.add("input file unchanged", digest == meta.input_sha256,
                        f"{path}: sha256 {digest[:12]}… (recorded {meta.input_sha256[:12]}…)")
         else:
-            report.add("input file unchanged", True, f"{path} is not here; the recorded "
-                       "scenario is used")
+            report.add("input file unchanged", None, f"{path} is not here, so it cannot be "
+                       "compared; the scenario recorded in the result is re-solved")
     scenario = scenario_from_data(meta.scenario)
     d = ModelData.from_scenario(scenario)
     problems = reconciliation_problems(recorded, d)

@@ -56,9 +56,15 @@ def explanation_view(e: Explanation) -> Group:
     return Group(*parts)
 
 
+BINDING_HEAD = "What binds in the optimal plan"
+
+
 def intervention_view(x: InterventionExplanation) -> Group:
+    """The sentences, then tables: forced in/out, and what binds (listed once, in the table)."""
     cur = x.currency
-    parts: list = _sentences(x.sentences)
+    listed = {f"  - {b.detail}: {price(b.shadow_price)}" for b in x.binding}
+    parts: list = _sentences([s for s in x.sentences
+                              if s not in listed and not s.startswith(BINDING_HEAD)])
     if x.objective is None:
         return Group(*parts)
     what = MEASURE_WORDS.get(x.objective_name, x.objective_name.replace("_", " "))
@@ -71,7 +77,8 @@ def intervention_view(x: InterventionExplanation) -> Group:
     options.add_row("forced out", x.forced_out_status or "—", money(x.forced_out_objective, cur))
     parts.append(options)
     if x.binding:
-        binding = Table(title="What binds in the optimal plan", title_justify="left")
+        binding = Table(title=f"{BINDING_HEAD} (shadow price: the objective gained per £, or "
+                        "per unit, the limit is relaxed)", title_justify="left")
         for col in ("kind", "id", "year", "shadow price", "what it says"):
             binding.add_column(col, justify="right" if col == "shadow price" else "left")
         for b in x.binding:

@@ -166,7 +166,11 @@ def _forced_in_conflicts(sc: Scenario, iid: str, least: float, objective: str,
     if session.solve().status != "infeasible":
         return []
     search = conflict_set(session, statements(session))
-    return [Conflict(id=s.id, kind=s.kind, detail=s.detail, year=s.year, rows=list(s.names))
+    asked = f"{sc.intervention[iid].label} funded at {units(least, sc.intervention[iid].unit)}" \
+        " or more (the question asked)"
+    return [Conflict(id=iid, kind="must_fund", detail=asked, year=s.year, rows=list(s.names))
+            if s.id == f"_force_{iid}" else
+            Conflict(id=s.id, kind=s.kind, detail=s.detail, year=s.year, rows=list(s.names))
             for s in search.statements]
 
 

@@ -194,5 +194,6 @@ def audit_table(report) -> Table:
     for col in ("check", "result", "detail"):
         table.add_column(col)
     for name, ok, detail in report.checks:
-        table.add_row(name, Text("pass" if ok else "FAIL", style="green" if ok else "red"), detail)
+        said = {True: ("pass", "green"), False: ("FAIL", "red"), None: ("skipped", "yellow")}
+        table.add_row(name, Text(*said[ok]), detail)
     return table

@@ -50,7 +50,7 @@ def test_audit_catches_a_doctored_figure(tmp_path):
     out, payload = _solved(tmp_path)
     payload["funding"][0]["amount"] += 1000.0
     report = audit(payload)
-    failed = {name for name, ok, _ in report.checks if not ok}
+    failed = {name for name, ok, _ in report.checks if ok is False}
     assert "figures reconcile" in failed
     out.write_text(json.dumps(payload))
     res = CliRunner().invoke(app, ["audit", str(out)])
@@ -61,7 +61,7 @@ def test_audit_catches_a_doctored_figure(tmp_path):
 def test_audit_catches_a_doctored_objective(tmp_path):
     _, payload = _solved(tmp_path)
     payload["objective"] *= 1.01
-    failed = {name for name, ok, _ in audit(payload).checks if not ok}
+    failed = {name for name, ok, _ in audit(payload).checks if ok is False}
     assert failed == {"objective reproduces"}
 
 
@@ -72,3 +72,22 @@ def test_audit_bad_file_is_a_located_error(tmp_path):
     assert res.exit_code == 1
     assert "not a readable JSON file" in res.output
     assert "Traceback" not in res.output
+
+
+def test_audit_says_skipped_when_the_input_file_is_not_there(tmp_path):
+    """The solve records the input's absolute path; audited where that file is gone, the
+    comparison is 'skipped' (not 'pass'), and the recorded scenario is still re-solved."""
+    scenario = tmp_path / "moved.yaml"
+    scenario.write_text(TUTORIAL.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "result.json"
+    res = CliRunner().invoke(app, ["solve", str(scenario), "--out", str(out), "--no-binding"])
+    assert res.exit_code == 0, res.output
+    payload = json.loads(out.read_text())
+    assert payload["meta"]["input_file"] == str(scenario.resolve())
+    scenario.unlink()
+    report = audit(payload)
+    assert report.passed
+    assert ("input file unchanged", None) in {(name, ok) for name, ok, _ in report.checks}
+    res = CliRunner().invoke(app, ["audit", str(out)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "skipped" in res.output
