@@ -86,15 +86,20 @@ CashableShare = Annotated[
 
 
 def _profile(value: Any, *, minimum: float | None) -> float | tuple[float, ...] | dict[int, float]:
-    """Check a profile's numbers; the horizon (length, years) is checked by the scenario."""
-    if isinstance(value, list | tuple):
-        out = []
-        for k, v in enumerate(value):
-            try:
-                out.append(_number(v, minimum=minimum))
-            except ValueError as exc:
-                raise ValueError(f"entry {k + 1}: {exc}") from None
-        return tuple(out)
+    """Check a profile's numbers, every entry (all bad ones said in one message); the horizon
+    (length, years) is checked by the scenario."""
+    if not isinstance(value, list | tuple | dict):
+        return _number(value, minimum=minimum)
+    bad: list[str] = []
+
+    def checked(where: str, v: Any) -> float:
+        try:
+            return _number(v, minimum=minimum)
+        except ValueError as exc:
+            bad.append(f"{where}: {exc}")
+            return 0.0
+
+    out: tuple[float, ...] | dict[int, float]
     if isinstance(value, dict):
         mapped = {}
         for year, v in value.items():
@@ -102,13 +107,15 @@ def _profile(value: Any, *, minimum: float | None) -> float | tuple[float, ...] 
                 try:
                     year = int(str(year))
                 except ValueError:
-                    raise ValueError(f"year keys must be whole years, not {year!r}") from None
-            try:
-                mapped[year] = _number(v, minimum=minimum)
-            except ValueError as exc:
-                raise ValueError(f"year {year}: {exc}") from None
-        return mapped
-    return _number(value, minimum=minimum)
+                    bad.append(f"year keys must be whole years, not {year!r}")
+                    continue
+            mapped[year] = checked(f"year {year}", v)
+        out = mapped
+    else:
+        out = tuple(checked(f"entry {k + 1}", v) for k, v in enumerate(value))
+    if bad:
+        raise ValueError("; ".join(bad))
+    return out
 
 
 def _profile_type(minimum: float | None, doc: str) -> Any:

@@ -135,6 +135,16 @@ CONTENT_CASES = [
         ["interventions[troubled_families].unit_cost: entry 2: must be >= 0, not -1"],
         id="negative-cost-in-profile"),
     pytest.param(
+        setter("interventions", 0, "unit_cost", value=[-5, -100]),
+        ["interventions[troubled_families].unit_cost: entry 1: must be >= 0, not -5; entry 2: "
+         "must be >= 0, not -100"],
+        id="every-bad-entry-of-a-profile"),
+    pytest.param(
+        setter("partners", 0, "poolable_budget", value={2020: "lots", 2021: -1}),
+        ["partners[council].poolable_budget: year 2020: must be a number, not 'lots'; year "
+         "2021: must be >= 0, not -1"],
+        id="every-bad-year-of-a-profile"),
+    pytest.param(
         setter("interventions", 0, "deadweight", value=1.5),
         ["interventions[troubled_families].deadweight: must be <= 1, not 1.5"],
         id="share-above-one"),
