@@ -39,8 +39,9 @@ class Objective(StrEnum):
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario file (.yaml, .yml, .json, .xlsx).")]
 SetOpt = Annotated[list[str] | None, typer.Option(
-    "--set", metavar="PATH=VALUE", help="Change one input: PATH=VALUE, e.g. interventions.troubled_families."
-    "unit_cost=3500 (repeatable).")]
+    "--set", metavar="PATH=VALUE", help="Change one input (repeatable), e.g. "
+    "targets.council_savings.min=3e6; a number sets a profile in every year, [a,b,...] each "
+    "year.")]
 ScenarioOpt = Annotated[str | None, typer.Option(
     "--scenario", metavar="NAME[,NAME]", help="Named scenarios from the file's `scenarios:` to apply, in order: a,b.")]
 OutOpt = Annotated[Path | None, typer.Option(

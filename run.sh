@@ -6,5 +6,12 @@ PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet -e . >/dev/null
+# Install (again) only when pyproject.toml has changed since the last install.
+STAMP=.venv/.pbo-installed
+HASH=$(sha256sum pyproject.toml | cut -d' ' -f1)
+WANT="run $HASH"
+if [ ! -f "$STAMP" ] || ! grep -qxE "(run|test) $HASH" "$STAMP"; then  # test installs more
+  .venv/bin/python -m pip install --quiet -e . >/dev/null
+  echo "$WANT" >> "$STAMP"
+fi
 .venv/bin/pbo solve scenarios/whole_place_example.yaml --out out/whole_place_result.json "$@"

@@ -16,8 +16,14 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
-.venv/bin/python -m pip install --quiet -e ".[test]"
+# Install (again) only when pyproject.toml has changed since the last install.
+STAMP=.venv/.pbo-installed
+WANT="test $(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ ! -f "$STAMP" ] || ! grep -qxF "$WANT" "$STAMP"; then
+  .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
+  .venv/bin/python -m pip install --quiet -e ".[test]"
+  echo "$WANT" >> "$STAMP"
+fi
 .venv/bin/python -m ruff check .
 .venv/bin/python -m mypy models optimizer
 .venv/bin/python -m pytest "$@"

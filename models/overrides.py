@@ -34,7 +34,7 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     path, sep, value = text.partition("=")
     if not sep or not path.strip():
         raise InputError(f"--set {text!r}: expected PATH=VALUE, e.g. "
-                         "interventions.troubled_families.unit_cost=3500")
+                         "targets.council_savings.min=3e6")
     return path.strip(), parse_value(value.strip())
 
 
