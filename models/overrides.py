@@ -58,7 +58,8 @@ def apply_overrides(data: Mapping[str, Any], changes: Iterable[tuple[str, Any]])
     problems = []
     for path, value in changes:
         if path in seen:
-            problems.append(f"--set {path}: this path is set twice")
+            problems.append(f"{path}: set twice (by --set, or by two named scenarios "
+                            "applied together); say it once")
             continue
         seen.add(path)
         try:

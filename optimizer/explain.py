@@ -93,7 +93,8 @@ def _sentences(e: Explanation) -> list[str]:
             "not be the smallest)"
         if n > 1:
             out.append(f"{e.scenario_name} is infeasible: these {n} statements cannot all "
-                       f"hold together{proven}; relaxing any one of them lets the others hold.")
+                       f"hold together{proven}: without any one of them the rest could hold "
+                       "(though other conflicts may remain).")
         else:
             out.append(f"{e.scenario_name} is infeasible: this statement cannot hold even on "
                        f"its own, within the interventions' limits{proven}.")

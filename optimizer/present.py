@@ -107,11 +107,15 @@ def _targets(result: PlanResult, cur: str) -> list:
 def _red_lines(result: PlanResult, cur: str) -> list:
     binding = [r for r in result.red_lines if r.binding]
     if binding:
-        lines = Table(title="Red lines that cost the partnership", title_justify="left")
-        for col in ("red line", "owner", "objective if relaxed alone"):
-            lines.add_column(col)
-        for r in binding:
-            lines.add_row(r.id, r.owner, money(r.relaxed_objective, cur))
+        lines = Table(title="Red lines that cost the partnership (pbo sensitivity ranks them)",
+                      title_justify="left")
+        for col in ("red line", "owner", "cost to the plan", "objective if relaxed alone"):
+            lines.add_column(col, justify="left" if col in ("red line", "owner") else "right")
+        sign = 1.0 if result.objective_name != "min_cost" else -1.0
+        for r in sorted(binding, key=lambda r: -sign * (r.relaxed_objective or 0.0)):
+            cost = (None if r.relaxed_objective is None or result.objective is None
+                    else sign * (r.relaxed_objective - result.objective))
+            lines.add_row(r.id, r.owner, money(cost, cur), money(r.relaxed_objective, cur))
         return [lines]
     if result.red_lines and result.has_plan and any(r.binding is False for r in result.red_lines):
         return [Text("No red line binds: relaxing any one alone would not improve the plan.",
@@ -178,7 +182,8 @@ def comparison_view(comparison) -> Group:
         if r["change"] != "same":
             moved.add_row(r["intervention"], number(r["units_first"]), number(r["units_second"]),
                           r["change"])
-    parts.append(moved)
+    parts.append(moved if moved.row_count else
+                 Text("Interventions: the same interventions at the same scale in both."))
     pos = Table(title="Partners (NPV)", title_justify="left")
     for col in ("partner", "pays (first)", "pays (second)", "net (first)", "net (second)"):
         pos.add_column(col, justify="left" if col == "partner" else "right")

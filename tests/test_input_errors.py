@@ -358,7 +358,8 @@ def test_set_the_same_path_twice(tmp_path: Path) -> None:
     path = write_yaml(tmp_path / "scenario.yaml", BASE)
     assert_cli_rejects(["solve", str(path), "--set", "interventions.hub.unit_cost=1",
                         "--set", "interventions.hub.unit_cost=2"],
-                       "--set interventions.hub.unit_cost: this path is set twice")
+                       "interventions.hub.unit_cost: set twice (by --set, or by two named "
+                       "scenarios applied together); say it once")
 
 
 def test_bad_set_leaves_the_file_alone(tmp_path: Path) -> None:
