@@ -121,7 +121,12 @@ class PlanResult(_Row):
         """Tidy, long-format tables: interventions, funding, partners, partner_years, targets,
         red_lines."""
         def frame(rows: Sequence[_Row], model: type[_Row]) -> pd.DataFrame:
-            return pd.DataFrame([r.model_dump() for r in rows], columns=list(model.model_fields))
+            table = pd.DataFrame([r.model_dump() for r in rows],
+                                 columns=list(model.model_fields))
+            for column in ("year", "payback_year"):  # years stay whole, blanks allowed
+                if column in table:
+                    table[column] = table[column].astype("Int64")
+            return table
 
         return {
             "interventions": frame(self.interventions, InterventionResult),

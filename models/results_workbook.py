@@ -37,7 +37,7 @@ def _sheet(wb: Any, title: str, frame: pd.DataFrame, currency_format: str,
     money = money_columns if money_columns is not None else {c for c in columns if _is_money(c)}
     for r, row in enumerate(frame.itertuples(index=False), 2):
         for k, value in enumerate(row, 1):
-            if value is None or (isinstance(value, float) and value != value):
+            if value is None or value is pd.NA or (isinstance(value, float) and value != value):
                 continue
             cell = ws.cell(r, k)
             put(cell, value.item() if hasattr(value, "item") else value)

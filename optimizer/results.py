@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 import pyomo.environ as pyo
@@ -28,6 +29,13 @@ def clean(x: float | None) -> float:
     if abs(x - r) < max(1e-6, 1e-9 * abs(x)):
         return float(r) + 0.0
     return float(x)
+
+
+def settled(terms: list[float]) -> float:
+    """A sum with float round-off taken off: a total within 1e-9 of the size of its terms is
+    0 (a partner whose savings exactly cover its payments nets £0, not £1.7e-10)."""
+    total = math.fsum(terms)
+    return 0.0 if abs(total) <= 1e-9 * max(1.0, max(map(abs, terms), default=0.0)) else total
 
 
 def clean_values(m: pyo.ConcreteModel) -> None:
@@ -82,14 +90,16 @@ def plan_rows(m: pyo.ConcreteModel, d: ModelData, must_fund: set[str]):
             cash = sum(c * units[i] for i, _a, c in d.by_partner_year.get((p, t), ()))
             rows.append(PartnerYear(partner=p, year=t, contribution=paid[p, t],
                                     gross_benefit=gross, cashable_benefit=cash,
-                                    net_cashable_savings=cash - paid[p, t]))
+                                    net_cashable_savings=settled([cash, -paid[p, t]])))
         partner_years.extend(rows)
         partners.append(PartnerResult(
             id=p, name=partner.label,
             contribution_npv=sum(disc[r.year] * r.contribution for r in rows),
             gross_benefit_npv=sum(disc[r.year] * r.gross_benefit for r in rows),
             cashable_benefit_npv=sum(disc[r.year] * r.cashable_benefit for r in rows),
-            net_cashable_savings_npv=sum(disc[r.year] * r.net_cashable_savings for r in rows),
+            net_cashable_savings_npv=settled(
+                [disc[r.year] * r.cashable_benefit for r in rows]
+                + [-disc[r.year] * r.contribution for r in rows]),
             payback_year=payback_year(rows)))
     return interventions, funding, partners, partner_years
 

@@ -288,3 +288,18 @@ def test_names_are_printed_as_written(tmp_path: Path) -> None:
                            env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "Key workers [bold]phase 2[/bold] :b:" in result.output
+
+
+def test_csv_figures_are_free_of_round_off(tmp_path: Path) -> None:
+    """Partners whose savings exactly cover their payments net £0 (not 1.7e-10), and years
+    are written as years (2019, not 2019.0), with a blank where there is none."""
+    out = tmp_path / "wp.csv"
+    source = ROOT / "scenarios" / "whole_place_example.yaml"
+    assert invoke("solve", source, "--out", out, "--no-binding").exit_code == 0
+    with (tmp_path / "wp_partners.csv").open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    nets = [float(r["net_cashable_savings_npv"]) for r in rows]
+    assert 0.0 in nets
+    assert not [n for n in nets if 0 < abs(n) < 1e-3]
+    assert {r["payback_year"] for r in rows} <= {"", *(str(y) for y in range(2015, 2020))}
+    assert "" in {r["payback_year"] for r in rows}
