@@ -335,7 +335,14 @@ def report(
                                     SolverOptions(time_limit=time_limit),
                                     input_sha256=file_sha256(scenario), overrides=overrides,
                                     input_file=str(scenario.resolve()))
-        page = decision_pack(result, sc)
+        why = None
+        if result.status == "infeasible":
+            from optimizer.explain import explain as run_explain
+
+            with console.status("No plan: explaining why…", spinner="dots"):
+                why = run_explain(sc, solver=SolverOptions(time_limit=time_limit),
+                                  objective=objective.value if objective else None)
+        page = decision_pack(result, sc, why)
         write_atomic(out, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     except PboError as exc:
         raise fail(exc, debug) from None

@@ -61,9 +61,11 @@ def line_chart_svg(x: Sequence[float], series: Mapping[str, Sequence[float | Non
         label = str(int(v)) if whole and 1900 <= v <= 2200 else compact(v)
         parts.append(f"<text x='{sx(v):.1f}' y='{HEIGHT - PAD + 16}' text-anchor='middle'>"
                      f"{label}</text>")
-    if min(ys) < 0 < max(ys):
+    if min(ys) < 0 < max(ys):  # the zero line, labelled: who is above or below it
         parts.append(f"<line x1='{PAD}' y1='{sy(0):.1f}' x2='{WIDTH - 20}' y2='{sy(0):.1f}' "
                      "stroke='#999' stroke-dasharray='4 3'/>")
+        parts.append(f"<text x='{PAD - 5}' y='{sy(0) + 4:.1f}' text-anchor='end'>"
+                     f"{html.escape(y_format(0.0))}</text>")
     for k, (name, values) in enumerate(series.items()):
         colour = colours[k % len(colours)]
         path, pen = [], "M"

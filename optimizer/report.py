@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+from typing import Any
 
 from models.results import PlanResult
 from models.scenario import Scenario
@@ -45,12 +46,14 @@ def plural(unit: str, n: float) -> str:
     return unit + "s"
 
 
-def plan_in_words(result: PlanResult, scenario: Scenario) -> list[str]:
+def plan_in_words(result: PlanResult, scenario: Scenario, explained: bool = False
+                  ) -> list[str]:
     """The plan as sentences a finance director would say to a board."""
     cur = scenario.currency
     if not result.has_plan:
         return [f"No plan satisfies every target and red line (status: {result.status}). "
-                "`pbo explain` says why and shows the nearest plan that works."]
+                + ("Below: why, and the nearest plan that works." if explained else
+                   "`pbo explain` says why and shows the nearest plan that works.")]
     chosen = [r for r in result.interventions if r.selected]
     units = {iv.id: iv.unit for iv in scenario.interventions}
     said = [f"Fund {len(chosen)} of {len(result.interventions)} interventions: " + "; ".join(
@@ -86,11 +89,28 @@ def plan_in_words(result: PlanResult, scenario: Scenario) -> list[str]:
     return said
 
 
-def decision_pack(result: PlanResult, scenario: Scenario) -> str:
+def _paragraphs(sentences: list[str]) -> list[str]:
+    """Sentences as paragraphs, and each run of '  - ' lines as one bulleted list."""
+    out: list[str] = []
+    items: list[str] = []
+    for s in [*sentences, ""]:
+        if s.startswith("  - "):
+            items.append(f"<li>{_e(s[4:])}</li>")
+            continue
+        if items:
+            out.append("<ul>" + "".join(items) + "</ul>")
+            items = []
+        if s:
+            out.append(f"<p>{_e(s)}</p>")
+    return out
+
+
+def _plan_sections(result: PlanResult, scenario: Scenario, fmt) -> list[str]:
+    """Who pays for what, each partner's position by year, and targets against achievement."""
     cur = scenario.currency
-    fmt = lambda v: money(v, cur)  # noqa: E731
-    body = [f"<h1>{_e(scenario.name)}: the plan</h1>",
-            *(f"<p class='lead'>{_e(s)}</p>" for s in plan_in_words(result, scenario))]
+    body: list[str] = []
+    if not result.has_plan:
+        return body
     if result.has_plan:
         flows: dict[tuple[str, str], float] = {}
         names = {p.id: p.name for p in result.partners}
@@ -123,6 +143,31 @@ def decision_pack(result: PlanResult, scenario: Scenario) -> str:
               "—" if t.achieved is None else (number(t.achieved) if t.measure == "outcome"
                                               else fmt(t.achieved)),
               {True: "yes", False: "NO", None: "—"}[t.met]] for t in result.targets])]
+    return body
+
+
+def decision_pack(result: PlanResult, scenario: Scenario, explanation: Any = None) -> str:
+    """The pack: the plan in words, who pays, positions, targets, red-line values,
+    assumptions, audit trail. With no plan, `explanation` (optimizer.explain's) says why and
+    shows the nearest plan that works."""
+    cur = scenario.currency
+    fmt = lambda v: money(v, cur)  # noqa: E731
+    body = [f"<h1>{_e(scenario.name)}: the plan</h1>",
+            *(f"<p class='lead'>{_e(s)}</p>"
+              for s in plan_in_words(result, scenario, explanation is not None))]
+    body += _plan_sections(result, scenario, fmt)
+    if not result.has_plan and explanation is not None and explanation.sentences:
+        body += ["<h2>Why there is no plan</h2>", *_paragraphs(explanation.sentences)]
+        if explanation.shortfalls:
+            body.append(_table(["what gives", "required", "in the nearest plan"], [
+                [s.id, fmt(s.required) if s.money else number(s.required),
+                 fmt(s.achievable) if s.money else number(s.achievable)]
+                for s in explanation.shortfalls]))
+        nearest = explanation.nearest_plan
+        if nearest is not None:
+            body += ["<h2>The nearest plan that works</h2>",
+                     *(f"<p>{_e(s)}</p>" for s in plan_in_words(nearest, scenario)),
+                     *_plan_sections(nearest, scenario, fmt)]
     valued = [(r.id, (r.relaxed_objective or 0.0) - (result.objective or 0.0))
               for r in result.red_lines if r.relaxed_objective is not None and result.has_plan]
     if result.objective_name == "min_cost":
@@ -147,9 +192,12 @@ def decision_pack(result: PlanResult, scenario: Scenario) -> str:
                  ["engine", result.meta.engine_version], ["solver", result.meta.solver],
                  ["input file", result.meta.input_file or "—"],
                  ["input SHA-256", result.meta.input_sha256],
-                 ["overrides", json.dumps(result.meta.overrides)],
-                 ["solver options", json.dumps(result.meta.solver_options)],
-                 ["MIP gap", result.mip_gap], ["timestamp", result.meta.timestamp]])]
+                 ["overrides", "; ".join(f"{p} = {json.dumps(v)}" for p, v in
+                                         result.meta.overrides) or "none"],
+                 ["solver options", "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in
+                                              result.meta.solver_options.items())],
+                 ["MIP gap", "—" if result.mip_gap is None else f"{result.mip_gap:.4%}"],
+                 ["timestamp", result.meta.timestamp]])]
     return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
             f"<title>{_e(scenario.name)} — decision pack</title><style>{CSS}</style></head>"
             f"<body>{''.join(body)}</body></html>\n")

@@ -86,3 +86,18 @@ def test_pack_escapes_input_text():
     html = decision_pack(solve(sc), sc)
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
+
+
+def test_an_infeasible_pack_says_why_and_shows_the_nearest_plan(tmp_path):
+    """`pbo report` on a scenario no plan satisfies exits 4 but still writes a pack a board
+    can use: why (the conflicting statements, as a list), what gives, and the nearest plan."""
+    out = tmp_path / "pack.html"
+    res = CliRunner().invoke(app, ["report", str(TUTORIAL), "--set",
+                                   "targets.council_savings.min=1e9", "--out", str(out)])
+    assert res.exit_code == 4, res.output
+    html = out.read_text(encoding="utf-8")
+    assert "Below: why, and the nearest plan that works." in html
+    for heading in ("Why there is no plan", "The nearest plan that works", "Who pays for what"):
+        assert f"<h2>{heading}</h2>" in html
+    assert "<li>target council_savings" in html
+    assert "council_savings" in html.split("The nearest plan that works")[0]
