@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from models.errors import InfeasibleError, InputError, PboError, SolverError
+from models.errors import InfeasibleError, InputError, PboError, SolverError, UsageError
 
 app = typer.Typer(
     name="pbo",
@@ -26,7 +26,8 @@ app = typer.Typer(
 console = Console(markup=False, emoji=False, highlight=False)
 err = Console(stderr=True, markup=False, emoji=False, highlight=False)
 
-EXIT = {InputError: 1, SolverError: 3, InfeasibleError: 4}
+EXIT = {UsageError: 2, InputError: 1, SolverError: 3, InfeasibleError: 4}
+"""Exit status by error class, the first that matches (UsageError is an InputError)."""
 ERROR = Text("error:", style="bold red")
 
 
@@ -239,7 +240,7 @@ def compare(
         else:
             names = [n.strip() for n in (scenarios or "").split(",") if n.strip()]
             if len(names) != 2:
-                raise InputError("compare takes two files, or one file and --scenarios A,B")
+                raise UsageError("compare takes two files, or one file and --scenarios A,B")
             a, b = (load_scenario(first, scenarios=[] if n == "base" else [n]) for n in names)
         with console.status("Solving both…", spinner="dots"):
             result = run_compare(a, b, solve_scenario(a), solve_scenario(b))
@@ -282,7 +283,7 @@ def template(
 
     try:
         if out.suffix.lower() != ".xlsx":
-            raise InputError(f"{out}: a template is an .xlsx workbook")
+            raise UsageError(f"{out}: a template is an .xlsx workbook")
         if out.exists():
             raise InputError(f"{out}: already exists; pbo will not overwrite it")
         write_atomic(out, lambda tmp: write_workbook(tmp))
@@ -437,7 +438,7 @@ def sensitivity(
             check_output_path(plot, [scenario], CHART_SUFFIXES, "--plot")
         workbook = out is not None and out.suffix.lower() == ".xlsx"
         if pairs < 0:
-            raise InputError("--pairs must be 0 or more")
+            raise UsageError("--pairs must be 0 or more")
         sc, overrides = _load(scenario, set_, scenario_names)
         with Progress(console=err, transient=True) as bar:
             task = bar.add_task("Relaxing red lines", total=None)

@@ -19,6 +19,11 @@ class InputError(PboError):
         super().__init__(f"{head} in the scenario:\n" + "\n".join(f"  - {p}" for p in self.problems))
 
 
+class UsageError(InputError):
+    """The command line itself is malformed (an option's syntax or suffix, a missing argument):
+    exit 2, like the usage errors typer reports. Problems in the scenario stay InputError."""
+
+
 class SolverError(PboError):
     """HiGHS failed, or stopped at a limit without a plan."""
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from models.errors import InputError
+from models.errors import InputError, UsageError
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -39,7 +39,7 @@ def check_output_path(out: Path, inputs: Iterable[Path], suffixes: Sequence[str]
     if suffixes and out.suffix.lower() not in suffixes:
         listed = ", ".join(suffixes[:-1]) + f" or {suffixes[-1]}" if len(suffixes) > 1 \
             else suffixes[0]
-        raise InputError(f"{option} {out}: expected {listed}")
+        raise UsageError(f"{option} {out}: expected {listed}")
     for source in inputs:
         if source.exists() and out.resolve() == source.resolve():
             raise InputError(f"{option} {out}: refusing to overwrite the input file")

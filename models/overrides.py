@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from models.checks import did_you_mean
-from models.errors import InputError
+from models.errors import InputError, UsageError
 
 
 def parse_value(text: str) -> Any:
@@ -33,7 +33,7 @@ def parse_value(text: str) -> Any:
 def parse_assignment(text: str) -> tuple[str, Any]:
     path, sep, value = text.partition("=")
     if not sep or not path.strip():
-        raise InputError(f"--set {text!r}: expected PATH=VALUE, e.g. "
+        raise UsageError(f"--set {text!r}: expected PATH=VALUE, e.g. "
                          "targets.council_savings.min=3e6")
     return path.strip(), parse_value(value.strip())
 

@@ -21,7 +21,7 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.contrib.appsi.solvers import Highs
 
-from models.errors import InputError, SolverError
+from models.errors import SolverError, UsageError
 from optimizer.build import BuiltModel
 
 Status = Literal["optimal", "infeasible", "time_limit", "unbounded", "error"]
@@ -52,7 +52,7 @@ class SolverOptions:
         if self.threads is not None and self.threads < 1:
             problems.append(f"threads {self.threads}: at least 1")
         if problems:
-            raise InputError(problems)
+            raise UsageError(problems)
 
     def as_dict(self) -> dict[str, Any]:
         return {"time_limit": self.time_limit, "mip_gap": self.mip_gap, "threads": self.threads,

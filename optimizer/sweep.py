@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from models.errors import InputError
+from models.errors import UsageError
 from models.loading import scenario_from_data, scenario_sha256
 from models.overrides import apply_overrides, parse_value
 from models.results import PlanResult
@@ -38,12 +38,12 @@ class SweepParam:
         path, sep, spec = text.partition("=")
         bits = spec.split(":")
         if not sep or len(bits) != 3:
-            raise InputError(f"--set {text!r}: a sweep is PATH=START:STOP:N, "
+            raise UsageError(f"--set {text!r}: a sweep is PATH=START:STOP:N, "
                              "e.g. targets.council_savings.min=0:2e7:21")
         start, stop, n = (parse_value(b) for b in bits)
         if not all(isinstance(v, int | float) for v in (start, stop, n)) or int(n) < 1 \
                 or int(n) != n:
-            raise InputError(f"--set {text!r}: START and STOP must be numbers and N a whole "
+            raise UsageError(f"--set {text!r}: START and STOP must be numbers and N a whole "
                              "number of points, at least 1")
         return cls(path.strip(), float(start), float(stop), int(n))
 
@@ -99,7 +99,7 @@ def sweep(data: Mapping[str, Any], params: Sequence[SweepParam], *,
           progress: Callable[[int, int], None] | None = None) -> SweepResult:
     """Solve at every point of one parameter's range, or of the grid of two."""
     if not 1 <= len(params) <= 2:
-        raise InputError("a sweep takes one or two parameters")
+        raise UsageError("a sweep takes one or two parameters")
     options = options or SolverOptions(check_binding=False)
     grid = list(itertools.product(*(p.values for p in params)))
     out = SweepResult(params=list(params))

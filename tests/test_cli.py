@@ -253,7 +253,7 @@ def test_convert_to_yaml_states_the_settings_and_whole_numbers(tmp_path: Path) -
     ("--time-limit", "-1", "more than 0"), ("--time-limit", "0", "more than 0")])
 def test_solver_options_are_checked(option: str, value: str, said: str) -> None:
     result = invoke("solve", TUTORIAL, option, value)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert said in result.output
     assert "Traceback" not in result.output
 

@@ -76,10 +76,11 @@ def problems_of(path: Path, overrides: list[tuple[str, Any]] | None = None) -> l
     return caught.value.problems
 
 
-def assert_cli_rejects(args: list[str], *messages: str) -> None:
-    """`pbo ARGS` exits 1, prints each message, and shows no traceback."""
+def assert_cli_rejects(args: list[str], *messages: str, code: int = 1) -> None:
+    """`pbo ARGS` exits `code` (1: bad input; 2: a malformed command line), prints each
+    message, and shows no traceback."""
     result = runner.invoke(app, args)
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == code, result.output
     assert isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output
     for message in messages:
@@ -351,7 +352,7 @@ def test_bad_set_is_located(tmp_path: Path, assignment: str, message: str) -> No
 def test_set_without_equals(tmp_path: Path) -> None:
     path = write_yaml(tmp_path / "scenario.yaml", BASE)
     assert_cli_rejects(["solve", str(path), "--set", "interventions.hub.unit_cost"],
-                       "expected PATH=VALUE")
+                       "expected PATH=VALUE", code=2)
 
 
 def test_set_the_same_path_twice(tmp_path: Path) -> None:

@@ -277,10 +277,10 @@ def test_cli_sensitivity(tmp_path):
 
 
 def test_cli_sensitivity_bad_input(tmp_path):
-    """Bad --out suffix is bad input (exit 1); nothing written."""
+    """A bad --out suffix is a usage error (exit 2); nothing written."""
     res = CliRunner().invoke(app, ["sensitivity", str(SCENARIOS / "tutorial.yaml"),
                                    "--out", str(tmp_path / "s.csv")])
-    assert res.exit_code == 1
+    assert res.exit_code == 2
     assert not (tmp_path / "s.csv").exists()
 
 
@@ -325,12 +325,12 @@ def test_progress_called_once_per_re_solve():
 
 
 def test_cli_sensitivity_png(tmp_path):
-    """`--plot .png` draws the tornado with matplotlib; an unknown suffix is bad input."""
+    """`--plot .png` draws the tornado with matplotlib; an unknown suffix is a usage error."""
     plot = tmp_path / "tornado.png"
     path = str(SCENARIOS / "whole_place_example.yaml")
     res = CliRunner().invoke(app, ["sensitivity", path, "--plot", str(plot)])
     assert res.exit_code == 0, res.output
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     res = CliRunner().invoke(app, ["sensitivity", path, "--plot", str(tmp_path / "t.gif")])
-    assert res.exit_code == 1
+    assert res.exit_code == 2
     assert "expected .html, .htm or .png" in res.output

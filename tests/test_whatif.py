@@ -125,7 +125,7 @@ def test_cli_sweep_and_compare(tmp_path):
     assert res.exit_code == 0, res.output
     assert "The inputs are the same" in res.output
     res = runner.invoke(app, ["compare", str(TUTORIAL)])
-    assert res.exit_code == 1
+    assert res.exit_code == 2
 
 
 def test_cli_sweep_png_marks_infeasible_points(tmp_path):
@@ -160,11 +160,11 @@ def test_cli_sweep_csv_is_the_named_file(tmp_path):
     ["report", str(TUTORIAL), "--out", "pack.pdf"],
 ], ids=lambda a: a[0])
 def test_an_unwritable_out_suffix_is_refused_before_solving(tmp_path, args):
-    """Exit 1 with the formats the command writes, before anything is solved or printed."""
+    """Exit 2 (usage) with the formats the command writes, before anything is solved."""
     args = [str(tmp_path / a) if a.split(".")[-1] in ("txt", "xlsx", "csv", "yaml", "pdf")
             else a for a in args]
     res = CliRunner().invoke(app, args)
-    assert res.exit_code == 1, res.output
+    assert res.exit_code == 2, res.output
     assert ": expected ." in res.output
     assert "optimal" not in res.output
     assert "£" not in res.output
