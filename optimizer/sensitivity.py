@@ -249,6 +249,13 @@ def sensitivity_view(result: SensitivityResult) -> Any:
         ranked.add_row(r.id, r.rule, r.owner, "yes" if r.negotiable else "no", r.status,
                        money(r.objective, cur), value)
     parts: list[Any] = [ranked]
+    if result.base.status == "infeasible" and not any(r.status == "unblocks"
+                                                      for r in result.red_lines):
+        from rich.text import Text
+
+        parts.append(Text("No single red line, relaxed alone, makes the scenario feasible. "
+                          "`pbo explain` names the conflicting statements and the smallest "
+                          "set of red lines whose relaxation does.", style="yellow"))
     if result.pairs:
         pairs = Table(title="Pairs relaxed together (interaction > 0: complements, < 0: "
                       "substitutes)", title_justify="left")

@@ -334,3 +334,13 @@ def test_cli_sensitivity_png(tmp_path):
     res = CliRunner().invoke(app, ["sensitivity", path, "--plot", str(tmp_path / "t.gif")])
     assert res.exit_code == 2
     assert "expected .html, .htm or .png" in res.output
+
+
+def test_cli_points_to_explain_when_no_single_red_line_unblocks(tmp_path):
+    """A savings target beyond any plan under every red line: no single relaxation unblocks,
+    so the command says to run `pbo explain` (and exits 4: nothing feasible)."""
+    res = CliRunner().invoke(app, ["sensitivity", str(SCENARIOS / "tutorial.yaml"), "--set",
+                                   "targets.council_savings.min=1e9"], env={"COLUMNS": "200"})
+    assert res.exit_code == 4, res.output
+    assert "No single red line, relaxed alone, makes the scenario feasible" in res.output
+    assert "pbo explain" in res.output
