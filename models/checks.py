@@ -275,8 +275,15 @@ def validation_problems(exc: ValidationError, data: Any) -> list[str]:
             msg = "unknown field"
             known = _known_fields(tuple(err["loc"][:-1]), data)
             msg += did_you_mean(field, known)
-        elif kind == "missing":
-            msg = "required field is missing"
+        elif kind == "missing" or err.get("input") is None and kind in (
+                "string_type", "int_type", "float_type", "literal_error"):
+            msg = "required field is missing" if kind == "missing" else "is empty: give a value"
+        elif kind == "too_short" and err.get("input") == []:
+            msg = "needs at least one entry"
+        elif kind in ("string_type", "int_type", "float_type", "bool_type"):
+            wanted = {"string_type": "text", "int_type": "a whole number",
+                      "float_type": "a number", "bool_type": "true or false"}[kind]
+            msg = f"must be {wanted}, not {err.get('input')!r}"
         elif kind == "union_tag_invalid":
             tag = (err.get("ctx") or {}).get("tag")
             msg = (f"unknown rule '{tag}'{did_you_mean(tag, RED_LINE_RULES)} "

@@ -139,8 +139,10 @@ def read_workbook(path: Path | str) -> tuple[dict[str, Any], dict[str, str], lis
             rd.problems.append(f"sheet Scenario, row {r}, column field: unknown setting '{field}'"
                                f"{did_you_mean(field, SETTINGS)}")
             continue
-        data[field] = {"rule": value} if field == "cost_sharing" else value
         rd.locate(field, "Scenario", r, "value")
+        if value is None:  # left empty: the default applies (or 'required' is reported)
+            continue
+        data[field] = {"rule": value} if field == "cost_sharing" else value
     _read_partners(rd, data)
     _read_interventions(rd, data)
     for section, sheet in (("targets", "Targets"), ("red_lines", "RedLines")):

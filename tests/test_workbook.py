@@ -173,3 +173,18 @@ def test_csv_output_escapes_formula_text(tmp_path):
     text = written[0].read_text()
     assert "'=cmd|x" in text
     assert "-1.5" in text
+
+
+def test_the_empty_template_says_what_to_fill_in(tmp_path):
+    """Validating the untouched template names only what has no default, in plain words and
+    located: the start year and horizon (their Scenario rows), and at least one partner."""
+    path = tmp_path / "t.xlsx"
+    assert CliRunner().invoke(app, ["template", str(path)]).exit_code == 0
+    with pytest.raises(InputError) as caught:
+        load_scenario(path)
+    problems = caught.value.problems
+    assert len(problems) == 3, problems
+    assert problems[0].startswith("start_year: required field is missing (sheet Scenario, row ")
+    assert problems[1].startswith("years: required field is missing (sheet Scenario, row ")
+    assert problems[2] == "partners: needs at least one entry"
+    assert not [p for p in problems if "Input should" in p]
