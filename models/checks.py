@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -323,3 +324,29 @@ def _known_fields(loc: tuple[Any, ...], data: Any) -> list[str]:
         return []
     found: Any = section_models.get(loc[0])
     return list(found.model_fields) if found else []
+
+
+def _detail(message: str) -> str | None:
+    """What a problem is about within its location: the year it starts with, or else the first
+    name it quotes (an unknown partner), as readers key it: 'LOC@2016', "LOC@'council'"."""
+    found = re.match(r"\s*year (\d{4})\b|[^']*('[^']*')", message)
+    return (found.group(1) or found.group(2)) if found else None
+
+
+def _prefixes(loc: str) -> list[str]:
+    """'a[b].c' -> ['a[b].c', 'a[b]', 'a']: the location and each enclosing one, longest first."""
+    cuts = [k for k, ch in enumerate(loc) if ch in ".[" and k > 0]
+    return [loc] + [loc[:k] for k in reversed(cuts)]
+
+
+def locate_problems(problems: list[str], where: dict[str, str]) -> list[str]:
+    """Append where each problem sits in the file ('(line 57)', or '(sheet S, row R, column
+    C)' in a workbook), as the reader recorded it in `where`: the place of its year or quoted
+    name where known, else of its location or the nearest enclosing one."""
+    out = []
+    for problem in problems:
+        loc, _, message = problem.partition(":")
+        place = where.get(f"{loc}@{_detail(message)}") or next(
+            (where[k] for k in _prefixes(loc) if k in where), None)
+        out.append(f"{problem} ({place})" if place else problem)
+    return out

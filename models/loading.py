@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from models.checks import validation_problems
+from models.checks import SECTIONS, locate_problems, validation_problems
 from models.errors import InputError
 from models.overrides import apply_overrides, named_changes
 from models.scenario import Scenario
@@ -47,6 +47,7 @@ def _read(path: Path | str) -> tuple[dict[str, Any], dict[str, str], list[str]]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot be read ({exc})") from None
+    where: dict[str, str] = {}
     if suffix == ".json":
         try:
             data = json.loads(text)
@@ -57,9 +58,9 @@ def _read(path: Path | str) -> tuple[dict[str, Any], dict[str, str], list[str]]:
             data = yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 (a safe loader)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+            at = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise InputError(f"{where}: not valid YAML ({problem}); "
+            raise InputError(f"{at}: not valid YAML ({problem}); "
                              "only plain YAML is read (no tags or objects)") from None
     else:
         raise InputError(f"{path}: unknown scenario format '{suffix}' "
@@ -69,7 +70,57 @@ def _read(path: Path | str) -> tuple[dict[str, Any], dict[str, str], list[str]]:
     if not isinstance(data, dict):
         raise InputError(f"{path}: a scenario is a mapping of fields (name, partners, "
                          f"interventions…), not a {type(data).__name__}")
-    return data, {}, []
+    return data, where, []
+
+
+def _yaml_lines(path: Path | str) -> dict[str, str]:
+    """The line of every place in a YAML file, keyed as problems name places:
+    'interventions[troubled_families].benefits' -> 'line 57' (read only when there are
+    problems to place, so a valid file is parsed once)."""
+    where: dict[str, str] = {}
+    if Path(path).suffix.lower() in (".yaml", ".yml"):
+        node = yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+        if node is not None:
+            _yaml_places(node, "", where)
+    return where
+
+
+def _yaml_places(node: yaml.Node, at: str, where: dict[str, str]) -> None:
+    """Record the line of each mapping key and list item under `node` (lists of items with an
+    id by that id, as in 'partners[council]'); a key also under 'AT@'KEY'' for a problem that
+    names it (an unknown partner in benefits)."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                continue
+            place = f"{at}.{key.value}" if at else str(key.value)
+            line = f"line {key.start_mark.line + 1}"
+            where[place] = line
+            if at:
+                where[f"{at}@'{key.value}'"] = line
+            _yaml_places(value, place, where)
+    elif isinstance(node, yaml.SequenceNode):
+        for k, item in enumerate(node.value):
+            ident = next((v.value for key, v in item.value if isinstance(key, yaml.ScalarNode)
+                          and key.value == "id" and isinstance(v, yaml.ScalarNode)), None) \
+                if isinstance(item, yaml.MappingNode) else None
+            place = f"{at}[{ident}]" if ident else f"{at}[{k}]"
+            where[place] = f"line {item.start_mark.line + 1}"
+            _yaml_places(item, place, where)
+
+
+def _changed_places(where: dict[str, str], changes: list[tuple[str, Any]]) -> dict[str, str]:
+    """`where` with each place a --set or named scenario changed said as such (its value is
+    not the file's): 'interventions.hub.unit_cost' is 'interventions[hub].unit_cost'."""
+    changed = []
+    for path, _ in changes:
+        head, *rest = path.split(".")
+        if head in SECTIONS and rest:
+            head, rest = f"{head}[{rest[0]}]", rest[1:]
+        changed.append(".".join([head, *rest]))
+    kept = {k: v for k, v in where.items()
+            if not any(k == c or k.startswith((c + ".", c + "@", c + "[")) for c in changed)}
+    return {**kept, **{c: "as changed by --set or --scenario" for c in changed}}
 
 
 def read_json(path: Path | str) -> dict[str, Any]:
@@ -111,12 +162,8 @@ def load_with_changes(path: Path | str, overrides: Iterable[tuple[str, Any]] = (
     try:
         scenario = scenario_from_data(data)
     except InputError as exc:
-        if where:
-            from models.workbook import locate_problems
-
-            problems = problems + locate_problems(exc.problems, where)
-        else:
-            problems = problems + exc.problems
+        where = _changed_places(where or _yaml_lines(path), changes)
+        problems = problems + locate_problems(exc.problems, where)
     if problems:
         raise InputError(problems)
     return scenario, changes

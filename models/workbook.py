@@ -5,7 +5,6 @@ Every sheet and column is named once, in models.workbook_layout.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from functools import cache
 from pathlib import Path
@@ -243,26 +242,6 @@ def _read_interventions(rd: _Reader, data: dict[str, Any]) -> None:
             item.setdefault("outcomes", {})[row.get("outcome")] = row.get("per_unit")
             rd.locate(f"interventions[{item.get('id')}].outcomes", "Outcomes", r, "per_unit")
     data["interventions"] = list(items.values())
-
-
-def _detail(message: str) -> str | None:
-    """What a problem is about within its location: the year it starts with, or else the first
-    name it quotes (an unknown partner), as the reader keys it: 'LOC@2016', "LOC@'council'"."""
-    found = re.match(r"\s*year (\d{4})\b|[^']*('[^']*')", message)
-    return (found.group(1) or found.group(2)) if found else None
-
-
-def locate_problems(problems: list[str], where: dict[str, str]) -> list[str]:
-    """Append '(sheet S, row R, column C)' to each problem whose location the reader knows:
-    the cell of its year or quoted name where known, else the row or cell of its location."""
-    out = []
-    for problem in problems:
-        loc, _, message = problem.partition(":")
-        best = max((k for k in where if loc == k or loc.startswith(k + ".")
-                    or loc.startswith(k + "[")), key=len, default=None)
-        place = where.get(f"{loc}@{_detail(message)}") or (where[best] if best else None)
-        out.append(f"{problem} ({place})" if place else problem)
-    return out
 
 
 # --- writing ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -70,10 +71,17 @@ def setter(*path: Any, value: Any) -> Callable[[Data], None]:
     return change
 
 
-def problems_of(path: Path, overrides: list[tuple[str, Any]] | None = None) -> list[str]:
+PLACE = re.compile(r" \((line \d+|as changed by --set or --scenario)\)$")
+"""Where a problem sits, appended to YAML problems (checked in test_yaml_problems_name_lines)."""
+
+
+def problems_of(path: Path, overrides: list[tuple[str, Any]] | None = None,
+                places: bool = False) -> list[str]:
+    """The problems load_scenario reports (without where they sit, unless `places`)."""
     with pytest.raises(InputError) as caught:
         load_scenario(path, overrides or [])
-    return caught.value.problems
+    return caught.value.problems if places else [PLACE.sub("", p) for p in
+                                                  caught.value.problems]
 
 
 def assert_cli_rejects(args: list[str], *messages: str, code: int = 1) -> None:
@@ -369,3 +377,28 @@ def test_bad_set_leaves_the_file_alone(tmp_path: Path) -> None:
     assert_cli_rejects(["solve", str(path), "--set", "interventions.hub.unit_cost=-1"],
                        "must be >= 0")
     assert path.read_bytes() == before
+
+
+def test_yaml_problems_name_lines(tmp_path: Path) -> None:
+    """Each YAML problem ends with the line it is about: an unknown partner at its own key,
+    a bad number at its field, a duplicate id at the second item; a value changed by --set
+    says so instead (the file's line would mislead)."""
+    data = changed(setter("interventions", 0, "benefits", value={"council": 20, "polise": 5}))
+    data["interventions"][1]["unit_cost"] = -1
+    data["partners"].append({"id": "council", "poolable_budget": 1})
+    path = write_yaml(tmp_path / "scenario.yaml", data)
+    lines = path.read_text(encoding="utf-8").splitlines()
+
+    def line_of(text: str, nth: int = 0) -> int:
+        return [k for k, ln in enumerate(lines, 1) if text in ln][nth]
+
+    got = problems_of(path, places=True)
+    assert "partners[council]: duplicate id 'council' (line " \
+        f"{line_of('- id: council', 1)})" in got
+    assert "interventions[hub].unit_cost: must be >= 0, not -1 " \
+        f"(line {line_of('unit_cost: -1')})" in got
+    assert [p for p in got if "unknown partner 'polise'" in p][0].endswith(
+        f"(line {line_of('polise:')})")
+    got = problems_of(path, [("interventions.hub.unit_cost", -2)], places=True)
+    assert "interventions[hub].unit_cost: must be >= 0, not -2 (as changed by --set or " \
+        "--scenario)" in got
