@@ -112,6 +112,13 @@ def check_partners(ctx: _Context) -> None:
         ctx.profile(f"{where}.poolable_budget", p.get("poolable_budget"))
 
 
+def _costs_something(profile: Any) -> bool:
+    """A raw cost profile (number, list or {year: value}) with a non-zero entry."""
+    values = profile.values() if isinstance(profile, dict) else \
+        profile if isinstance(profile, list) else [profile]
+    return any(isinstance(v, int | float) and v != 0 for v in values)
+
+
 def check_interventions(ctx: _Context) -> None:
     for where, i in _items(ctx.data, "interventions"):
         for field in ("fixed_cost", "unit_cost", "economic_value", "social_value"):
@@ -127,6 +134,10 @@ def check_interventions(ctx: _Context) -> None:
                 ctx.partner_ref(f"{where}.cashable", p)
         for p in i.get("funders") or []:
             ctx.partner_ref(f"{where}.funders", p)
+        if i.get("funders") == [] and any(_costs_something(i.get(f))
+                                          for f in ("fixed_cost", "unit_cost")):
+            ctx.say(f"{where}.funders: empty, so no partner can pay its costs (leave funders "
+                    "out to let every partner pay)")
         for field in ("requires", "excludes"):
             for j in i.get(field) or []:
                 ctx.intervention_ref(f"{where}.{field}", j)

@@ -154,6 +154,11 @@ CONTENT_CASES = [
          "2021: must be >= 0, not -1"],
         id="every-bad-year-of-a-profile"),
     pytest.param(
+        setter("interventions", 0, "funders", value=[]),
+        ["interventions[troubled_families].funders: empty, so no partner can pay its costs "
+         "(leave funders out to let every partner pay)"],
+        id="no-funders-for-a-cost"),
+    pytest.param(
         setter("interventions", 0, "deadweight", value=1.5),
         ["interventions[troubled_families].deadweight: must be <= 1, not 1.5"],
         id="share-above-one"),
