@@ -66,18 +66,28 @@ FAIRNESS_WORTH = 1e-4
 savings by more than this share of the objective (else stage 1's plan is kept as found)."""
 
 
+def gate_only(sc: Scenario) -> set[str]:
+    """Interventions whose selection only gates their scale: no fixed cost, no min_units, no
+    whole units, in no requires/excludes link. Their scale may be re-chosen as an LP."""
+    linked = {j for iv in sc.interventions for j in (*iv.requires, *iv.excludes)}
+    linked |= {iv.id for iv in sc.interventions if iv.requires or iv.excludes}
+    return {iv.id for iv in sc.interventions if iv.min_units == 0 and not iv.integer_units
+            and not any(iv.fixed_cost) and iv.id not in linked}
+
+
 def fairness_stage(session: HighsSession) -> bool:
     """SPEC 3.4 `optimise`: among the plans at the optimum, the one whose smallest
     beneficiary's discounted net cashable savings is largest (max-min fairness), and who pays.
 
-    Done by direct, undone edits of the loaded HiGHS model, in up to three runs:
-    1. stage 1's plan held (every selection and unit), the funding re-divided: an LP;
-    2. the plan free, the objective held at its optimum (SPEC relative tolerance 1e-6) and
-       the smallest saving at least run 1's: a MIP started from run 1's answer;
-    3. only if run 2 is fairer by more than FAIRNESS_WORTH of the objective: its selections
-       and whole units held, its fairness kept, the objective maximised again, so that no
-       unit is shaved within the tolerance. Otherwise run 1's answer stands.
-    Returns False when there is nothing to share (or no run found a solution).
+    Done by direct, undone edits of the loaded HiGHS model, as linear programmes:
+    1. stage 1's plan held (every selection and unit), the funding re-divided;
+    2. the lumpy choices held (selections with a fixed cost, min_units or a link, whole
+       units), every other intervention's scale free, the objective held at its optimum
+       (SPEC relative tolerance 1e-6) and the smallest saving at least run 1's;
+    3. only if run 2 is fairer by more than FAIRNESS_WORTH of the objective: its fairness
+       kept and the objective maximised again, so that no unit is shaved within the
+       tolerance. Otherwise run 1's answer stands.
+    Returns False when there is nothing to share (or run 1 found no solution).
     """
     built = session.built
     m, d = built.m, built.data
@@ -98,7 +108,9 @@ def fairness_stage(session: HighsSession) -> bool:
         return min(sum(now[c] * k for c, k in row.items()) for row in savings.values())
 
     plan = [v for v in (*m.select.values(), *m.units.values()) if v.value is not None]
-    whole = [v for v in plan if v.is_integer() or v.is_binary()]
+    gates = gate_only(sc)
+    lumpy = [v for v in plan if (v.is_integer() or v.is_binary())
+             and not (v.parent_component() is m.select and v.index() in gates)]
     lp = session.highs.getLp()
     costs = {c: float(k) for c, k in enumerate(lp.col_cost_) if k}
     now = {c: v.value or 0.0 for v, c in session.columns()}
@@ -124,19 +136,21 @@ def fairness_stage(session: HighsSession) -> bool:
         else:
             edits.add_row(-inf, optimum + tol, costs)
         edits.set_col_bounds([floor], [fair_held], [inf])
-        freed = session.run(start={floor: fair_held})
+        edits.relax_integrality()
+        counts = [float(round(v.value)) for v in lumpy]
+        edits.set_col_bounds([col(v) for v in lumpy], counts, counts)
+        freed = session.run()
         fair_free = smallest() if freed.has_solution else -inf
         if fair_free <= fair_held + FAIRNESS_WORTH * max(1.0, abs(optimum)):
             restore(m, run1)
             return True
         run2 = values(m)
         edits.set_col_bounds([floor], [fair_free - 1e-9 * max(1.0, abs(fair_free))], [inf])
-        counts = [float(round(v.value)) for v in whole]
-        edits.set_col_bounds([col(v) for v in whole], counts, counts)
         edits.set_objective(costs, maximise=built.maximise)
-        polished = session.run(start={floor: fair_free})
-        if not polished.has_solution:
+        if not session.run().has_solution:
             restore(m, run2)
+    for i in gates:  # a gate is selected exactly when it has units
+        m.select[i].set_value(1.0 if (m.units[i].value or 0.0) > 1e-9 else 0.0)
     return True
 
 

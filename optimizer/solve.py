@@ -260,6 +260,19 @@ class Edits:
                                 np.array(upper, dtype=np.float64))
         self._undo.append(lambda: self.h.changeColsBounds(len(cols), idx, old_lo, old_up))
 
+    def relax_integrality(self) -> bool:
+        """Make every integer column continuous (the LP relaxation); False if there were none."""
+        kinds = list(self.h.getLp().integrality_)
+        cols = [k for k, v in enumerate(kinds) if v != highspy.HighsVarType.kContinuous]
+        if not cols:
+            return False
+        idx = np.array(cols, dtype=np.int32)
+        old = np.array([kinds[k] for k in cols])
+        self.h.changeColsIntegrality(len(cols), idx,
+                                     np.array([highspy.HighsVarType.kContinuous] * len(cols)))
+        self._undo.append(lambda: self.h.changeColsIntegrality(len(cols), idx, old))
+        return True
+
     def free_rows(self, rows: list[int]) -> None:
         """Let rows take any value (a relaxed red line)."""
         for row in rows:

@@ -217,4 +217,5 @@ def test_optimise_picks_the_fairest_of_equally_good_plans(order: tuple[str, str]
     assert units["A"] + units["B"] == pytest.approx(10)
     assert {p.id: p.net_cashable_savings_npv for p in result.partners} == \
         pytest.approx({"council": 50, "police": 50})
+    assert all(r.selected == (r.units > 0) for r in result.interventions)
     assert_reconciles(result)
