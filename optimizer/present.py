@@ -23,9 +23,11 @@ def money(x: float | None, currency: str = "GBP") -> str:
 
 
 def number(x: float | None) -> str:
+    """A count as people read it: whole when it is whole or in the hundreds (1,246 families,
+    not 1,245.65; files keep every digit), else to two places (2.5 services)."""
     if x is None:
         return "—"
-    return f"{x:,.0f}" if abs(x - round(x)) < 1e-6 else f"{x:,.2f}"
+    return f"{x:,.0f}" if abs(x - round(x)) < 1e-6 or abs(x) >= 100 else f"{x:,.2f}"
 
 
 TERMINAL_ROWS = 25
