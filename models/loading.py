@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from models.checks import SECTIONS, locate_problems, validation_problems
 from models.errors import InputError
-from models.overrides import apply_overrides, named_changes
+from models.overrides import apply_overrides, check_set_once, named_changes
 from models.scenario import Scenario
 
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
@@ -155,6 +155,8 @@ def load_with_changes(path: Path | str, overrides: Iterable[tuple[str, Any]] = (
                       scenarios: Iterable[str] = ()) -> tuple[Scenario, list[tuple[str, Any]]]:
     """The validated scenario and every change applied to the file, in order (for the
     result's audit trail)."""
+    overrides = list(overrides)
+    check_set_once(overrides)
     data, where, problems = _read(path)
     changes = [*named_changes(data, scenarios), *overrides]
     if changes:

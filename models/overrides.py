@@ -30,6 +30,18 @@ def parse_value(text: str) -> Any:
         return text
 
 
+def check_set_once(assignments: Iterable[tuple[str, Any]]) -> None:
+    """The same path given twice with --set is a slip (which did you mean?), not an order."""
+    seen: set[str] = set()
+    twice = []
+    for path, _ in assignments:
+        if path in seen and path not in twice:
+            twice.append(path)
+        seen.add(path)
+    if twice:
+        raise UsageError([f"--set {path}: given twice; say it once" for path in twice])
+
+
 def parse_assignment(text: str) -> tuple[str, Any]:
     path, sep, value = text.partition("=")
     if not sep or not path.strip():
@@ -52,16 +64,11 @@ def _child(node: Any, key: str, where: str) -> tuple[Any, Any]:
 
 
 def apply_overrides(data: Mapping[str, Any], changes: Iterable[tuple[str, Any]]) -> dict[str, Any]:
-    """A copy of `data` with each change applied in order; setting one path twice is an error."""
+    """A copy of `data` with each change applied in order (a later change to a path wins:
+    `--scenario a,b` applies b over a, and --set over both)."""
     out = copy.deepcopy(dict(data))
-    seen: set[str] = set()
     problems = []
     for path, value in changes:
-        if path in seen:
-            problems.append(f"{path}: set twice (by --set, or by two named scenarios "
-                            "applied together); say it once")
-            continue
-        seen.add(path)
         try:
             _set_path(out, path, value)
         except InputError as exc:

@@ -78,7 +78,7 @@ def test_bad_sweep_spec(bad):
 
 
 def test_named_scenarios_apply_in_order(tmp_path):
-    """`scenarios:` overrides apply like --set; two setting one path is an error."""
+    """`scenarios:` overrides apply like --set, in order: a later one setting a path wins."""
     text = TUTORIAL.read_text() + (
         "\nscenarios:\n"
         "  dear_hub: {interventions.hub.unit_cost: 900000}\n"
@@ -89,8 +89,12 @@ def test_named_scenarios_apply_in_order(tmp_path):
     sc = load_scenario(path, scenarios=["dear_hub", "rich_police"])
     assert sc.intervention["hub"].unit_cost == (900000.0,) * 3
     assert sc.partner["police"].poolable_budget == (900000.0,) * 3
-    with pytest.raises(InputError, match="set twice"):
-        load_scenario(path, scenarios=["dear_hub", "also_hub"])
+    assert load_scenario(path, scenarios=["dear_hub", "also_hub"]).intervention[
+        "hub"].unit_cost == (1.0,) * 3
+    assert load_scenario(path, scenarios=["also_hub", "dear_hub"]).intervention[
+        "hub"].unit_cost == (900000.0,) * 3
+    assert load_scenario(path, [("interventions.hub.unit_cost", 5)], scenarios=[
+        "dear_hub"]).intervention["hub"].unit_cost == (5.0,) * 3
     with pytest.raises(InputError, match="did you mean 'dear_hub'"):
         load_scenario(path, scenarios=["dear_hb"])
     result = solve(load_scenario(path, scenarios=["dear_hub"]), options=FRESH)
