@@ -93,6 +93,11 @@ class _Reader:
                     self.bad_cells.add(place)
                     self.problems.append(f"{loc}: {message} ({place})")
             return
+        if year in profile:  # two rows for one year: which is meant?
+            first = self.where.get(f"{loc}@{year}", "an earlier row")
+            self.problems.append(f"{loc}: year {year} is given twice ({first}, and sheet "
+                                 f"{sheet}, row {r}, column {col}); keep one")
+            return
         profile[year] = value
         self.locate(loc, sheet, r, col)
         self.locate(f"{loc}@{year}", sheet, r, col)

@@ -188,3 +188,14 @@ def test_the_empty_template_says_what_to_fill_in(tmp_path):
     assert problems[1].startswith("years: required field is missing (sheet Scenario, row ")
     assert problems[2] == "partners: needs at least one entry"
     assert not [p for p in problems if "Input should" in p]
+
+
+def test_a_year_given_twice_is_reported_with_both_rows(tmp_path):
+    """Budgets row 3 made a second 2015 row for the council (row 2 has the first): the
+    reader does not pick one silently."""
+    book = _example_workbook(tmp_path, {"Budgets": {"B3": 2015}})
+    with pytest.raises(InputError) as info:
+        load_scenario(book)
+    assert ("partners[council].poolable_budget: year 2015 is given twice (sheet Budgets, "
+            "row 2, column poolable_budget, and sheet Budgets, row 3, column "
+            "poolable_budget); keep one") in info.value.problems
