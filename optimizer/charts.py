@@ -17,6 +17,17 @@ def _short(text: str, limit: int = 30) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _wrapped(text: str, width: int = 30, most: int = 2) -> list[str]:
+    """A label on at most `most` lines of `width` characters, broken between words (the last
+    line cut with … if the name is longer still)."""
+    import textwrap
+
+    lines = textwrap.wrap(text, width) or [text]
+    if len(lines) > most:
+        lines = [*lines[: most - 1], _short(" ".join(lines[most - 1:]), width)]
+    return lines
+
+
 def compact(v: float) -> str:
     """A number as a finance reader writes it on an axis: 2.5m, 250k, 0.35, 2016."""
     if abs(v) >= 1e4:
@@ -130,16 +141,18 @@ def write_sweep_chart(result, path: Path) -> None:
             ys = [math.nan if v is None else v for v in values]
             ax.plot(x, ys, marker="o", color=PALETTE[k % len(PALETTE)], label=name)
             gaps = [xv for xv, v in zip(x, values, strict=True) if v is None]
-            if gaps:  # along the bottom edge: there is no objective to plot
-                ax.scatter(gaps, [0.03] * len(gaps), marker="x", color="#222",
+            if gaps:  # along the bottom edge (no objective to plot), a row per series
+                ax.scatter(gaps, [0.03 + 0.035 * k] * len(gaps), marker="x",
+                           color="#222" if len(series) == 1 else PALETTE[k % len(PALETTE)],
                            transform=ax.get_xaxis_transform(),
-                           label="no feasible plan" if k == 0 else None)
+                           label="no feasible plan" if len(series) == 1 else None)
         pad = 0.04 * ((max(x) - min(x)) or 1.0)
         ax.set_xlim(min(x) - pad, max(x) + pad)  # keep the ×s in view
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt(v)))
         if max(map(abs, x), default=0) >= 1e4:
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: compact(v)))
-        ax.set_title(f"Sweep of {first}")
+        ax.set_title(f"Sweep of {first}" + ("" if len(series) == 1 else
+                                             "  (× along the foot: no feasible plan)"))
         ax.set_xlabel(first)
         ax.set_ylabel(f"objective ({result.results[0].objective_name})"
                       if result.results else "objective")
@@ -264,7 +277,11 @@ def flow_diagram_svg(flows: Sequence[tuple[str, str, float]], value_format) -> s
             y, size = pos[n]
             parts.append(f"<rect x='{x0 - 6 if anchor == 'end' else x1}' y='{y:.1f}' width='6' "
                          f"height='{max(size, 1):.1f}' fill='#333'/>")
-            parts.append(f"<text x='{x}' y='{y + size / 2 + 4:.1f}' text-anchor='{anchor}'>"
-                         f"<title>{html.escape(n)}</title>{html.escape(_short(n))}</text>")
+            lines = _wrapped(n)
+            top = y + size / 2 + 4 - 7 * (len(lines) - 1)
+            spans = "".join(f"<tspan x='{x}' dy='{0 if k == 0 else 14}'>{html.escape(line)}"
+                            "</tspan>" for k, line in enumerate(lines))
+            parts.append(f"<text x='{x}' y='{top:.1f}' text-anchor='{anchor}'>"
+                         f"<title>{html.escape(n)}</title>{spans}</text>")
     parts.append("</svg>")
     return "".join(parts)
