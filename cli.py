@@ -188,6 +188,8 @@ def sweep(
         if plot is not None:
             check_output_path(plot, [scenario], CHART_SUFFIXES, "--plot")
         params = [SweepParam.parse(s) for s in set_]
+        if len({p.path for p in params}) < len(params):
+            raise UsageError(f"--set {params[0].path}: a sweep varies two different inputs")
         data = read_data(scenario)
         names = [n.strip() for n in (scenario_names or "").split(",") if n.strip()]
         if names:
@@ -304,7 +306,7 @@ def convert(
     from models.loading import load_scenario
 
     try:
-        check_output_path(target, [source])
+        check_output_path(target, [source], (".yaml", ".yml", ".json", ".xlsx"))
         write_scenario(target, load_scenario(source))
     except PboError as exc:
         raise fail(exc, debug) from None
@@ -467,8 +469,8 @@ def sensitivity(
     if result.base.status == "infeasible" and not any(
             r.status == "unblocks" for r in result.red_lines):
         raise typer.Exit(4)
-    if result.base.status not in ("optimal", "infeasible", "time_limit"):
-        raise typer.Exit(3)
+    if result.base.objective is None and result.base.status != "infeasible":
+        raise typer.Exit(3)  # HiGHS stopped (a limit, an error) without a base plan
 
 
 if __name__ == "__main__":

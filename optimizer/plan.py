@@ -68,9 +68,11 @@ savings by more than this share of the objective (else stage 1's plan is kept as
 
 def gate_only(sc: Scenario) -> set[str]:
     """Interventions whose selection only gates their scale: no fixed cost, no min_units, no
-    whole units, in no requires/excludes link. Their scale may be re-chosen as an LP."""
+    whole units, in no requires/excludes link, named by no red line (must_fund and
+    exclude_intervention set the selection itself). Their scale may be re-chosen as an LP."""
     linked = {j for iv in sc.interventions for j in (*iv.requires, *iv.excludes)}
     linked |= {iv.id for iv in sc.interventions if iv.requires or iv.excludes}
+    linked |= {str(getattr(r, "intervention", "")) for r in sc.red_lines}
     return {iv.id for iv in sc.interventions if iv.min_units == 0 and not iv.integer_units
             and not any(iv.fixed_cost) and iv.id not in linked}
 
@@ -130,7 +132,7 @@ def fairness_stage(session: HighsSession) -> bool:
             restore(m, stage1)  # keep stage 1's plan and funding
             return False
         fair_held, run1 = smallest(), values(m)
-        tol = FAIRNESS_TOLERANCE * max(1.0, abs(optimum))
+        tol = max(1e-9, FAIRNESS_TOLERANCE * abs(optimum))  # SPEC: relative 1e-6
         if built.maximise:
             edits.add_row(optimum - tol, inf, costs)
         else:
@@ -149,8 +151,8 @@ def fairness_stage(session: HighsSession) -> bool:
         edits.set_objective(costs, maximise=built.maximise)
         if not session.run().has_solution:
             restore(m, run2)
-    for i in gates:  # a gate is selected exactly when it has units
-        m.select[i].set_value(1.0 if (m.units[i].value or 0.0) > 1e-9 else 0.0)
+    for i in gates:  # a gate is selected exactly when it has units (as results count them)
+        m.select[i].set_value(1.0 if (m.units[i].value or 0.0) > 1e-6 else 0.0)
     return True
 
 

@@ -73,7 +73,8 @@ class SweepResult:
         frame = pd.DataFrame(self.points)
         if not frame.empty and len(self.params) == 1:
             first = self.params[0].path
-            frame["objective_change_per_unit"] = frame["objective"].diff() / frame[first].diff()
+            objective = pd.to_numeric(frame["objective"], errors="coerce")  # None: no plan
+            frame["objective_change_per_unit"] = objective.diff() / frame[first].diff()
         return frame
 
     def to_json(self) -> dict[str, Any]:

@@ -44,3 +44,21 @@ def test_a_required_intervention_is_reported_selected():
     assert result.objective == pytest.approx(200.0)
     chosen = {r.id: (r.selected, r.units) for r in result.interventions}
     assert chosen == {"base": (True, 0.0), "hub": (True, 1.0)}
+
+
+def test_fairness_never_unselects_a_must_fund_intervention():
+    """Review: x (cost 3, only social value 3: public value 0 per unit) must be funded; y
+    (cost 1, gives a and b 1.5 each, max 10) is worth 2 per unit: public value 20 whatever x's
+    scale. The fairness stage may re-choose x's scale (0 is fairest), but x stays selected."""
+    sc = make_scenario(
+        objective="public_value",
+        partners=[{"id": "a", "poolable_budget": 100}, {"id": "b", "poolable_budget": 1000}],
+        interventions=[{"id": "x", "max_units": 50, "unit_cost": 3, "social_value": 3},
+                       {"id": "y", "max_units": 10, "unit_cost": 1,
+                        "benefits": {"a": 1.5, "b": 1.5}}],
+        red_lines=[{"id": "mf", "rule": "must_fund", "intervention": "x"}])
+    result = solve(sc)
+    assert result.objective == pytest.approx(20.0)
+    x = next(r for r in result.interventions if r.id == "x")
+    assert x.selected
+    assert [r.binding for r in result.red_lines] == [False]

@@ -344,3 +344,10 @@ def test_cli_points_to_explain_when_no_single_red_line_unblocks(tmp_path):
     assert res.exit_code == 4, res.output
     assert "No single red line, relaxed alone, makes the scenario feasible" in res.output
     assert "pbo explain" in res.output
+
+
+def test_cli_sensitivity_without_a_base_plan_in_time_exits_3():
+    """Review: a time limit that leaves no base plan exited 0; it is a solver failure (3)."""
+    res = CliRunner().invoke(app, ["sensitivity", str(SCENARIOS / "whole_place_example.yaml"),
+                                   "--time-limit", "0.0001"])
+    assert res.exit_code == 3, res.output

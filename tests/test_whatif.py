@@ -173,3 +173,26 @@ def test_an_unwritable_out_suffix_is_refused_before_solving(tmp_path, args):
     assert "optimal" not in res.output
     assert "£" not in res.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_sweep_with_no_plan_anywhere_exits_4(tmp_path):
+    """Review: every point infeasible printed a traceback; now the table, then exit 4."""
+    res = CliRunner().invoke(app, ["sweep", str(TUTORIAL), "--set",
+                                   "targets.council_savings.min=1e9:2e9:2"])
+    assert res.exit_code == 4, res.output
+    assert "infeasible" in res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit)
+
+
+def test_cli_sweep_of_one_path_twice_is_a_usage_error():
+    res = CliRunner().invoke(app, ["sweep", str(TUTORIAL), "--set",
+                                   "partners.police.poolable_budget=0:10:2", "--set",
+                                   "partners.police.poolable_budget=5:6:2"])
+    assert res.exit_code == 2, res.output
+    assert "a sweep varies two different inputs" in res.output
+
+
+def test_cli_convert_to_an_unknown_format_is_a_usage_error(tmp_path):
+    res = CliRunner().invoke(app, ["convert", str(TUTORIAL), str(tmp_path / "x.txt")])
+    assert res.exit_code == 2, res.output
+    assert not (tmp_path / "x.txt").exists()
