@@ -85,42 +85,70 @@ def _yaml_lines(path: Path | str) -> dict[str, str]:
     return where
 
 
-def _yaml_places(node: yaml.Node, at: str, where: dict[str, str]) -> None:
-    """Record the line of each mapping key and list item under `node` (lists of items with an
-    id by that id, as in 'partners[council]'); a key also under 'AT@'KEY'' for a problem that
-    names it (an unknown partner in benefits)."""
+STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _yaml_places(node: yaml.Node, at: str, where: dict[str, str],
+                 seen: set[int] | None = None) -> None:
+    """Record the line of each mapping key and list item under `node`, keyed as problems name
+    places: items with a text id by that id ('partners[council]'), others by position; a key
+    also under "AT@'KEY'" for a problem that names it (an unknown partner in benefits), and
+    an item under "AT[ID]@'ID'" at its last occurrence (a duplicate id). The first place of a
+    name wins otherwise; an aliased node is walked once (a recursive alias is no loop)."""
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        return
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if not isinstance(key, yaml.ScalarNode):
                 continue
-            place = f"{at}.{key.value}" if at else str(key.value)
             line = f"line {key.start_mark.line + 1}"
-            where[place] = line
+            if at == "cost_sharing.shares":  # problems name an intervention's shares so
+                where.setdefault(f"{at}[{key.value}]", line)
+            place = f"{at}.{key.value}" if at else str(key.value)
+            where.setdefault(place, line)
             if at:
-                where[f"{at}@'{key.value}'"] = line
-            _yaml_places(value, place, where)
+                where.setdefault(f"{at}@'{key.value}'", line)
+            _yaml_places(value, place, where, seen)
     elif isinstance(node, yaml.SequenceNode):
         for k, item in enumerate(node.value):
             ident = next((v.value for key, v in item.value if isinstance(key, yaml.ScalarNode)
-                          and key.value == "id" and isinstance(v, yaml.ScalarNode)), None) \
+                          and key.value == "id" and isinstance(v, yaml.ScalarNode)
+                          and v.tag == STR_TAG and v.value), None) \
                 if isinstance(item, yaml.MappingNode) else None
             place = f"{at}[{ident}]" if ident else f"{at}[{k}]"
-            where[place] = f"line {item.start_mark.line + 1}"
-            _yaml_places(item, place, where)
+            line = f"line {item.start_mark.line + 1}"
+            where.setdefault(place, line)
+            if ident:
+                where[f"{place}@'{ident}'"] = line
+            _yaml_places(item, place, where, seen)
+
+
+CHANGED = "as changed by --set or --scenario"
 
 
 def _changed_places(where: dict[str, str], changes: list[tuple[str, Any]]) -> dict[str, str]:
     """`where` with each place a --set or named scenario changed said as such (its value is
-    not the file's): 'interventions.hub.unit_cost' is 'interventions[hub].unit_cost'."""
+    not the file's): 'interventions.hub.unit_cost' is 'interventions[hub].unit_cost', and a
+    new key or year under a place ('...benefits.nobody', '...poolable_budget.2030') is said so
+    where a problem names it."""
     changed = []
     for path, _ in changes:
         head, *rest = path.split(".")
         if head in SECTIONS and rest:
             head, rest = f"{head}[{rest[0]}]", rest[1:]
+        elif path.startswith("cost_sharing.shares.") and len(rest) >= 2:
+            changed.append(f"cost_sharing.shares[{rest[1]}]")
         changed.append(".".join([head, *rest]))
     kept = {k: v for k, v in where.items()
             if not any(k == c or k.startswith((c + ".", c + "@", c + "[")) for c in changed)}
-    return {**kept, **{c: "as changed by --set or --scenario" for c in changed}}
+    marks = {c: CHANGED for c in changed}
+    for c in changed:
+        parent, _, last = c.rpartition(".")
+        if parent:
+            marks[f"{parent}@'{last}'"] = marks[f"{parent}@{last}"] = CHANGED
+    return {**kept, **marks}
 
 
 def read_json(path: Path | str) -> dict[str, Any]:

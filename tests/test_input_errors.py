@@ -406,3 +406,35 @@ def test_yaml_problems_name_lines(tmp_path: Path) -> None:
     got = problems_of(path, [("interventions.hub.unit_cost", -2)], places=True)
     assert "interventions[hub].unit_cost: must be >= 0, not -2 (as changed by --set or " \
         "--scenario)" in got
+
+
+def test_yaml_lines_in_odd_files(tmp_path: Path) -> None:
+    """Review cases: a recursive alias is reported, not a RecursionError; a numeric id is
+    placed at its own item; a duplicate id's other problems stay with the first item."""
+    base = yaml.safe_dump({k: v for k, v in BASE.items() if k != "partners"}, sort_keys=False)
+    recursive = tmp_path / "recursive.yaml"
+    recursive.write_text(yaml.safe_dump({"partners": BASE["partners"]}) + base
+                         + "extra: &x [*x]\n", encoding="utf-8")
+    [problem] = problems_of(recursive, places=True)
+    assert problem.startswith("extra: unknown field (line ")
+    numeric = tmp_path / "numeric.yaml"
+    numeric.write_text("partners:\n  - name: no id\n    poolable_budget: 5\n"
+                       "  - id: 0\n    poolable_budget: 5\n" + base, encoding="utf-8")
+    got = problems_of(numeric, places=True)
+    assert "partners[0].id: required field is missing (line 2)" in got
+    assert "partners[1].id: must be text, not 0 (line 4)" in got
+    twice = tmp_path / "twice.yaml"
+    twice.write_text("partners:\n  - id: council\n    poolable_budget: [1, 2, 3]\n"
+                     "  - id: council\n    poolable_budget: 1\n  - id: police\n"
+                     "    poolable_budget: 1\n" + base, encoding="utf-8")
+    got = problems_of(twice, places=True)
+    assert "partners[council]: duplicate id 'council' (line 4)" in got
+    assert any(p.startswith("partners[council].poolable_budget: the profile has 3 entries")
+               and p.endswith("(line 3)") for p in got)
+
+
+def test_a_key_added_by_set_is_not_blamed_on_the_file(tmp_path: Path) -> None:
+    path = write_yaml(tmp_path / "scenario.yaml", BASE)
+    got = problems_of(path, [("interventions.hub.benefits.nobody", 5)], places=True)
+    assert got == ["interventions[hub].benefits: unknown partner 'nobody' (as changed by "
+                   "--set or --scenario)"]
