@@ -5,6 +5,7 @@ Every sheet and column is named once, in models.workbook_layout.
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from functools import cache
 from pathlib import Path
@@ -117,9 +118,16 @@ def _letter(k: int) -> str:
 
 
 def _split(value: Any) -> list[str]:
+    """A list cell: 'a, b' (comma-separated), or '[a, "b, c"]' (YAML, for names with commas)."""
     if value is None:
         return []
-    return [v.strip() for v in str(value).split(",") if v.strip()]
+    text = str(value).strip()
+    if text.startswith("["):
+        with contextlib.suppress(yaml.YAMLError):
+            items = yaml.safe_load(text)
+            if isinstance(items, list):
+                return [str(v) for v in items]
+    return [v.strip() for v in text.split(",") if v.strip()]
 
 
 def _cashable(value: Any) -> Any:
@@ -171,8 +179,11 @@ def read_workbook(path: Path | str) -> tuple[dict[str, Any], dict[str, str], lis
         data.setdefault("cost_sharing", {"rule": "fixed"})["shares"] = dict(shares)
     named: dict[str, dict[str, Any]] = defaultdict(dict)
     for _, row in rd.rows("Scenarios"):
-        value = row.get("value")
-        named[str(row.get("scenario"))][str(row.get("path"))] = (
+        value, name = row.get("value"), str(row.get("scenario"))
+        if row.get("path") is None:  # a named scenario that changes nothing
+            named.setdefault(name, {})
+            continue
+        named[name][str(row.get("path"))] = (
             parse_value(value) if isinstance(value, str) else value)
     if named:
         data["scenarios"] = dict(named)
@@ -253,9 +264,19 @@ def _read_interventions(rd: _Reader, data: dict[str, Any]) -> None:
 
 def _text(value: Any) -> Any:
     if isinstance(value, list | tuple):
+        if any("," in str(v) for v in value):  # names with commas: a YAML list
+            return yaml.safe_dump(list(value), default_flow_style=True).strip()
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict):
         return yaml.safe_dump(value, default_flow_style=True).strip()
+    return value
+
+
+def _set_text(value: Any) -> Any:
+    """A named scenario's value as --set would take it back: lists and mappings in YAML, and
+    text that would read as something else ('yes', '2020') quoted."""
+    if isinstance(value, list | dict) or (isinstance(value, str) and parse_value(value) != value):
+        return yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
     return value
 
 
@@ -300,8 +321,8 @@ def _scenario_rows(sc: Any) -> dict[str, list[dict[str, Any]]]:
         rows["CostShares"] += [{"intervention": i, "partner": p, "share": v}
                                for p, v in split.items()]
     for name, changes in sc.scenarios.items():
-        rows["Scenarios"] += [{"scenario": name, "path": path, "value": _text(value)}
-                              for path, value in changes.items()]
+        rows["Scenarios"] += [{"scenario": name, "path": path, "value": _set_text(value)}
+                              for path, value in changes.items()] or [{"scenario": name}]
     return rows
 
 

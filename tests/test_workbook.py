@@ -199,3 +199,24 @@ def test_a_year_given_twice_is_reported_with_both_rows(tmp_path):
     assert ("partners[council].poolable_budget: year 2015 is given twice (sheet Budgets, "
             "row 2, column poolable_budget, and sheet Budgets, row 3, column "
             "poolable_budget); keep one") in info.value.problems
+
+
+def test_awkward_values_survive_a_workbook(tmp_path):
+    """Review cases: a theme with a comma, text that reads as a bool or number ('true',
+    '0012', 'null'), a formula-like description, named scenarios with a list value, quoted
+    text, and one that changes nothing: YAML -> xlsx -> back is the same scenario."""
+    source = tmp_path / "awkward.yaml"
+    source.write_text(
+        "start_year: 2020\nyears: 3\npartners: [{id: a, poolable_budget: 10}]\n"
+        "interventions:\n  - {id: i, max_units: 1, unit_cost: 1, theme: \"health, care\", "
+        "benefits: {a: 2}, name: \"true\", unit: \"0012\"}\n"
+        "red_lines:\n  - {id: r, rule: ring_fence, partner: a, themes: [\"health, care\"], "
+        "description: \"=1+1\", owner: \"null\"}\n"
+        "scenarios:\n  s1: {interventions.i.name: \"yes\", interventions.i.unit: \"2020\", "
+        "red_lines.r.themes: [\"health, care\"], partners.a.poolable_budget: [1, 2, 3]}\n"
+        "  s2: {}\n", encoding="utf-8")
+    book = tmp_path / "awkward.xlsx"
+    assert CliRunner().invoke(app, ["convert", str(source), str(book)]).exit_code == 0
+    assert load_scenario(book) == load_scenario(source)
+    assert load_scenario(book, scenarios=["s1", "s2"]) == load_scenario(source,
+                                                                      scenarios=["s1", "s2"])
