@@ -303,10 +303,10 @@ def convert(
 ) -> None:
     """Convert a scenario between YAML, JSON and Excel, losslessly."""
     from models.export import check_output_path, write_scenario
-    from models.loading import load_scenario
+    from models.loading import SCENARIO_SUFFIXES, load_scenario
 
     try:
-        check_output_path(target, [source], (".yaml", ".yml", ".json", ".xlsx"))
+        check_output_path(target, [source], SCENARIO_SUFFIXES)
         write_scenario(target, load_scenario(source))
     except PboError as exc:
         raise fail(exc, debug) from None

@@ -99,12 +99,6 @@ def write_csv_tables(path: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
     return written
 
 
-SETTINGS = ("name", "currency", "start_year", "years", "discount_rate", "objective",
-            "cost_sharing")
-"""Top-level settings a scenario file always states, even at their defaults, so a reader sees
-the discount rate and the rules it was solved under."""
-
-
 def _whole(value: Any) -> Any:
     """Whole-valued floats as ints (200, not 200.0), through lists and mappings."""
     if isinstance(value, float) and value.is_integer():
@@ -118,7 +112,10 @@ def _whole(value: Any) -> Any:
 
 def scenario_document(scenario: Any) -> dict[str, Any]:
     """A validated scenario as plain data: profiles one value per year, defaults left out
-    except the top-level settings, whole numbers written as whole numbers."""
+    except the top-level settings (so a reader sees the discount rate and the rules it was
+    solved under), whole numbers written as whole numbers."""
+    from models.workbook_layout import SETTINGS
+
     full = scenario.model_dump(mode="json")
     kept = scenario.model_dump(mode="json", exclude_defaults=True)
     doc = {}

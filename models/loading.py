@@ -16,7 +16,7 @@ from models.errors import InputError
 from models.overrides import apply_overrides, check_set_once, named_changes
 from models.scenario import Scenario
 
-SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
+SCENARIO_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """The safe loader (plain data only, no tags or objects), in C (libyaml) when PyYAML has it:
 about 20 times faster on a large scenario."""

@@ -117,6 +117,14 @@ class PlanResult(_Row):
     def has_plan(self) -> bool:
         return self.objective is not None
 
+    def relaxation_gain(self, red_line: RedLineResult) -> float | None:
+        """What relaxing `red_line` alone gains: the objective gained (for min_cost, the cost
+        saved); None when it was not checked or there is no plan."""
+        if red_line.relaxed_objective is None or self.objective is None:
+            return None
+        gain = red_line.relaxed_objective - self.objective
+        return -gain if self.objective_name == "min_cost" else gain
+
     def tables(self) -> dict[str, pd.DataFrame]:
         """Tidy, long-format tables: interventions, funding, partners, partner_years, targets,
         red_lines."""

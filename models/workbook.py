@@ -262,13 +262,18 @@ def _read_interventions(rd: _Reader, data: dict[str, Any]) -> None:
 
 # --- writing ---------------------------------------------------------------------------
 
+def _flow(value: Any) -> str:
+    """A value as one line of YAML: [a, 'b, c'], {x: 1}, 'yes'."""
+    return yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
+
+
 def _text(value: Any) -> Any:
     if isinstance(value, list | tuple):
         if any("," in str(v) for v in value):  # names with commas: a YAML list
-            return yaml.safe_dump(list(value), default_flow_style=True).strip()
+            return _flow(list(value))
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict):
-        return yaml.safe_dump(value, default_flow_style=True).strip()
+        return _flow(value)
     return value
 
 
@@ -276,7 +281,7 @@ def _set_text(value: Any) -> Any:
     """A named scenario's value as --set would take it back: lists and mappings in YAML, and
     text that would read as something else ('yes', '2020') quoted."""
     if isinstance(value, list | dict) or (isinstance(value, str) and parse_value(value) != value):
-        return yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
+        return _flow(value)
     return value
 
 

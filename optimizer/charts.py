@@ -166,13 +166,13 @@ def write_bar_chart(path: Path, labels: Sequence[str], values: Sequence[float], 
                     value_format: Callable[[float], str], x_label: str) -> None:
     """A tornado of values (largest first) as .html (inline SVG) or .png."""
     def draw(ax: Any) -> None:
+        from matplotlib.ticker import FuncFormatter
+
         ax.barh(list(labels)[::-1], list(values)[::-1],
                 color=["#2ca02c" if v >= 0 else "#d62728" for v in list(values)[::-1]])
         for k, v in enumerate(list(values)[::-1]):
             ax.annotate(value_format(v), (v, k), xytext=(4, 0), textcoords="offset points",
                         va="center", fontsize=8)
-        from matplotlib.ticker import FuncFormatter
-
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: value_format(v)))
         ax.set_xlabel(x_label)
         ax.set_title(title)

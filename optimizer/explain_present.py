@@ -6,7 +6,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from optimizer.explain_text import MEASURE_WORDS, price, units
+from optimizer.explain_text import BINDING_HEAD, MEASURE_WORDS, binding_line, price, units
 from optimizer.explain_types import Explanation, InterventionExplanation
 from optimizer.present import money, number, plan_summary
 
@@ -56,13 +56,10 @@ def explanation_view(e: Explanation) -> Group:
     return Group(*parts)
 
 
-BINDING_HEAD = "What binds in the optimal plan"
-
-
 def intervention_view(x: InterventionExplanation) -> Group:
     """The sentences, then tables: forced in/out, and what binds (listed once, in the table)."""
     cur = x.currency
-    listed = {f"  - {b.detail}: {price(b.shadow_price)}" for b in x.binding}
+    listed = {binding_line(b) for b in x.binding}
     parts: list = _sentences([s for s in x.sentences
                               if s not in listed and not s.startswith(BINDING_HEAD)])
     if x.objective is None:

@@ -112,6 +112,14 @@ def price(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:,.4g}"
 
 
+BINDING_HEAD = "What binds in the optimal plan"
+
+
+def binding_line(b) -> str:
+    """A binding row as a sentence's bullet: its statement and shadow price."""
+    return f"  - {b.detail}: {price(b.shadow_price)}"
+
+
 def units(n: float, unit: str) -> str:
     """'1 family', '2 families', '3 persons' (regular English plurals only)."""
     if abs(n - 1) < 1e-9 or unit.endswith("s"):

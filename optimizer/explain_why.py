@@ -17,7 +17,12 @@ from models.scenario import Scenario
 from optimizer.build import BuiltModel, build_model
 from optimizer.data import ModelData
 from optimizer.explain_conflicts import conflict_set, statements
-from optimizer.explain_text import price, unit_limit_text, units
+from optimizer.explain_text import (
+    BINDING_HEAD,
+    binding_line,
+    unit_limit_text,
+    units,
+)
 from optimizer.explain_types import BindingRow, BreakEven, Conflict, InterventionExplanation
 from optimizer.measures import discounted_value_per_unit
 from optimizer.plan import objective_value
@@ -245,9 +250,9 @@ def _sentences(x: InterventionExplanation, sc: Scenario, conflicts: list[Conflic
                        "these statements stand in the way:")
             out.extend(f"  - {c.detail}" for c in conflicts)
     if x.binding:
-        out.append("What binds in the optimal plan (shadow price: objective gained per £ or "
-                   "unit of relaxation):")
-        out.extend(f"  - {b.detail}: {price(b.shadow_price)}" for b in x.binding)
+        out.append(f"{BINDING_HEAD} (shadow price: objective gained per £ or unit of "
+                   "relaxation):")
+        out.extend(binding_line(b) for b in x.binding)
     b = x.break_even
     if b is not None:
         if b.value is None:

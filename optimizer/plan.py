@@ -14,7 +14,7 @@ from models.loading import scenario_sha256
 from models.results import Meta, PlanResult, RedLineResult
 from models.scenario import OBJECTIVES, Scenario
 from optimizer.build import BuiltModel, build_model
-from optimizer.results import clean_values, plan_rows, target_rows
+from optimizer.results import TOL, clean_values, plan_rows, target_rows
 from optimizer.solve import HighsSession, Outcome, SolverOptions, highs_version, restore, values
 
 ENGINE_VERSION = "0.1.0"
@@ -105,8 +105,11 @@ def fairness_stage(session: HighsSession) -> bool:
         if p in savings:
             savings[p][col(m.fund[p, i, t])] -= d.discount[t]
 
+    def current() -> dict[int, float]:
+        return {c: v.value or 0.0 for v, c in session.columns()}
+
     def smallest() -> float:
-        now = {c: v.value or 0.0 for v, c in session.columns()}
+        now = current()
         return min(sum(now[c] * k for c, k in row.items()) for row in savings.values())
 
     plan = [v for v in (*m.select.values(), *m.units.values()) if v.value is not None]
@@ -115,7 +118,7 @@ def fairness_stage(session: HighsSession) -> bool:
              and not (v.parent_component() is m.select and v.index() in gates)]
     lp = session.highs.getLp()
     costs = {c: float(k) for c, k in enumerate(lp.col_cost_) if k}
-    now = {c: v.value or 0.0 for v, c in session.columns()}
+    now = current()
     optimum = sum(k * now[c] for c, k in costs.items())
     stage1 = values(m)
     inf = float("inf")
@@ -152,7 +155,7 @@ def fairness_stage(session: HighsSession) -> bool:
         if not session.run().has_solution:
             restore(m, run2)
     for i in gates:  # a gate is selected exactly when it has units (as results count them)
-        m.select[i].set_value(1.0 if (m.units[i].value or 0.0) > 1e-6 else 0.0)
+        m.select[i].set_value(1.0 if (m.units[i].value or 0.0) > TOL else 0.0)
     return True
 
 

@@ -113,11 +113,9 @@ def _red_lines(result: PlanResult, cur: str) -> list:
                       title_justify="left")
         for col in ("red line", "owner", "cost to the plan", "objective if relaxed alone"):
             lines.add_column(col, justify="left" if col in ("red line", "owner") else "right")
-        sign = 1.0 if result.objective_name != "min_cost" else -1.0
-        for r in sorted(binding, key=lambda r: -sign * (r.relaxed_objective or 0.0)):
-            cost = (None if r.relaxed_objective is None or result.objective is None
-                    else sign * (r.relaxed_objective - result.objective))
-            lines.add_row(r.id, r.owner, money(cost, cur), money(r.relaxed_objective, cur))
+        for r in sorted(binding, key=lambda r: -(result.relaxation_gain(r) or 0.0)):
+            lines.add_row(r.id, r.owner, money(result.relaxation_gain(r), cur),
+                          money(r.relaxed_objective, cur))
         return [lines]
     if result.red_lines and result.has_plan and any(r.binding is False for r in result.red_lines):
         return [Text("No red line binds: relaxing any one alone would not improve the plan.",

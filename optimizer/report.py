@@ -81,9 +81,7 @@ def plan_in_words(result: PlanResult, scenario: Scenario, explained: bool = Fals
                     f"Targets missed: {', '.join(missed)}.")
     binding = [r for r in result.red_lines if r.binding]
     for r in binding:
-        gain = (r.relaxed_objective or 0.0) - (result.objective or 0.0)
-        if result.objective_name == "min_cost":
-            gain = -gain
+        gain = result.relaxation_gain(r) or 0.0
         said.append(f"The red line '{r.id}' ({r.owner or 'owner not given'}) costs the "
                     f"partnership {money(abs(gain), cur)}: worth raising with Whitehall.")
     return said
@@ -108,32 +106,31 @@ def _paragraphs(sentences: list[str]) -> list[str]:
 def _plan_sections(result: PlanResult, scenario: Scenario, fmt) -> list[str]:
     """Who pays for what, each partner's position by year, and targets against achievement."""
     cur = scenario.currency
-    body: list[str] = []
     if not result.has_plan:
-        return body
-    if result.has_plan:
-        flows: dict[tuple[str, str], float] = {}
-        names = {p.id: p.name for p in result.partners}
-        labels = {r.id: r.name for r in result.interventions}
-        for f in result.funding:
-            key = (names[f.partner], labels[f.intervention])
-            flows[key] = flows.get(key, 0.0) + f.amount
-        body += ["<h2>Who pays for what</h2>",
-                 "<p class='small'>All years, undiscounted; hover a band for its amount.</p>",
-                 flow_diagram_svg([(s, t, v) for (s, t), v in flows.items()], fmt),
-                 _table(["intervention", "units", "cost (NPV)", "fiscal benefit (NPV)"],
-                        [[r.name, number(r.units), fmt(r.cost_npv), fmt(r.benefit_npv)]
-                         for r in result.interventions if r.selected])]
-        years = list(scenario.horizon)
-        series = {p.name: [r.net_cashable_savings for r in result.partner_years
-                           if r.partner == p.id] for p in result.partners}
-        body += ["<h2>Each partner's net position by year</h2>",
-                 line_chart_svg(years, series, "year", f"net cashable savings ({cur})", fmt),
-                 _table(["partner", "pays (NPV)", "cashable benefit (NPV)",
-                         "net cashable savings (NPV)", "payback year"],
-                        [[p.name, fmt(p.contribution_npv), fmt(p.cashable_benefit_npv),
-                          fmt(p.net_cashable_savings_npv), p.payback_year or "—"]
-                         for p in result.partners])]
+        return []
+    body: list[str] = []
+    flows: dict[tuple[str, str], float] = {}
+    names = {p.id: p.name for p in result.partners}
+    labels = {r.id: r.name for r in result.interventions}
+    for f in result.funding:
+        key = (names[f.partner], labels[f.intervention])
+        flows[key] = flows.get(key, 0.0) + f.amount
+    body += ["<h2>Who pays for what</h2>",
+             "<p class='small'>All years, undiscounted; hover a band for its amount.</p>",
+             flow_diagram_svg([(s, t, v) for (s, t), v in flows.items()], fmt),
+             _table(["intervention", "units", "cost (NPV)", "fiscal benefit (NPV)"],
+                    [[r.name, number(r.units), fmt(r.cost_npv), fmt(r.benefit_npv)]
+                     for r in result.interventions if r.selected])]
+    years = list(scenario.horizon)
+    series = {p.name: [r.net_cashable_savings for r in result.partner_years
+                       if r.partner == p.id] for p in result.partners}
+    body += ["<h2>Each partner's net position by year</h2>",
+             line_chart_svg(years, series, "year", f"net cashable savings ({cur})", fmt),
+             _table(["partner", "pays (NPV)", "cashable benefit (NPV)",
+                     "net cashable savings (NPV)", "payback year"],
+                    [[p.name, fmt(p.contribution_npv), fmt(p.cashable_benefit_npv),
+                      fmt(p.net_cashable_savings_npv), p.payback_year or "—"]
+                     for p in result.partners])]
     if result.targets:
         body += ["<h2>Targets against achievement</h2>", _table(
             ["target", "measure", "required", "achieved", "met"],
@@ -168,10 +165,8 @@ def decision_pack(result: PlanResult, scenario: Scenario, explanation: Any = Non
             body += ["<h2>The nearest plan that works</h2>",
                      *(f"<p>{_e(s)}</p>" for s in plan_in_words(nearest, scenario)),
                      *_plan_sections(nearest, scenario, fmt)]
-    valued = [(r.id, (r.relaxed_objective or 0.0) - (result.objective or 0.0))
-              for r in result.red_lines if r.relaxed_objective is not None and result.has_plan]
-    if result.objective_name == "min_cost":
-        valued = [(i, -v) for i, v in valued]
+    valued = [(r.id, gain) for r in result.red_lines
+              if (gain := result.relaxation_gain(r)) is not None]
     if valued:
         valued.sort(key=lambda x: -x[1])
         body += ["<h2>What each red line costs</h2>",

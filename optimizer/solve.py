@@ -185,8 +185,8 @@ class HighsSession:
                 var.set_value(solution[col], skip_validation=True)
             objective = info.objective_function_value
             bound = info.mip_dual_bound if info.mip_node_count >= 0 else objective
-            gap = abs(bound - objective) / max(1e-10, abs(objective))  # within mip_rel_gap
-            # when HiGHS says optimal: the gap it stopped at, not 0
+            # the gap HiGHS stopped at (within mip_rel_gap when it says optimal), not 0
+            gap = abs(bound - objective) / max(1e-10, abs(objective))
         return Outcome(status=status, has_solution=has_solution, objective=objective,
                        bound=bound, gap=gap, highs_seconds=run,
                        wall_seconds=time.perf_counter() - began,
@@ -260,18 +260,17 @@ class Edits:
                                 np.array(upper, dtype=np.float64))
         self._undo.append(lambda: self.h.changeColsBounds(len(cols), idx, old_lo, old_up))
 
-    def relax_integrality(self) -> bool:
-        """Make every integer column continuous (the LP relaxation); False if there were none."""
+    def relax_integrality(self) -> None:
+        """Make every integer column continuous (the LP relaxation)."""
         kinds = list(self.h.getLp().integrality_)
         cols = [k for k, v in enumerate(kinds) if v != highspy.HighsVarType.kContinuous]
         if not cols:
-            return False
+            return
         idx = np.array(cols, dtype=np.int32)
         old = np.array([kinds[k] for k in cols])
         self.h.changeColsIntegrality(len(cols), idx,
                                      np.array([highspy.HighsVarType.kContinuous] * len(cols)))
         self._undo.append(lambda: self.h.changeColsIntegrality(len(cols), idx, old))
-        return True
 
     def free_rows(self, rows: list[int]) -> None:
         """Let rows take any value (a relaxed red line)."""
