@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from models.errors import InfeasibleError, InputError, PboError, SolverError, UsageError
+from pbo.models.errors import InfeasibleError, InputError, PboError, SolverError, UsageError
 
 app = typer.Typer(
     name="pbo",
@@ -66,8 +66,8 @@ def fail(exc: Exception, debug: bool) -> typer.Exit:
 
 def _load(scenario: Path, sets: list[str] | None, names: str | None):
     """The scenario with named scenarios and --set applied, and the changes made."""
-    from models.loading import load_with_changes
-    from models.overrides import parse_assignment
+    from pbo.models.io.loading import load_with_changes
+    from pbo.models.overrides import parse_assignment
 
     overrides = [parse_assignment(s) for s in sets or []]
     chosen = [n.strip() for n in (names or "").split(",") if n.strip()]
@@ -77,7 +77,7 @@ def _load(scenario: Path, sets: list[str] | None, names: str | None):
 @app.command()
 def validate(scenario: ScenarioArg, debug: DebugOpt = False) -> None:
     """Check a scenario: every problem is listed at once, with where it is."""
-    from models.loading import load_scenario
+    from pbo.models.io.loading import load_scenario
 
     try:
         sc = load_scenario(scenario)
@@ -102,11 +102,11 @@ def solve(
     debug: DebugOpt = False,
 ) -> None:
     """Solve a scenario: which interventions, at what scale, who pays what each year."""
-    from models.export import check_output_path
-    from models.loading import file_sha256
-    from optimizer.plan import solve as solve_scenario
-    from optimizer.present import print_plan
-    from optimizer.solve import SolverOptions
+    from pbo.models.io.export import check_output_path
+    from pbo.models.io.loading import file_sha256
+    from pbo.optimizer.present.tables import print_plan
+    from pbo.optimizer.solving.highs import SolverOptions
+    from pbo.optimizer.solving.plan import solve as solve_scenario
 
     try:
         if out is not None:
@@ -133,7 +133,7 @@ def solve(
 
 
 def write_result(result, out: Path) -> None:
-    from models.export import check_output_path, write_csv_tables, write_json
+    from pbo.models.io.export import check_output_path, write_csv_tables, write_json
 
     suffix = out.suffix.lower()
     if suffix == ".json":
@@ -141,7 +141,7 @@ def write_result(result, out: Path) -> None:
     elif suffix == ".csv":
         write_csv_tables(out, result.tables())
     elif suffix == ".xlsx":
-        from models.results_workbook import write_results_workbook
+        from pbo.models.io.results_workbook import write_results_workbook
 
         write_results_workbook(out, result)
     else:
@@ -151,7 +151,7 @@ def write_result(result, out: Path) -> None:
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the scenario format (for editors)."""
-    from models.scenario import Scenario
+    from pbo.models.scenario import Scenario
 
     sys.stdout.write(json.dumps(Scenario.model_json_schema(), indent=2) + "\n")
 
@@ -173,14 +173,14 @@ def sweep(
     """Parametric what-if: solve over a range of one input (or a grid of two)."""
     from rich.progress import Progress
 
-    from models.export import check_output_path, write_csv, write_json
-    from models.loading import read_data
-    from models.overrides import apply_overrides, named_changes
-    from optimizer.charts import CHART_SUFFIXES, write_sweep_chart
-    from optimizer.present import sweep_table
-    from optimizer.solve import SolverOptions
-    from optimizer.sweep import SweepParam
-    from optimizer.sweep import sweep as run_sweep
+    from pbo.models.io.export import check_output_path, write_csv, write_json
+    from pbo.models.io.loading import read_data
+    from pbo.models.overrides import apply_overrides, named_changes
+    from pbo.optimizer.analyses.sweep import SweepParam
+    from pbo.optimizer.analyses.sweep import sweep as run_sweep
+    from pbo.optimizer.present.charts import CHART_SUFFIXES, write_sweep_chart
+    from pbo.optimizer.present.tables import sweep_table
+    from pbo.optimizer.solving.highs import SolverOptions
 
     try:
         if out is not None:
@@ -228,11 +228,11 @@ def compare(
     debug: DebugOpt = False,
 ) -> None:
     """What changed between two scenarios, and what moved in the plans."""
-    from models.export import check_output_path, write_json
-    from models.loading import load_scenario
-    from optimizer.compare import compare as run_compare
-    from optimizer.plan import solve as solve_scenario
-    from optimizer.present import comparison_view
+    from pbo.models.io.export import check_output_path, write_json
+    from pbo.models.io.loading import load_scenario
+    from pbo.optimizer.analyses.compare import compare as run_compare
+    from pbo.optimizer.present.tables import comparison_view
+    from pbo.optimizer.solving.plan import solve as solve_scenario
 
     try:
         if out is not None:
@@ -260,9 +260,9 @@ def audit(
     debug: DebugOpt = False,
 ) -> None:
     """Re-solve a result's recorded input and re-check every sum (exit 1 if any check fails)."""
-    from models.loading import read_json
-    from optimizer.audit import audit as run_audit
-    from optimizer.present import audit_table
+    from pbo.models.io.loading import read_json
+    from pbo.optimizer.analyses.audit import audit as run_audit
+    from pbo.optimizer.present.tables import audit_table
 
     try:
         with console.status("Re-solving the recorded input…", spinner="dots"):
@@ -280,8 +280,8 @@ def template(
     debug: DebugOpt = False,
 ) -> None:
     """Write an empty, documented scenario workbook to fill in."""
-    from models.export import write_atomic
-    from models.workbook import write_workbook
+    from pbo.models.io.export import write_atomic
+    from pbo.models.io.workbook import write_workbook
 
     try:
         if out.suffix.lower() != ".xlsx":
@@ -302,8 +302,8 @@ def convert(
     debug: DebugOpt = False,
 ) -> None:
     """Convert a scenario between YAML, JSON and Excel, losslessly."""
-    from models.export import check_output_path, write_scenario
-    from models.loading import SCENARIO_SUFFIXES, load_scenario
+    from pbo.models.io.export import check_output_path, write_scenario
+    from pbo.models.io.loading import SCENARIO_SUFFIXES, load_scenario
 
     try:
         check_output_path(target, [source], SCENARIO_SUFFIXES)
@@ -324,11 +324,11 @@ def report(
     debug: DebugOpt = False,
 ) -> None:
     """Solve and write a self-contained HTML decision pack for the board."""
-    from models.export import check_output_path, write_atomic
-    from models.loading import file_sha256
-    from optimizer.plan import solve as solve_scenario
-    from optimizer.report import decision_pack
-    from optimizer.solve import SolverOptions
+    from pbo.models.io.export import check_output_path, write_atomic
+    from pbo.models.io.loading import file_sha256
+    from pbo.optimizer.present.pack import decision_pack
+    from pbo.optimizer.solving.highs import SolverOptions
+    from pbo.optimizer.solving.plan import solve as solve_scenario
 
     try:
         check_output_path(out, [scenario], (".html", ".htm"))
@@ -340,7 +340,7 @@ def report(
                                     input_file=str(scenario.resolve()))
         why = None
         if result.status == "infeasible":
-            from optimizer.explain import explain as run_explain
+            from pbo.optimizer.explain.infeasible import explain as run_explain
 
             with console.status("No plan: explaining why…", spinner="dots"):
                 why = run_explain(sc, solver=SolverOptions(time_limit=time_limit),
@@ -379,11 +379,12 @@ def explain(
     scenario (no plan to ask about); 3 when HiGHS stops at a limit without an answer; 1 bad
     input.
     """
-    from models.export import check_output_path, write_json
-    from optimizer.explain import explain as run_explain
-    from optimizer.explain import explain_intervention
-    from optimizer.explain_present import explanation_view, intervention_view
-    from optimizer.solve import SolverOptions
+    from pbo.models.io.export import check_output_path, write_json
+    from pbo.optimizer.explain.infeasible import explain as run_explain
+    from pbo.optimizer.explain.infeasible import explain_intervention
+    from pbo.optimizer.explain.types import Explanation, InterventionExplanation
+    from pbo.optimizer.explain.view import explanation_view, intervention_view
+    from pbo.optimizer.solving.highs import SolverOptions
 
     try:
         if out is not None:
@@ -392,9 +393,13 @@ def explain(
         solver = SolverOptions(time_limit=time_limit)
         name = objective.value if objective else None
         with console.status("Explaining…", spinner="dots"):
-            result = (explain_intervention(sc, intervention, solver, name) if intervention
-                      else run_explain(sc, solver=solver, objective=name))
-        console.print(intervention_view(result) if intervention else explanation_view(result))
+            result: InterventionExplanation | Explanation = (
+                explain_intervention(sc, intervention, solver, name) if intervention
+                else run_explain(sc, solver=solver, objective=name))
+        if isinstance(result, InterventionExplanation):
+            console.print(intervention_view(result))
+        else:
+            console.print(explanation_view(result))
         if out is not None:
             write_json(out, result.to_json())
             console.print(f"Wrote {out}")
@@ -426,12 +431,12 @@ def sensitivity(
     """Red-line value ranking: what relaxing each red line would gain, and marginal values."""
     from rich.progress import Progress
 
-    from models.export import check_output_path, write_json
-    from models.loading import file_sha256
-    from optimizer.charts import CHART_SUFFIXES
-    from optimizer.sensitivity import sensitivity as run_sensitivity
-    from optimizer.sensitivity import sensitivity_view, write_tornado
-    from optimizer.solve import SolverOptions
+    from pbo.models.io.export import check_output_path, write_json
+    from pbo.models.io.loading import file_sha256
+    from pbo.optimizer.analyses.sensitivity import sensitivity as run_sensitivity
+    from pbo.optimizer.analyses.sensitivity import sensitivity_view, write_tornado
+    from pbo.optimizer.present.charts import CHART_SUFFIXES
+    from pbo.optimizer.solving.highs import SolverOptions
 
     try:
         if out is not None:
@@ -453,7 +458,7 @@ def sensitivity(
                 progress=lambda k, n: bar.update(task, completed=k, total=n))
         console.print(sensitivity_view(result))
         if out is not None and workbook and result.plan is not None:
-            from models.results_workbook import write_results_workbook
+            from pbo.models.io.results_workbook import write_results_workbook
 
             write_results_workbook(out, result.plan, sensitivity=result.table(),
                                    marginals=result.marginals_table())

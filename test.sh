@@ -25,5 +25,5 @@ if [ ! -f "$STAMP" ] || ! grep -qxF "$WANT" "$STAMP"; then
   echo "$WANT" >> "$STAMP"
 fi
 .venv/bin/python -m ruff check .
-.venv/bin/python -m mypy models optimizer
+.venv/bin/python -m mypy -p pbo
 .venv/bin/python -m pytest "$@"

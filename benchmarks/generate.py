@@ -6,7 +6,7 @@ Partner 0 is a pure grant funder (no benefits, money in the first years only). E
 intervention has 2-4 funders, benefits to 2-3 partners arriving after its costs, integer or
 continuous units, sometimes a minimum scale and a fixed cost; a few have `requires`/`excludes`.
 Budgets cover roughly half of the interventions at full scale. Every red-line rule in
-`models.scenario.RED_LINE_RULES` appears at least once; partner savings targets are >= 0 only,
+`pbo.models.scenario.RED_LINE_RULES` appears at least once; partner savings targets are >= 0 only,
 which the empty plan (plus the must-fund intervention, which pays for itself) meets.
 """
 
@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     data = generate(args.interventions, args.partners, args.years, args.seed)
     if not args.no_validate:
         sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-        from models.loading import scenario_from_data
+        from pbo.models.io.loading import scenario_from_data
 
         scenario_from_data(data)
     write(data, args.out)

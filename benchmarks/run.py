@@ -31,14 +31,14 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from generate import generate, write  # noqa: E402
 
-from models.loading import load_scenario  # noqa: E402
-from optimizer.build import build_model  # noqa: E402
-from optimizer.plan import check_binding, fairness_stage, make_result, objective_value  # noqa: E402
-from optimizer.solve import HighsSession, SolverOptions  # noqa: E402
+from pbo.models.io.loading import load_scenario  # noqa: E402
+from pbo.optimizer.formulation.build import build_model  # noqa: E402
+from pbo.optimizer.solving.highs import HighsSession, SolverOptions  # noqa: E402
+from pbo.optimizer.solving.plan import check_binding, fairness_stage, make_result, objective_value  # noqa: E402
 
 
 def in_process(path: Path, time_limit: float) -> dict[str, Any]:
-    """Every stage of `optimizer.solve`, timed separately (same order as plan.solve)."""
+    """Every stage of `pbo.optimizer.solving.highs`, timed separately (same order as plan.solve)."""
     row: dict[str, Any] = {}
     t0 = time.perf_counter()
     sc = load_scenario(path)
@@ -83,7 +83,7 @@ def in_process(path: Path, time_limit: float) -> dict[str, Any]:
 
 def pbo_command() -> list[str]:
     script = Path(sys.executable).with_name("pbo")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "pbo.cli"]
 
 
 def end_to_end(path: Path, time_limit: float) -> dict[str, Any]:
@@ -112,7 +112,7 @@ def end_to_end(path: Path, time_limit: float) -> dict[str, Any]:
 
 def profile(path: Path, time_limit: float, top: int = 30) -> str:
     """cProfile of load + build + HighsSession + solve (binding, fairness, result)."""
-    from optimizer.plan import solve_built
+    from pbo.optimizer.solving.plan import solve_built
 
     prof = cProfile.Profile()
     prof.enable()

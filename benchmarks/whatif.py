@@ -39,10 +39,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from generate import generate, write  # noqa: E402
 from run import pbo_command  # noqa: E402
 
-from models.loading import scenario_from_data  # noqa: E402
-from models.overrides import apply_overrides  # noqa: E402
-from optimizer.build import build_model  # noqa: E402
-from optimizer.solve import HighsSession, SolverOptions  # noqa: E402
+from pbo.models.io.loading import scenario_from_data  # noqa: E402
+from pbo.models.overrides import apply_overrides  # noqa: E402
+from pbo.optimizer.formulation.build import build_model  # noqa: E402
+from pbo.optimizer.solving.highs import HighsSession, SolverOptions  # noqa: E402
 
 
 def timed(args: list[str]) -> float:

@@ -270,7 +270,7 @@ def _located(loc: tuple[Any, ...], data: Any) -> str:
 
 def validation_problems(exc: ValidationError, data: Any) -> list[str]:
     """Located, plain messages for a pydantic error (and any collected reference problems)."""
-    from models.scenario import RED_LINE_RULES
+    from pbo.models.scenario import RED_LINE_RULES
 
     problems: list[str] = []
     reference_checked = False
@@ -316,7 +316,7 @@ def validation_problems(exc: ValidationError, data: Any) -> list[str]:
 
 
 def _known_fields(loc: tuple[Any, ...], data: Any) -> list[str]:
-    from models import scenario as s
+    from pbo.models import scenario as s
 
     section_models = {"partners": s.Partner, "interventions": s.Intervention,
                       "targets": s.Target, "cost_sharing": s.CostSharing}

@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
-from models.checks import did_you_mean
-from models.errors import InputError, UsageError
+from pbo.models.checks import did_you_mean
+from pbo.models.errors import InputError, UsageError
 
 
 def parse_value(text: str) -> Any:

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from models.base import (
+from pbo.models.base import (
     CashableShare,
     Id,
     Money,
@@ -218,7 +218,7 @@ class Scenario(StrictModel):
 
     @model_validator(mode="after")
     def _check_and_normalise(self) -> Scenario:
-        from models.checks import ScenarioProblems, scenario_problems
+        from pbo.models.checks import ScenarioProblems, scenario_problems
 
         problems = scenario_problems(self.model_dump())
         if problems:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from models.loading import scenario_from_data
+from pbo.models.io.loading import scenario_from_data
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -55,8 +55,8 @@ def units_of(result) -> dict[str, float]:
 def assert_reconciles(result) -> None:
     """Every figure adds up (funding to cost, partners to partnership, NPVs to years),
     checked against the scenario the result records as solved."""
-    from optimizer.data import ModelData
-    from optimizer.results import reconciliation_problems
+    from pbo.optimizer.formulation.data import ModelData
+    from pbo.optimizer.solving.results import reconciliation_problems
 
     assert result.meta.scenario is not None
     sc = scenario_from_data(result.meta.scenario)

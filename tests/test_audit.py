@@ -6,8 +6,8 @@ import json
 
 from typer.testing import CliRunner
 
-from cli import app
-from optimizer.audit import audit
+from pbo.cli import app
+from pbo.optimizer.analyses.audit import audit
 from tests.conftest import SCENARIOS
 
 TUTORIAL = SCENARIOS / "tutorial.yaml"

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from cli import app
+from pbo.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 TUTORIAL = ROOT / "scenarios" / "tutorial.yaml"
@@ -243,7 +243,7 @@ def test_convert_to_yaml_states_the_settings_and_whole_numbers(tmp_path: Path) -
     assert ".0," not in out.read_text(encoding="utf-8")
     hub = doc["interventions"][0]
     assert all(isinstance(v, int) for v in hub["unit_cost"] if float(v).is_integer())
-    from models.loading import load_scenario
+    from pbo.models.io.loading import load_scenario
 
     assert load_scenario(out) == load_scenario(source)
 
@@ -261,8 +261,8 @@ def test_solver_options_are_checked(option: str, value: str, said: str) -> None:
 def test_the_recorded_gap_is_the_gap_highs_stopped_at() -> None:
     """With a loose --mip-gap HiGHS may stop short of the optimum and still say 'optimal';
     the result then records the gap it stopped at, which covers the value left behind."""
-    from models.loading import load_scenario
-    from optimizer import solve
+    from pbo import solve
+    from pbo.models.io.loading import load_scenario
 
     scenario = load_scenario(ROOT / "scenarios" / "whole_place_example.yaml")
     exact = solve(scenario, check_binding=False)

@@ -1,4 +1,4 @@
-"""`pbo explain` (optimizer.explain) on tiny scenarios whose conflicts are derived by hand.
+"""`pbo explain` (pbo.optimizer.explain.infeasible) on tiny scenarios whose conflicts are derived by hand.
 
 Every scenario starts in 2020 with a one-year horizon, discount rate 0, benefits fully
 cashable, objective net_fiscal_value (benefit minus cost). Each case states why exactly the
@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from cli import app
-from models.loading import scenario_from_data
-from optimizer import solve
-from optimizer.explain import ExplainOptions, explain, explain_intervention
+from pbo import solve
+from pbo.cli import app
+from pbo.models.io.loading import scenario_from_data
+from pbo.optimizer.explain.infeasible import ExplainOptions, explain, explain_intervention
 
 Data = dict[str, Any]
 BIG = 1e9

@@ -11,10 +11,11 @@ from pathlib import Path
 import pyomo.environ as pyo
 import pytest
 
-from models.loading import scenario_from_data
-from models.scenario import RED_LINE_RULES
-from optimizer import build, plan
-from optimizer.constraints.red_lines import RED_LINE_FAMILIES
+from pbo.models.io.loading import scenario_from_data
+from pbo.models.scenario import RED_LINE_RULES
+from pbo.optimizer.formulation import build
+from pbo.optimizer.formulation.constraints.red_lines import RED_LINE_FAMILIES
+from pbo.optimizer.solving import plan
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "FORMULATION.md"
 HEADING = re.compile(r"^#{2,4}\s+`([A-Za-z_][A-Za-z0-9_]*)`\s*$", re.MULTILINE)

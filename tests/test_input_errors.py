@@ -2,7 +2,7 @@
 into exit status 1 with the message and no traceback (SPEC sections 2 and 5).
 
 Each case writes a small scenario (or a broken file) to tmp_path, checks the problems that
-`models.loading.load_scenario` reports, then runs `pbo validate` and `pbo solve` on the same
+`pbo.models.io.loading.load_scenario` reports, then runs `pbo validate` and `pbo solve` on the same
 file through typer's CliRunner.
 """
 
@@ -19,9 +19,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from cli import app
-from models.errors import InputError
-from models.loading import load_scenario
+from pbo.cli import app
+from pbo.models.errors import InputError
+from pbo.models.io.loading import load_scenario
 
 Data = dict[str, Any]
 
@@ -355,7 +355,7 @@ SET_CASES = [
 
 @pytest.mark.parametrize(("assignment", "message"), SET_CASES)
 def test_bad_set_is_located(tmp_path: Path, assignment: str, message: str) -> None:
-    from models.overrides import parse_assignment
+    from pbo.models.overrides import parse_assignment
 
     path = write_yaml(tmp_path / "scenario.yaml", BASE)
     assert problems_of(path, [parse_assignment(assignment)]) == [message]

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from models.loading import load_scenario, read_data, scenario_from_data
-from optimizer import solve
+from pbo import solve
+from pbo.models.io.loading import load_scenario, read_data, scenario_from_data
 from tests.conftest import (
     SCENARIOS,
     Data,

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from models.loading import scenario_from_data
-from optimizer import solve
+from pbo import solve
+from pbo.models.io.loading import scenario_from_data
 from tests.conftest import (
     Data,
     Funding,

@@ -25,10 +25,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models.loading import scenario_from_data
-from optimizer import SolverOptions, solve
-from optimizer.data import ModelData
-from optimizer.results import reconciliation_problems
+from pbo import SolverOptions, solve
+from pbo.models.io.loading import scenario_from_data
+from pbo.optimizer.formulation.data import ModelData
+from pbo.optimizer.solving.results import reconciliation_problems
 
 Data = dict[str, Any]
 

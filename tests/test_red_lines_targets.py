@@ -15,9 +15,9 @@ from typing import Any, get_args
 
 import pytest
 
-from models.loading import scenario_from_data
-from models.scenario import RED_LINE_RULES, Measure
-from optimizer import solve
+from pbo import solve
+from pbo.models.io.loading import scenario_from_data
+from pbo.models.scenario import RED_LINE_RULES, Measure
 from tests.conftest import (
     Data,
     Funding,

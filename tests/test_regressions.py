@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from optimizer.plan import solve
+from pbo.optimizer.solving.plan import solve
 from tests.conftest import make_scenario
 
 

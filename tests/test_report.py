@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
-from models.loading import load_scenario
-from optimizer.plan import solve
-from optimizer.report import decision_pack, plan_in_words
+from pbo.cli import app
+from pbo.models.io.loading import load_scenario
+from pbo.optimizer.present.pack import decision_pack, plan_in_words
+from pbo.optimizer.solving.plan import solve
 from tests.conftest import ROOT, SCENARIOS
 
 TUTORIAL = SCENARIOS / "tutorial.yaml"

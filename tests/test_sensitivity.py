@@ -28,14 +28,14 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
-from models.loading import read_data, scenario_from_data
-from models.scenario import RED_LINE_RULES
-from optimizer.build import build_model
-from optimizer.plan import objective_value
-from optimizer.plan import solve as plan_solve
-from optimizer.sensitivity import sensitivity
-from optimizer.solve import HighsSession, SolverOptions
+from pbo.cli import app
+from pbo.models.io.loading import read_data, scenario_from_data
+from pbo.models.scenario import RED_LINE_RULES
+from pbo.optimizer.analyses.sensitivity import sensitivity
+from pbo.optimizer.formulation.build import build_model
+from pbo.optimizer.solving.highs import HighsSession, SolverOptions
+from pbo.optimizer.solving.plan import objective_value
+from pbo.optimizer.solving.plan import solve as plan_solve
 from tests.conftest import SCENARIOS, make_scenario
 
 X = {"id": "x", "max_units": 1000, "unit_cost": 1, "benefits": {"A": 3}}

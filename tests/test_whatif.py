@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
-from models.errors import InputError
-from models.loading import load_scenario, read_data, scenario_from_data
-from models.overrides import apply_overrides
-from optimizer.compare import compare
-from optimizer.plan import solve
-from optimizer.solve import SolverOptions
-from optimizer.sweep import SweepParam, sweep
+from pbo.cli import app
+from pbo.models.errors import InputError
+from pbo.models.io.loading import load_scenario, read_data, scenario_from_data
+from pbo.models.overrides import apply_overrides
+from pbo.optimizer.analyses.compare import compare
+from pbo.optimizer.analyses.sweep import SweepParam, sweep
+from pbo.optimizer.solving.highs import SolverOptions
+from pbo.optimizer.solving.plan import solve
 from tests.conftest import SCENARIOS
 
 TUTORIAL = SCENARIOS / "tutorial.yaml"

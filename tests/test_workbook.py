@@ -7,12 +7,12 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from cli import app
-from models.errors import InputError
-from models.loading import load_scenario, scenario_from_data
-from models.workbook_layout import SHEETS
-from optimizer.plan import solve
-from optimizer.solve import SolverOptions
+from pbo.cli import app
+from pbo.models.errors import InputError
+from pbo.models.io.loading import load_scenario, scenario_from_data
+from pbo.models.io.workbook_layout import SHEETS
+from pbo.optimizer.solving.highs import SolverOptions
+from pbo.optimizer.solving.plan import solve
 from tests.conftest import SCENARIOS
 
 FAST = SolverOptions(check_binding=False)
@@ -141,7 +141,7 @@ def test_results_workbook_sheets_formats_and_no_formula_injection(tmp_path):
                            "unit_cost": 10, "benefits": {"a": 30}}],
     }
     sc = scenario_from_data(data)
-    from models.results_workbook import write_results_workbook
+    from pbo.models.io.results_workbook import write_results_workbook
 
     result = solve(sc, options=FAST)
     out = tmp_path / "results.xlsx"
@@ -161,7 +161,7 @@ def test_results_workbook_sheets_formats_and_no_formula_injection(tmp_path):
 
 
 def test_csv_output_escapes_formula_text(tmp_path):
-    from models.export import safe_text, write_csv_tables
+    from pbo.models.io.export import safe_text, write_csv_tables
 
     assert safe_text("=1+1") == "'=1+1"
     assert safe_text("@SUM(A1)") == "'@SUM(A1)"

@@ -1,0 +1,2 @@
+"""Analyses over many solves of one model: red-line sensitivity, marginal values, sweeps,
+comparison and the audit."""

@@ -1,0 +1,291 @@
+"""Red-line sensitivity (SPEC section 4): what each red line costs the partnership.
+
+The model is built once and loaded into HiGHS once. Each red line is relaxed by freeing its
+rows in the loaded HiGHS model (the same direct, undone edit `plan.check_binding` uses, which
+is equivalent to deactivating the Pyomo rows), re-solved from the base plan as a MIP start,
+and its rows restored. Nothing is rebuilt.
+
+`value` is the objective gained by relaxing the red line (for min_cost: the cost saved). When
+the base scenario is infeasible and relaxing a red line makes it feasible, the status is
+`unblocks` and `value` is None (JSON null): there is no base objective to measure against,
+and such a red line ranks above every finite value.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from pbo.models.io.loading import scenario_sha256
+from pbo.models.results import PlanResult
+from pbo.models.scenario import Scenario
+from pbo.optimizer.analyses.marginals import Marginal, marginal_values
+from pbo.optimizer.formulation.build import BuiltModel, build_model
+from pbo.optimizer.solving.highs import HighsSession, Outcome, SolverOptions, restore, values
+from pbo.optimizer.solving.plan import (
+    FAIRNESS_TOLERANCE,
+    fairness_stage,
+    make_result,
+    objective_value,
+    red_line_rows,
+    with_manifest,
+)
+
+
+@dataclass(frozen=True)
+class BaseSolve:
+    status: str
+    objective: float | None
+
+
+@dataclass(frozen=True)
+class RedLineValue:
+    """One red line relaxed on its own."""
+
+    id: str
+    rule: str
+    owner: str
+    negotiable: bool
+    status: str
+    """optimal | unblocks | infeasible | time_limit | unbounded | error."""
+    objective: float | None
+    value: float | None
+    """Objective gained by relaxing it (min_cost: cost saved); None when not measurable."""
+
+
+@dataclass(frozen=True)
+class PairValue:
+    """Two red lines relaxed together; interaction = pair value - the two single values."""
+
+    first: str
+    second: str
+    status: str
+    objective: float | None
+    value: float | None
+    interaction: float | None
+    """Positive: complements (worth more together); negative: substitutes."""
+
+
+@dataclass(frozen=True)
+class SensitivityResult:
+    objective_name: str
+    base: BaseSolve
+    red_lines: tuple[RedLineValue, ...]
+    pairs: tuple[PairValue, ...] = ()
+    marginals: tuple[Marginal, ...] = ()
+    currency: str = "GBP"
+    timings: dict[str, float] = field(default_factory=dict)
+    """build, load (into HiGHS), highs (HiGHS run time over every solve), total seconds."""
+    plan: PlanResult | None = None
+    """The base plan as `pbo solve` gives it (when asked for), for the results workbook."""
+
+    def table(self) -> pd.DataFrame:
+        """One row per red line, ranked by value."""
+        cols = ["id", "rule", "owner", "negotiable", "status", "objective", "value"]
+        return pd.DataFrame([[getattr(r, c) for c in cols] for r in self.red_lines],
+                            columns=cols)
+
+    def pairs_table(self) -> pd.DataFrame:
+        cols = ["first", "second", "status", "objective", "value", "interaction"]
+        return pd.DataFrame([[getattr(r, c) for c in cols] for r in self.pairs], columns=cols)
+
+    def marginals_table(self) -> pd.DataFrame:
+        cols = ["kind", "id", "period", "bound", "level", "dual", "range_low", "range_high",
+                "words"]
+        return pd.DataFrame([[getattr(r, c) for c in cols] for r in self.marginals],
+                            columns=cols)
+
+    def to_json(self) -> dict[str, Any]:
+        """SPEC section 4: {base, red_lines} (plus pairs, marginals and timings)."""
+        def clean(row: dict[str, Any]) -> dict[str, Any]:
+            return {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                    for k, v in row.items()}
+
+        return {
+            "objective_name": self.objective_name,
+            "base": {"status": self.base.status, "objective": self.base.objective},
+            "red_lines": [clean(vars(r)) for r in self.red_lines],
+            "pairs": [clean(vars(p)) for p in self.pairs],
+            "marginals": [clean(vars(m)) for m in self.marginals],
+            "timings": self.timings,
+        }
+
+
+def _gain(built: BuiltModel, base: float, relaxed: float) -> float:
+    """Objective gained (maximise) or cost saved (min_cost); solver noise shown as 0."""
+    gain = relaxed - base if built.maximise else base - relaxed
+    return 0.0 if abs(gain) <= FAIRNESS_TOLERANCE * max(1.0, abs(base)) else gain
+
+
+def _relaxed(session: HighsSession, ids: tuple[str, ...], base: BaseSolve,
+             snapshot: dict[int, float | None]) -> tuple[str, float | None, float | None]:
+    """(status, objective, value) with the rows of every red line in `ids` freed."""
+    built, m = session.built, session.built.m
+    rows = [session.row_of(r) for rid in ids for r in red_line_rows(m, rid)]
+    restore(m, snapshot)
+    if not rows and base.status != "infeasible":
+        return base.status, base.objective, 0.0 if base.objective is not None else None
+    with session.edits() as edits:
+        edits.free_rows(rows)
+        outcome: Outcome = session.run(start={} if base.objective is not None else None)
+    objective = objective_value(built) if outcome.has_solution else None
+    if objective is None:
+        return outcome.status, None, None
+    if base.objective is None:
+        status = "unblocks" if base.status == "infeasible" else outcome.status
+        return status, objective, None
+    return outcome.status, objective, _gain(built, base.objective, objective)
+
+
+def _rank_key(r: RedLineValue) -> tuple[int, float]:
+    if r.status == "unblocks":
+        return (0, 0.0)
+    if r.value is None:
+        return (2, 0.0)
+    return (1, -r.value)
+
+
+def sensitivity(scenario: Scenario, *, include_non_negotiable: bool = False, pairs: int = 0,
+                objective: str | None = None, options: SolverOptions | None = None,
+                marginals: bool = True, plan: bool = False, progress: Callable[[int, int], None] | None = None,
+                input_sha256: str | None = None, overrides: Iterable[tuple[str, Any]] = (),
+                input_file: str | None = None) -> SensitivityResult:
+    """The base solve, then each (negotiable) red line relaxed on its own, ranked by value.
+
+    `pairs` = K > 1: every pair among the top K red lines is also relaxed together.
+    `marginals`: the duals of budgets, targets and max_share / spend_cap red lines from the
+    LP with the integer decisions fixed at the base optimum (when the base has a plan).
+    `progress(done, total)` is called after each re-solve.
+    `plan`: also return the base plan as `pbo.optimizer.solving.highs` would (who pays, which red lines
+    bind; the red lines left out of the ranking are relaxed once more for that), with the
+    manifest built from `input_sha256`, `overrides` and `input_file`.
+    """
+    options = options or SolverOptions(check_binding=False)
+    started = time.perf_counter()
+    built = build_model(scenario, objective)
+    session = HighsSession(built, options)
+    first = session.solve()
+    base = BaseSolve(status=first.status,
+                     objective=objective_value(built) if first.has_solution else None)
+    snapshot = values(built.m)
+    chosen = [r for r in scenario.red_lines if r.negotiable or include_non_negotiable]
+    top = min(pairs, len(chosen)) if pairs > 1 else 0
+    total, done = len(chosen) + top * (top - 1) // 2, 0
+
+    def relax(ids: tuple[str, ...]) -> tuple[str, float | None, float | None]:
+        nonlocal done
+        out = _relaxed(session, ids, base, snapshot)
+        done += 1
+        if progress is not None:
+            progress(done, total)
+        return out
+
+    singles = []
+    for rule in chosen:
+        status, obj, value = relax((rule.id,))
+        singles.append(RedLineValue(id=rule.id, rule=rule.rule, owner=rule.owner,
+                                    negotiable=rule.negotiable, status=status, objective=obj,
+                                    value=value))
+    ranked = tuple(sorted(singles, key=_rank_key))
+    pair_rows = []
+    if top:
+        single = {r.id: r for r in ranked}
+        for a, b in itertools.combinations([r.id for r in ranked[:top]], 2):
+            status, obj, value = relax((a, b))
+            va, vb = single[a].value, single[b].value
+            inter = (value - va - vb if value is not None and va is not None
+                     and vb is not None else None)
+            pair_rows.append(PairValue(first=a, second=b, status=status, objective=obj,
+                                       value=value, interaction=inter))
+    restore(built.m, snapshot)
+    duals: tuple[Marginal, ...] = ()
+    if marginals and base.objective is not None:
+        duals = tuple(marginal_values(session, snapshot))
+        restore(built.m, snapshot)
+    result = None
+    if plan:
+        binding = {r.id: (r.value is not None and r.value > 0, r.objective) for r in singles}
+        if base.objective is not None:
+            for rule in scenario.red_lines:
+                if rule.id not in binding:
+                    _, obj, value = _relaxed(session, (rule.id,), base, snapshot)
+                    binding[rule.id] = (value is not None and value > 0, obj)
+            restore(built.m, snapshot)
+            fairness_stage(session)
+        result = with_manifest(
+            make_result(built, first, session, binding, options, started,
+                        input_sha256 or scenario_sha256(scenario), list(overrides)),
+            scenario, input_file)
+    timings = {"build": built.build_seconds, "load": session.load_seconds,
+               "highs": session.highs_seconds, "runs": float(session.runs),
+               "total": time.perf_counter() - started}
+    return SensitivityResult(objective_name=built.objective, base=base, red_lines=ranked,
+                             pairs=tuple(pair_rows), marginals=duals,
+                             currency=scenario.currency, timings=timings, plan=result)
+
+
+def sensitivity_view(result: SensitivityResult) -> Any:
+    """Rich tables: red lines ranked by value, pairs, and marginal values in words."""
+    from rich.console import Group
+    from rich.table import Table
+
+    from pbo.optimizer.present.tables import money
+
+    cur = result.currency
+    head = (f"Base: {result.base.status}, {result.objective_name} = "
+            f"{money(result.base.objective, cur)}")
+    ranked = Table(title="Red lines ranked by value of relaxing them", title_justify="left",
+                   caption=head)
+    for col in ("red line", "rule", "owner", "negotiable", "status", "objective", "value"):
+        ranked.add_column(col, justify="right" if col in ("objective", "value") else "left")
+    for r in result.red_lines:
+        value = "unblocks" if r.status == "unblocks" else money(r.value, cur)
+        ranked.add_row(r.id, r.rule, r.owner, "yes" if r.negotiable else "no", r.status,
+                       money(r.objective, cur), value)
+    parts: list[Any] = [ranked]
+    if result.base.status == "infeasible" and not any(r.status == "unblocks"
+                                                      for r in result.red_lines):
+        from rich.text import Text
+
+        parts.append(Text("No single red line, relaxed alone, makes the scenario feasible. "
+                          "`pbo explain` names the conflicting statements and the smallest "
+                          "set of red lines whose relaxation does.", style="yellow"))
+    if result.pairs:
+        pairs = Table(title="Pairs relaxed together (interaction > 0: complements, < 0: "
+                      "substitutes)", title_justify="left")
+        for col in ("red lines", "status", "value", "interaction"):
+            pairs.add_column(col, justify="left" if col in ("red lines", "status") else "right")
+        for p in result.pairs:
+            pairs.add_row(f"{p.first} + {p.second}", p.status, money(p.value, cur),
+                          money(p.interaction, cur))
+        parts.append(pairs)
+    binding = [mv for mv in result.marginals if mv.dual != 0.0]
+    if binding:
+        slack = len(result.marginals) - len(binding)
+        marg = Table(title="Marginal values (integer decisions fixed at the plan)",
+                     title_justify="left", caption=f"{slack} other budget, target and cap "
+                     "rows are not binding (worth nothing at the margin)." if slack else None)
+        for col in ("row", "period", "per +1", "meaning"):
+            marg.add_column(col, justify="right" if col == "per +1" else "left")
+        for mv in sorted(binding, key=lambda x: -abs(x.dual)):
+            marg.add_row(f"{mv.kind} {mv.id}", mv.period, f"{mv.dual:,.2f}", mv.words)
+        parts.append(marg)
+    return Group(*parts)
+
+
+def write_tornado(result: SensitivityResult, path: Any) -> None:
+    """A tornado-style bar chart of the values: .html (inline SVG) or .png."""
+    from pbo.optimizer.present.charts import write_bar_chart
+    from pbo.optimizer.present.tables import money
+
+    rows = [r for r in result.red_lines if r.value is not None]
+    gain = "cost saved" if result.objective_name == "min_cost" else "objective gained"
+    write_bar_chart(path, [r.id for r in rows], [float(r.value or 0.0) for r in rows],
+                    "Value of relaxing each red line", lambda v: money(v, result.currency),
+                    f"{gain} by relaxing it ({result.objective_name})")

@@ -1,0 +1,131 @@
+"""Parametric what-if: solve a scenario over a range (or a grid) of one or two inputs.
+
+The model is built once; each point changes only the rows its inputs touch and re-solves
+the loaded HiGHS model (pbo.optimizer.formulation.whatif). A change that reaches the objective or the
+variables (a cost, a benefit) rebuilds the model for that point.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from pbo.models.errors import UsageError
+from pbo.models.io.loading import scenario_from_data, scenario_sha256
+from pbo.models.overrides import apply_overrides, parse_value
+from pbo.models.results import PlanResult
+from pbo.optimizer.formulation.build import build_model
+from pbo.optimizer.formulation.whatif import update_in_place
+from pbo.optimizer.solving.highs import HighsSession, SolverOptions
+from pbo.optimizer.solving.plan import make_result, solve_built
+
+
+@dataclass(frozen=True)
+class SweepParam:
+    path: str
+    start: float
+    stop: float
+    points: int
+
+    @classmethod
+    def parse(cls, text: str) -> SweepParam:
+        """PATH=START:STOP:N, e.g. targets.council_savings.min=0:2e7:21."""
+        path, sep, spec = text.partition("=")
+        bits = spec.split(":")
+        if not sep or len(bits) != 3:
+            raise UsageError(f"--set {text!r}: a sweep is PATH=START:STOP:N, "
+                             "e.g. targets.council_savings.min=0:2e7:21")
+        start, stop, n = (parse_value(b) for b in bits)
+        if not all(isinstance(v, int | float) for v in (start, stop, n)) or int(n) < 1 \
+                or int(n) != n:
+            raise UsageError(f"--set {text!r}: START and STOP must be numbers and N a whole "
+                             "number of points, at least 1")
+        return cls(path.strip(), float(start), float(stop), int(n))
+
+    @property
+    def values(self) -> list[float]:
+        if self.points == 1:
+            return [self.start]
+        step = (self.stop - self.start) / (self.points - 1)
+        return [self.start + k * step for k in range(self.points)]
+
+
+@dataclass
+class SweepResult:
+    params: list[SweepParam]
+    points: list[dict[str, Any]] = field(default_factory=list)
+    results: list[PlanResult] = field(default_factory=list)
+    rebuilds: int = 0
+    seconds: float = 0.0
+    build_seconds: float = 0.0
+    """Building the model and loading it into HiGHS (once, plus each rebuild)."""
+    highs_seconds: float = 0.0
+    """HiGHS's own run time over every point."""
+
+    def table(self) -> pd.DataFrame:
+        """One row per point: the inputs, status, objective, what each step of the first
+        input costs or gains, chosen interventions and each partner's net position."""
+        frame = pd.DataFrame(self.points)
+        if not frame.empty and len(self.params) == 1:
+            first = self.params[0].path
+            objective = pd.to_numeric(frame["objective"], errors="coerce")  # None: no plan
+            frame["objective_change_per_unit"] = objective.diff() / frame[first].diff()
+        return frame
+
+    def to_json(self) -> dict[str, Any]:
+        return {"parameters": [p.__dict__ for p in self.params],
+                "points": self.table().astype(object).where(self.table().notna(), None)
+                .to_dict(orient="records"),
+                "rebuilds": self.rebuilds, "seconds": self.seconds,
+                "build_seconds": self.build_seconds, "highs_seconds": self.highs_seconds}
+
+
+def _point_row(values: Mapping[str, float], result: PlanResult) -> dict[str, Any]:
+    row: dict[str, Any] = dict(values)
+    row["status"] = result.status
+    row["objective"] = result.objective
+    row["interventions"] = ", ".join(r.id for r in result.interventions if r.selected)
+    for p in result.partners:
+        row[f"net_savings_{p.id}"] = p.net_cashable_savings_npv
+    return row
+
+
+def sweep(data: Mapping[str, Any], params: Sequence[SweepParam], *,
+          objective: str | None = None, options: SolverOptions | None = None,
+          progress: Callable[[int, int], None] | None = None) -> SweepResult:
+    """Solve at every point of one parameter's range, or of the grid of two."""
+    if not 1 <= len(params) <= 2:
+        raise UsageError("a sweep takes one or two parameters")
+    options = options or SolverOptions(check_binding=False)
+    grid = list(itertools.product(*(p.values for p in params)))
+    out = SweepResult(params=list(params))
+    started = time.perf_counter()
+    built = session = None
+    paths = [p.path for p in params]
+    for k, point in enumerate(grid):
+        start = time.perf_counter()
+        scenario = scenario_from_data(apply_overrides(data, zip(paths, point, strict=True)))
+        if built is None or session is None or not update_in_place(built, scenario, paths):
+            if built is not None:
+                out.rebuilds += 1
+            built = build_model(scenario, objective)
+            session = HighsSession(built, options)
+            out.build_seconds += built.build_seconds + session.load_seconds
+        before = session.highs_seconds
+        outcome, session, _ = solve_built(built, options, session)
+        result = make_result(built, outcome, session, {}, options, start,
+                             scenario_sha256(scenario), list(zip(paths, point, strict=True)))
+        result = result.model_copy(update={"meta": result.meta.model_copy(
+            update={"highs_seconds": session.highs_seconds - before})})
+        out.highs_seconds += session.highs_seconds - before
+        out.results.append(result)
+        out.points.append(_point_row(dict(zip(paths, point, strict=True)), result))
+        if progress:
+            progress(k + 1, len(grid))
+    out.seconds = time.perf_counter() - started
+    return out

@@ -1,0 +1,269 @@
+""""Why isn't X funded?": the objective with X forced in or out, what binds, and the
+break-even benefit (or cost) at which X enters the optimal plan."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from typing import Literal
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+
+from pbo.models.errors import InputError
+from pbo.models.io.loading import scenario_from_data
+from pbo.models.scenario import Scenario
+from pbo.optimizer.explain.conflicts import conflict_set, statements
+from pbo.optimizer.explain.text import (
+    BINDING_HEAD,
+    binding_line,
+    unit_limit_text,
+    units,
+)
+from pbo.optimizer.explain.types import BindingRow, BreakEven, Conflict, InterventionExplanation
+from pbo.optimizer.formulation.build import BuiltModel, build_model
+from pbo.optimizer.formulation.data import ModelData
+from pbo.optimizer.formulation.measures import discounted_value_per_unit
+from pbo.optimizer.present.tables import money
+from pbo.optimizer.solving.highs import HighsSession, SolverOptions
+from pbo.optimizer.solving.plan import objective_value
+
+DUAL_TOL = 1e-9
+SLACK_TOL = 1e-6
+
+
+def in_plan(built: BuiltModel, iid: str) -> bool:
+    """Selected, and doing something (as pbo.optimizer.solving.results.plan_rows reports it)."""
+    m, d = built.m, built.data
+    if (m.select[iid].value or 0.0) < 0.5:
+        return False
+    iv = d.scenario.intervention[iid]
+    fixed = any(d.fixed_cost.get((iid, t)) for t in d.years)
+    must = any(r.rule == "must_fund" and r.intervention == iid for r in d.scenario.red_lines)
+    return (m.units[iid].value or 0.0) > 1e-6 or fixed or iv.min_units > 0 or must
+
+
+def binding_rows(session: HighsSession) -> list[BindingRow]:
+    """Rows with zero slack and a non-zero dual in the LP with the plan's integers fixed,
+    named by the scenario statement (or unit limit) they belong to."""
+    h = session.highs
+    lp = h.getLp()
+    solution = np.asarray(h.getSolution().col_value, dtype=float)
+    lower, upper = np.array(lp.col_lower_, dtype=float), np.array(lp.col_upper_, dtype=float)
+    for j, kind in enumerate(lp.integrality_):
+        if kind != highspy.HighsVarType.kContinuous:
+            lower[j] = upper[j] = round(solution[j])
+    lp.col_lower_, lp.col_upper_, lp.integrality_ = lower, upper, []
+    fixed = highspy.Highs()
+    fixed.setOptionValue("output_flag", False)
+    fixed.passModel(lp)
+    fixed.run()
+    if fixed.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return []
+    sol = fixed.getSolution()
+    value, dual = np.asarray(sol.row_value), np.asarray(sol.row_dual)
+    lo, up = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
+
+    def tight(r: int) -> bool:
+        scale = SLACK_TOL * max(1.0, abs(value[r]))
+        return abs(dual[r]) > DUAL_TOL and (abs(value[r] - lo[r]) <= scale
+                                            or abs(value[r] - up[r]) <= scale)
+
+    out: list[BindingRow] = []
+    for s in statements(session):
+        rows = [r for r in s.rows if tight(r)]
+        if rows:
+            out.append(BindingRow(id=s.id, kind=s.kind, year=s.year, detail=s.detail,
+                                  shadow_price=max(abs(dual[r]) for r in rows)))
+    m, sc = session.built.m, session.built.data.scenario
+    col_dual = np.asarray(sol.col_dual)
+    for iid in m.units:
+        if solution[session.col_of(m.select[iid])] < 0.5:
+            continue  # not selected: its unit rows only say so
+        c = session.col_of(m.units[iid])
+        at_most = abs(solution[c] - sc.intervention[iid].max_units) <= SLACK_TOL * max(
+            1.0, solution[c])
+        duals = [abs(col_dual[c])] if at_most else []
+        for component in ("unit_max", "unit_min"):
+            if iid in getattr(m, component, ()):
+                r = session.row_of(getattr(m, component)[iid])
+                if tight(r):
+                    duals.append(abs(dual[r]))
+                    at_most = at_most or component == "unit_max"
+        if duals and max(duals) > DUAL_TOL:
+            out.append(BindingRow(id=iid, kind="unit_limit", shadow_price=max(duals),
+                                  detail=unit_limit_text(sc, "unit_max" if at_most
+                                                         else "unit_min", iid)))
+    out.sort(key=lambda b: -b.shadow_price)
+    return out
+
+
+def _scaled(sc: Scenario, iid: str, lever: str, factor: float) -> Scenario:
+    data = sc.model_dump(mode="json")
+    iv = next(i for i in data["interventions"] if i["id"] == iid)
+    fields = ("fixed_cost", "unit_cost") if lever == "cost_scale" else (
+        "economic_value", "social_value")
+    for f in fields:
+        iv[f] = [v * factor for v in iv[f]]
+    if lever == "benefit_scale":
+        iv["benefits"] = {p: [v * factor for v in b] for p, b in iv["benefits"].items()}
+    return scenario_from_data(data)
+
+
+def break_even(sc: Scenario, iid: str, objective: str, solver: SolverOptions,
+               precision: float, max_scale: float, least: float) -> BreakEven:
+    """Bisection on a factor on X's benefits (or, for min_cost or X without value, its
+    costs): the factor at which X enters the optimal plan, to within `precision` (relative).
+    Assumes X's place in the plan is monotone in the factor."""
+    d = ModelData.from_scenario(sc)
+    value = discounted_value_per_unit(d, objective)[iid]
+    lever: Literal["benefit_scale", "cost_scale"] = (
+        "cost_scale" if objective == "min_cost" or value <= 0 else "benefit_scale")
+
+    def enters(factor: float) -> bool:
+        built = build_model(_scaled(sc, iid, lever, factor), objective)
+        outcome = HighsSession(built, solver).solve()
+        return outcome.has_solution and in_plan(built, iid)
+
+    if lever == "benefit_scale":
+        out, inside = 1.0, 2.0
+        while not enters(inside):
+            out, inside = inside, inside * 2
+            if inside > max_scale:
+                return BreakEven(lever=lever, value=None, outside=out, precision=precision)
+    else:
+        out, inside = 1.0, 0.0
+        if not enters(0.0):
+            return BreakEven(lever=lever, value=None, outside=0.0, precision=precision)
+    while abs(out - inside) > precision * max(abs(inside), abs(out)):
+        mid = (out + inside) / 2
+        if enters(mid):
+            inside = mid
+        else:
+            out = mid
+    if lever == "benefit_scale":
+        per_unit = value * inside
+    else:
+        unit = sum(d.discount[t] * c for (i, t), c in d.unit_cost.items() if i == iid)
+        fixed = sum(d.discount[t] * c for (i, t), c in d.fixed_cost.items() if i == iid)
+        per_unit = inside * (unit + (fixed / least if least > 0 else 0.0))
+    return BreakEven(lever=lever, value=inside, inside=inside, outside=out,
+                     precision=abs(out - inside) / max(abs(inside), abs(out)),
+                     per_unit=per_unit)
+
+
+def _run_with(session: HighsSession, bounds: Callable) -> tuple[str, float | None]:
+    with session.edits() as edits:
+        bounds(edits)
+        outcome = session.run()
+    return outcome.status, objective_value(session.built) if outcome.has_solution else None
+
+
+def _forced_in_conflicts(sc: Scenario, iid: str, least: float, objective: str,
+                         solver: SolverOptions) -> list[Conflict]:
+    """Why X cannot be funded at all: the conflict set with a must_fund red line for it."""
+    data = sc.model_dump(mode="json")
+    data["red_lines"] = [*data["red_lines"], {"id": f"_force_{iid}", "rule": "must_fund",
+                                              "intervention": iid, "min_units": least}]
+    built = build_model(scenario_from_data(data), objective)
+    session = HighsSession(built, solver)
+    if session.solve().status != "infeasible":
+        return []
+    search = conflict_set(session, statements(session))
+    asked = f"{sc.intervention[iid].label} funded at {units(least, sc.intervention[iid].unit)}" \
+        " or more (the question asked)"
+    return [Conflict(id=iid, kind="must_fund", detail=asked, year=s.year, rows=list(s.names))
+            if s.id == f"_force_{iid}" else
+            Conflict(id=s.id, kind=s.kind, detail=s.detail, year=s.year, rows=list(s.names))
+            for s in search.statements]
+
+
+def explain_intervention(scenario: Scenario, intervention: str,
+                         solver: SolverOptions | None = None, objective: str | None = None,
+                         precision: float = 1e-4, max_scale: float = 2.0 ** 20
+                         ) -> InterventionExplanation:
+    """Why `intervention` is (or is not) in the optimal plan of a feasible scenario."""
+    sc = scenario
+    if intervention not in sc.intervention:
+        near = difflib.get_close_matches(intervention, list(sc.intervention), n=1)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        raise InputError(f"--intervention {intervention}: no such intervention{hint}")
+    solver = SolverOptions(**{**(solver or SolverOptions()).as_dict(), "check_binding": False})
+    iv = sc.intervention[intervention]
+    least = iv.min_units if iv.min_units > 0 else min(1.0, iv.max_units)
+    built = build_model(sc, objective)
+    session = HighsSession(built, solver)
+    outcome = session.solve()
+    common = {"intervention": intervention, "objective_name": built.objective,
+              "forced_in_units": least, "currency": sc.currency}
+    if not outcome.has_solution:
+        return InterventionExplanation(
+            status=outcome.status, objective=None, selected=None, units=None, **common,
+            sentences=[f"{sc.name} has no plan (status {outcome.status}): run `pbo explain` "
+                       "without --intervention to see why."])
+    base = objective_value(built)
+    chosen = in_plan(built, intervention)
+    units = float(pyo.value(built.m.units[intervention])) if chosen else 0.0
+    binding = binding_rows(session)
+    sel, col_units = session.col_of(built.m.select[intervention]), session.col_of(
+        built.m.units[intervention])
+    in_status, in_obj = _run_with(session, lambda e: (
+        e.set_col_bounds([sel], [1.0], [1.0]),
+        e.set_col_bounds([col_units], [least], [iv.max_units])))
+    out_status, out_obj = _run_with(session, lambda e: e.set_col_bounds([sel, col_units],
+                                                                         [0.0, 0.0], [0.0, 0.0]))
+    even = None
+    conflicts: list[Conflict] = []
+    if not chosen and in_obj is not None:
+        even = break_even(sc, intervention, built.objective, solver, precision, max_scale, least)
+    elif not chosen:
+        conflicts = _forced_in_conflicts(sc, intervention, least, built.objective, solver)
+    result = InterventionExplanation(
+        status=outcome.status, objective=base, selected=chosen, units=units, **common,
+        forced_in_status=in_status, forced_in_objective=in_obj, forced_out_status=out_status,
+        forced_out_objective=out_obj, binding=binding, break_even=even)
+    return result.model_copy(update={"sentences": _sentences(result, sc, conflicts)})
+
+
+def _sentences(x: InterventionExplanation, sc: Scenario, conflicts: list[Conflict]) -> list[str]:
+    cur = x.currency
+    iv = sc.intervention[x.intervention]
+    what = x.objective_name.replace("_", " ")
+    out: list[str] = []
+    if x.selected:
+        out.append(f"{iv.label} is in the optimal plan at {units(x.units or 0.0, iv.unit)} "
+                   f"({what} {money(x.objective, cur)}).")
+        if x.forced_out_objective is not None and x.objective is not None:
+            out.append(f"Leaving it out: {what} {money(x.forced_out_objective, cur)} "
+                       f"({money(abs(x.objective - x.forced_out_objective), cur)} worse).")
+        else:
+            out.append("Leaving it out is infeasible: the plan cannot do without it.")
+    else:
+        out.append(f"{iv.label} is not in the optimal plan ({what} {money(x.objective, cur)}).")
+        if x.forced_in_objective is not None and x.objective is not None:
+            out.append(f"Forcing it in at {units(x.forced_in_units, iv.unit)}: {what} "
+                       f"{money(x.forced_in_objective, cur)} "
+                       f"({money(abs(x.objective - x.forced_in_objective), cur)} worse).")
+        else:
+            out.append(f"It cannot be funded at {units(x.forced_in_units, iv.unit)} at all; "
+                       "these statements stand in the way:")
+            out.extend(f"  - {c.detail}" for c in conflicts)
+    if x.binding:
+        out.append(f"{BINDING_HEAD} (shadow price: objective gained per £ or unit of "
+                   "relaxation):")
+        out.extend(binding_line(b) for b in x.binding)
+    b = x.break_even
+    if b is not None:
+        if b.value is None:
+            out.append("No " + ("increase in its benefits (up to the searched factor)"
+                                if b.lever == "benefit_scale" else "cut in its costs")
+                       + " brings it into the plan.")
+        elif b.lever == "benefit_scale":
+            out.append(f"It enters the plan once its benefits are {b.value:.4f}x today's "
+                       f"(a discounted {money(b.per_unit, cur)} per {iv.unit} to the objective);"
+                       f" at {b.outside:.4f}x it stays out (precision {b.precision:.2g}).")
+        else:
+            out.append(f"It enters the plan once its costs fall to {b.value:.4f}x today's; at "
+                       f"{b.outside:.4f}x it stays out (precision {b.precision:.2g}).")
+    return out

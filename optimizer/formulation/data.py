@@ -1,0 +1,96 @@
+"""Model data: the scenario's numbers as sparse dicts keyed by index tuples (SPEC section 3)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from pbo.models.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class ModelData:
+    """Everything the model needs, pre-filtered so that only rows that exist are built."""
+
+    scenario: Scenario
+    years: tuple[int, ...]
+    discount: dict[int, float]
+    partners: tuple[str, ...]
+    interventions: tuple[str, ...]
+    fixed_cost: dict[tuple[str, int], float]
+    """(i, t) -> fixed cost, only where non-zero."""
+    unit_cost: dict[tuple[str, int], float]
+    """(i, t) -> cost per unit, only where non-zero."""
+    costed: tuple[tuple[str, int], ...]
+    """(i, t) with any cost: the only (i, t) with funding variables."""
+    funders: dict[str, tuple[str, ...]]
+    fund_index: tuple[tuple[str, str, int], ...]
+    """(p, i, t): p may fund i and i costs something in t."""
+    adjusted: dict[tuple[str, str, int], float]
+    """(p, i, t) -> adjusted fiscal benefit per unit a[p,i,t], non-zero only."""
+    cashable: dict[tuple[str, str, int], float]
+    """(p, i, t) -> cashable benefit per unit c[p,i,t], non-zero only."""
+    wider_value: dict[tuple[str, int], float]
+    """(i, t) -> adjusted economic plus social value per unit, non-zero only."""
+    by_partner_year: dict[tuple[str, int], list[tuple[str, float, float]]] = field(
+        default_factory=dict)
+    """(p, t) -> [(i, a, c)]: the benefit terms of each partner-year."""
+    fund_by_partner_year: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+    """(p, t) -> interventions p may pay towards in t."""
+    fund_by_intervention_year: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+    """(i, t) -> partners who may pay towards i in t."""
+    costed_in_year: dict[int, list[str]] = field(default_factory=dict)
+    """t -> interventions with any cost in t."""
+
+    @classmethod
+    def from_scenario(cls, sc: Scenario) -> ModelData:
+        years = sc.horizon
+        fixed: dict[tuple[str, int], float] = {}
+        unit: dict[tuple[str, int], float] = {}
+        adjusted: dict[tuple[str, str, int], float] = {}
+        cashable: dict[tuple[str, str, int], float] = {}
+        wider: dict[tuple[str, int], float] = {}
+        funders: dict[str, tuple[str, ...]] = {}
+        for iv in sc.interventions:
+            i = iv.id
+            funders[i] = tuple(sc.funders(iv))
+            adj = iv.adjustment
+            for k, t in enumerate(years):
+                if iv.fixed_cost[k]:
+                    fixed[i, t] = iv.fixed_cost[k]
+                if iv.unit_cost[k]:
+                    unit[i, t] = iv.unit_cost[k]
+                value = (iv.economic_value[k] + iv.social_value[k]) * adj
+                if value:
+                    wider[i, t] = value
+            for p, profile in iv.benefits.items():
+                share = iv.cashable_share(p)
+                for k, t in enumerate(years):
+                    a = profile[k] * adj
+                    if a:
+                        adjusted[p, i, t] = a
+                        if share:
+                            cashable[p, i, t] = a * share
+        costed = tuple((iv.id, t) for iv in sc.interventions for t in years
+                       if (iv.id, t) in fixed or (iv.id, t) in unit)
+        fund_index = tuple((p, i, t) for i, t in costed for p in funders[i])
+        by_py: dict[tuple[str, int], list[tuple[str, float, float]]] = defaultdict(list)
+        for (p, i, t), a in adjusted.items():
+            by_py[p, t].append((i, a, cashable.get((p, i, t), 0.0)))
+        fund_py: dict[tuple[str, int], list[str]] = defaultdict(list)
+        fund_it: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for p, i, t in fund_index:
+            fund_py[p, t].append(i)
+            fund_it[i, t].append(p)
+        costed_in_year: dict[int, list[str]] = defaultdict(list)
+        for i, t in costed:
+            costed_in_year[t].append(i)
+        return cls(
+            scenario=sc, years=years, discount=sc.discount,
+            partners=tuple(p.id for p in sc.partners),
+            interventions=tuple(i.id for i in sc.interventions),
+            fixed_cost=fixed, unit_cost=unit, costed=costed, funders=funders,
+            fund_index=fund_index, adjusted=adjusted, cashable=cashable, wider_value=wider,
+            by_partner_year=dict(by_py), fund_by_partner_year=dict(fund_py),
+            fund_by_intervention_year=dict(fund_it), costed_in_year=dict(costed_in_year),
+        )

@@ -1,0 +1,204 @@
+"""Rich tables for the terminal: what a finance director reads after a solve."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from pbo.models.results import PlanResult
+
+
+def money(x: float | None, currency: str = "GBP") -> str:
+    if x is None:
+        return "—"
+    sign = "-" if x < -0.005 else ""
+    symbol = {"GBP": "£", "EUR": "€", "USD": "$"}.get(currency, "")
+    x = abs(x)
+    if x >= 999_500:
+        return f"{sign}{symbol}{x / 1e6:,.2f}m"
+    if x >= 1e4:
+        return f"{sign}{symbol}{x / 1e3:,.0f}k"
+    return f"{sign}{symbol}{x:,.0f}"
+
+
+def number(x: float | None) -> str:
+    """A count as people read it: whole when it is whole or in the hundreds (1,246 families,
+    not 1,245.65; files keep every digit), else to two places (2.5 services)."""
+    if x is None:
+        return "—"
+    return f"{x:,.0f}" if abs(x - round(x)) < 1e-6 or abs(x) >= 100 else f"{x:,.2f}"
+
+
+TERMINAL_ROWS = 25
+"""Longer lists are cut to the largest this many in the terminal; files (--out) hold all."""
+
+
+def _more(shown: int, total: int, what: str) -> list:
+    if total <= shown:
+        return []
+    return [Text(f"… and {total - shown} more {what} (largest shown; --out FILE.xlsx or .csv "
+                 "lists every one)", style="dim")]
+
+
+def _interventions(result: PlanResult, cur: str) -> list:
+    chosen = Table(title="Interventions funded", title_justify="left")
+    for col in ("intervention", "units", "cost (NPV)", "fiscal benefit (NPV)"):
+        chosen.add_column(col, justify="left" if col == "intervention" else "right")
+    funded = [r for r in result.interventions if r.selected]
+    if len(funded) > TERMINAL_ROWS:
+        funded = sorted(funded, key=lambda r: -r.cost_npv)[:TERMINAL_ROWS]
+    for r in funded:
+        chosen.add_row(r.name, number(r.units), money(r.cost_npv, cur),
+                       money(r.benefit_npv, cur))
+    parts: list = [chosen]
+    parts += _more(len(funded), sum(r.selected for r in result.interventions), "funded")
+    left_out = [r.name for r in result.interventions if not r.selected]
+    if left_out:
+        names = ", ".join(left_out[:TERMINAL_ROWS])
+        extra = len(left_out) - TERMINAL_ROWS
+        parts.append(Text("Not funded: " + names + (f" and {extra} more" if extra > 0 else ""),
+                          style="dim"))
+    return parts
+
+
+def _who_pays(result: PlanResult, cur: str) -> list:
+    pivot = result.funding_pivot()
+    if pivot.empty:
+        return []
+    pivot = pivot.T
+    total = len(pivot)
+    if total > TERMINAL_ROWS:
+        pivot = pivot.loc[pivot.sum(axis=1).sort_values(ascending=False).index[:TERMINAL_ROWS]]
+    pays = Table(title="Who pays what (all years, undiscounted)", title_justify="left")
+    pays.add_column("intervention")
+    for col in pivot.columns:
+        pays.add_column(str(col), justify="right")
+    for intervention, row in pivot.iterrows():
+        pays.add_row(str(intervention), *(money(v, cur) for v in row))
+    return [pays, *_more(len(pivot), total, "interventions paid for")]
+
+
+def _positions(result: PlanResult, cur: str) -> list:
+    pos = Table(title="Partner positions (NPV)", title_justify="left")
+    for col in ("partner", "pays", "cashable benefit", "net cashable savings", "payback"):
+        pos.add_column(col, justify="left" if col == "partner" else "right")
+    for p in result.partners:
+        style = "red" if p.net_cashable_savings_npv < -0.5 else ""
+        pos.add_row(p.name, money(p.contribution_npv, cur), money(p.cashable_benefit_npv, cur),
+                    Text(money(p.net_cashable_savings_npv, cur), style=style),
+                    str(p.payback_year or "—"))
+    return [pos]
+
+
+def _targets(result: PlanResult, cur: str) -> list:
+    if not result.targets:
+        return []
+    targets = Table(title="Targets", title_justify="left")
+    for col in ("target", "measure", "required", "achieved", "met"):
+        targets.add_column(col, justify="left" if col in ("target", "measure") else "right")
+    for t in result.targets:
+        fmt = number if t.measure == "outcome" else (lambda v: money(v, cur))
+        bound = ("≥ " if t.min is not None else "≤ ") + fmt(t.required)
+        met = "—" if t.met is None else ("yes" if t.met else "NO")
+        targets.add_row(t.id, t.measure + (f" ({t.partner})" if t.partner else ""), bound,
+                        fmt(t.achieved), Text(met, style="green" if t.met else "red"))
+    return [targets]
+
+
+def _red_lines(result: PlanResult, cur: str) -> list:
+    binding = [r for r in result.red_lines if r.binding]
+    if binding:
+        lines = Table(title="Red lines that cost the partnership (pbo sensitivity ranks them)",
+                      title_justify="left")
+        for col in ("red line", "owner", "cost to the plan", "objective if relaxed alone"):
+            lines.add_column(col, justify="left" if col in ("red line", "owner") else "right")
+        for r in sorted(binding, key=lambda r: -(result.relaxation_gain(r) or 0.0)):
+            lines.add_row(r.id, r.owner, money(result.relaxation_gain(r), cur),
+                          money(r.relaxed_objective, cur))
+        return [lines]
+    if result.red_lines and result.has_plan and any(r.binding is False for r in result.red_lines):
+        return [Text("No red line binds: relaxing any one alone would not improve the plan.",
+                     style="dim")]
+    return []
+
+
+def plan_summary(result: PlanResult) -> Group:
+    cur = result.meta.currency
+    head = Text(f"{result.meta.scenario_name}: ", style="bold")
+    if result.has_plan:
+        head.append(f"{result.status}, {result.objective_name.replace('_', ' ')} "
+                    f"{money(result.objective, cur)} (discounted)")
+    else:
+        head.append(f"{result.status} — no plan", style="bold red")
+    parts: list = [head]
+    if result.has_plan:
+        parts += _interventions(result, cur) + _who_pays(result, cur) + _positions(result, cur)
+    parts += _targets(result, cur) + _red_lines(result, cur)
+    if result.status == "infeasible":
+        parts.append(Text("The targets and red lines cannot all hold. Run `pbo explain` on this "
+                          "scenario to see why and the nearest plan that works.", style="yellow"))
+    return Group(*parts)
+
+
+def print_plan(result: PlanResult, console: Console) -> None:
+    console.print(plan_summary(result))
+
+
+def sweep_table(result) -> Table:
+    table = Table(title=f"Sweep ({result.rebuilds} rebuilds, {result.seconds:.1f}s)",
+                  title_justify="left")
+    frame = result.table()
+    paths = [p.path for p in result.params]
+    for col in (*paths, "status", "objective", "change per unit", "interventions"):
+        table.add_column(col, justify="left" if col in ("status", "interventions") else "right")
+    for _, row in frame.iterrows():
+        change = row.get("objective_change_per_unit")
+        table.add_row(*(number(row[p]) for p in paths), row["status"],
+                      money(row["objective"]) if row["objective"] == row["objective"] else "—",
+                      f"{change:,.3f}" if change == change and change is not None else "",
+                      row["interventions"])
+    return table
+
+
+def comparison_view(comparison) -> Group:
+    parts: list = []
+    change = comparison.objective_change
+    head = Text("Objective: ", style="bold")
+    head.append(f"{money(comparison.first.objective)} → {money(comparison.second.objective)}")
+    if change is not None:
+        head.append(f" ({'+' if change >= 0 else ''}{money(change)})")
+    parts.append(head)
+    inputs = Table(title="What changed in the inputs", title_justify="left")
+    for col in ("input", "first", "second"):
+        inputs.add_column(col)
+    for row in comparison.input_changes:
+        inputs.add_row(row["path"], str(row["first"]), str(row["second"]))
+    parts.append(inputs if comparison.input_changes else Text("The inputs are the same."))
+    moved = Table(title="Interventions", title_justify="left")
+    for col in ("intervention", "first", "second", "change"):
+        moved.add_column(col, justify="right" if col in ("first", "second") else "left")
+    for _, r in comparison.interventions().iterrows():
+        if r["change"] != "same":
+            moved.add_row(r["intervention"], number(r["units_first"]), number(r["units_second"]),
+                          r["change"])
+    parts.append(moved if moved.row_count else
+                 Text("Interventions: the same interventions at the same scale in both."))
+    pos = Table(title="Partners (NPV)", title_justify="left")
+    for col in ("partner", "pays (first)", "pays (second)", "net (first)", "net (second)"):
+        pos.add_column(col, justify="left" if col == "partner" else "right")
+    for _, r in comparison.partners().iterrows():
+        pos.add_row(r["partner"], money(r["contribution_first"]), money(r["contribution_second"]),
+                    money(r["net_savings_first"]), money(r["net_savings_second"]))
+    parts.append(pos)
+    return Group(*parts)
+
+
+def audit_table(report) -> Table:
+    table = Table(title="Audit", title_justify="left")
+    for col in ("check", "result", "detail"):
+        table.add_column(col)
+    for name, ok, detail in report.checks:
+        said = {True: ("pass", "green"), False: ("FAIL", "red"), None: ("skipped", "yellow")}
+        table.add_row(name, Text(*said[ok]), detail)
+    return table

@@ -1,0 +1,1 @@
+"""Solving: the HiGHS session, the plan (objective, fairness stage, binding checks) and results."""

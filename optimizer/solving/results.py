@@ -1,0 +1,202 @@
+"""Read a solved model into the result object, and re-check that every figure reconciles."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import pyomo.environ as pyo
+
+from pbo.models.results import (
+    FundingRow,
+    InterventionResult,
+    PartnerResult,
+    PartnerYear,
+    PlanResult,
+    TargetResult,
+)
+from pbo.optimizer.formulation.constraints.targets import target_expression, target_periods
+from pbo.optimizer.formulation.data import ModelData
+
+TOL = 1e-6
+
+
+def clean(x: float | None) -> float:
+    """Solver noise off a value: -0.0, 1e-12 and 2.9999999999 read as 0 and 3."""
+    if x is None:
+        return 0.0
+    r = round(x)
+    if abs(x - r) < max(1e-6, 1e-9 * abs(x)):
+        return float(r) + 0.0
+    return float(x)
+
+
+def settled(terms: list[float]) -> float:
+    """A sum with float round-off taken off: a total within 1e-9 of the size of its terms is
+    0 (a partner whose savings exactly cover its payments nets £0, not £1.7e-10)."""
+    total = math.fsum(terms)
+    return 0.0 if abs(total) <= 1e-9 * max(1.0, max(map(abs, terms), default=0.0)) else total
+
+
+def clean_values(m: pyo.ConcreteModel) -> None:
+    """Take solver noise off the loaded plan, so every figure is computed from one set of
+    values (the objective included)."""
+    for v in m.component_data_objects(pyo.Var):
+        if v.value is not None and not v.fixed:
+            v.set_value(clean(v.value), skip_validation=True)
+
+
+def plan_rows(m: pyo.ConcreteModel, d: ModelData, must_fund: set[str]):
+    """(interventions, funding, partners, partner_years) of the solution loaded in `m`."""
+    sc = d.scenario
+    units = {i: clean(m.units[i].value) for i in d.interventions}
+    chosen = {i: round(clean(m.select[i].value)) == 1 for i in d.interventions}
+    disc = d.discount
+    cost_it = {(i, t): d.fixed_cost.get((i, t), 0.0) * chosen[i] + d.unit_cost.get((i, t), 0.0)
+               * units[i] for i, t in d.costed}
+    benefit: dict[str, float] = defaultdict(float)
+    cashable: dict[str, float] = defaultdict(float)
+    for (_p, i, t), a in d.adjusted.items():
+        benefit[i] += disc[t] * a * units[i]
+    for (_p, i, t), c in d.cashable.items():
+        cashable[i] += disc[t] * c * units[i]
+    selected = {iv.id for iv in sc.interventions if chosen[iv.id] and (
+        units[iv.id] > TOL or any(d.fixed_cost.get((iv.id, t)) for t in d.years)
+        or iv.min_units > 0 or iv.id in must_fund)}
+    for iv in _required_first(sc):  # what a selected intervention requires is selected too
+        if iv.id in selected:
+            selected.update(iv.requires)
+    interventions = []
+    for iv in sc.interventions:
+        i = iv.id
+        interventions.append(InterventionResult(
+            id=i, name=iv.label, selected=i in selected,
+            units=units[i] if i in selected else 0.0,
+            cost_npv=sum(disc[t] * cost_it.get((i, t), 0.0) for t in d.years),
+            benefit_npv=benefit[i], cashable_benefit_npv=cashable[i]))
+    funding = []
+    paid: dict[tuple[str, int], float] = defaultdict(float)
+    for p, i, t in d.fund_index:
+        amount = clean(m.fund[p, i, t].value)
+        if amount > TOL:
+            funding.append(FundingRow(partner=p, intervention=i, year=t, amount=amount))
+            paid[p, t] += amount
+    partner_years, partners = [], []
+    for partner in sc.partners:
+        p = partner.id
+        rows = []
+        for t in d.years:
+            gross = sum(a * units[i] for i, a, _c in d.by_partner_year.get((p, t), ()))
+            cash = sum(c * units[i] for i, _a, c in d.by_partner_year.get((p, t), ()))
+            rows.append(PartnerYear(partner=p, year=t, contribution=paid[p, t],
+                                    gross_benefit=gross, cashable_benefit=cash,
+                                    net_cashable_savings=settled([cash, -paid[p, t]])))
+        partner_years.extend(rows)
+        partners.append(PartnerResult(
+            id=p, name=partner.label,
+            contribution_npv=sum(disc[r.year] * r.contribution for r in rows),
+            gross_benefit_npv=sum(disc[r.year] * r.gross_benefit for r in rows),
+            cashable_benefit_npv=sum(disc[r.year] * r.cashable_benefit for r in rows),
+            net_cashable_savings_npv=settled(
+                [disc[r.year] * r.cashable_benefit for r in rows]
+                + [-disc[r.year] * r.contribution for r in rows]),
+            payback_year=payback_year(rows)))
+    return interventions, funding, partners, partner_years
+
+
+def _required_first(sc) -> list:
+    """Interventions ordered so that each comes before those it requires (requires chains
+    are followed in one pass)."""
+    order: list = []
+    seen: set[str] = set()
+    required_by: dict[str, list] = {}
+    for other in sc.interventions:
+        for needed in other.requires:
+            required_by.setdefault(needed, []).append(other)
+
+    def visit(iv) -> None:
+        if iv.id in seen:
+            return
+        seen.add(iv.id)
+        for other in required_by.get(iv.id, ()):
+            visit(other)
+        order.append(iv)
+
+    for iv in sc.interventions:
+        visit(iv)
+    return order
+
+
+def payback_year(rows: list[PartnerYear]) -> int | None:
+    """First year from which cumulative net cashable savings stay >= 0 (None if never, or if
+    the partner pays nothing)."""
+    if not any(r.contribution > TOL for r in rows):
+        return None
+    running, year = 0.0, None
+    for r in rows:
+        running += r.net_cashable_savings
+        year = year or r.year if running >= -TOL else None
+    return year
+
+
+def target_rows(m: pyo.ConcreteModel, d: ModelData, solved: bool) -> list[TargetResult]:
+    out = []
+    for target in d.scenario.targets:
+        required = target.min if target.min is not None else target.max
+        assert required is not None  # checked by the scenario
+        achieved = year = met = None
+        if solved:
+            worst = None
+            for period in target_periods(d, target):
+                value = clean(pyo.value(target_expression(m, d, target, period)))
+                slack = min(value - target.min if target.min is not None else float("inf"),
+                            target.max - value if target.max is not None else float("inf"))
+                if worst is None or slack < worst[0]:
+                    worst = (slack, value, period)
+            assert worst is not None
+            slack, achieved, period = worst
+            year = period if isinstance(period, int) and target.period == "each_year" else None
+            met = slack >= -TOL * max(1.0, abs(required))
+        out.append(TargetResult(
+            id=target.id, partner=target.partner, measure=target.measure,
+            period=str(target.period), required=required, min=target.min, max=target.max,
+            achieved=achieved, year=year, met=met))
+    return out
+
+
+def reconciliation_problems(result: PlanResult, d: ModelData) -> list[str]:
+    """Every figure that does not add up: funding to cost, partners to partnership, NPVs."""
+    problems: list[str] = []
+    if not result.has_plan:
+        return problems
+    units = {r.id: r.units for r in result.interventions}
+    selected = {r.id: r.selected for r in result.interventions}
+    paid: dict[tuple[str, int], float] = defaultdict(float)
+    for row in result.funding:
+        paid[row.intervention, row.year] += row.amount
+    for i in d.interventions:
+        for t in d.years:
+            cost = d.fixed_cost.get((i, t), 0.0) * selected[i] + d.unit_cost.get((i, t), 0.0) \
+                * units[i]
+            if abs(paid[i, t] - cost) > 1e-5 * max(1.0, cost):
+                problems.append(f"funding of {i} in {t} is {paid[i, t]:.2f}, its cost {cost:.2f}")
+    total_cost_npv = sum(r.cost_npv for r in result.interventions)
+    total_paid_npv = sum(r.contribution_npv for r in result.partners)
+    if abs(total_cost_npv - total_paid_npv) > 1e-5 * max(1.0, total_cost_npv):
+        problems.append(f"partners pay {total_paid_npv:.2f} (NPV), interventions cost "
+                        f"{total_cost_npv:.2f}")
+    for name, a, b in (
+        ("gross benefit", sum(r.gross_benefit_npv for r in result.partners),
+         sum(r.benefit_npv for r in result.interventions)),
+        ("cashable benefit", sum(r.cashable_benefit_npv for r in result.partners),
+         sum(r.cashable_benefit_npv for r in result.interventions)),
+    ):
+        if abs(a - b) > 1e-5 * max(1.0, abs(b)):
+            problems.append(f"partners' {name} NPV {a:.2f} differs from interventions' {b:.2f}")
+    for pr in result.partners:
+        rows = [r for r in result.partner_years if r.partner == pr.id]
+        npv = sum(d.discount[r.year] * r.net_cashable_savings for r in rows)
+        if abs(npv - pr.net_cashable_savings_npv) > 1e-5 * max(1.0, abs(npv)):
+            problems.append(f"{pr.id}: net cashable savings NPV {pr.net_cashable_savings_npv:.2f}"
+                            f" is not the discounted sum of its years {npv:.2f}")
+    return problems
