@@ -97,6 +97,9 @@ class Meta(_Row):
     """The scenario file solved (before overrides), when solved from a file."""
     scenario: dict[str, Any] | None = None
     """The scenario as solved (overrides applied), so `pbo audit` can re-solve it."""
+    warnings: list[str] = Field(default_factory=list)
+    """Things the user should know that did not stop the solve (a ring fence naming a theme no
+    intervention has, a fairness stage that stopped early...), in plain words."""
 
 
 class PlanResult(_Row):

@@ -142,7 +142,14 @@ def plan_summary(result: PlanResult) -> Group:
 
 
 def print_plan(result: PlanResult, console: Console) -> None:
+    print_warnings(result.meta.warnings, console)
     console.print(plan_summary(result))
+
+
+def print_warnings(warnings: list[str], console: Console) -> None:
+    """The warnings channel: each printed, never stopping anything (also kept in meta)."""
+    for warning in warnings:
+        console.print(Text("warning: ", style="bold yellow") + Text(warning))
 
 
 def sweep_table(result) -> Table:
