@@ -478,5 +478,67 @@ def sensitivity(
         raise typer.Exit(3)  # HiGHS stopped (a limit, an error) without a base plan
 
 
+@app.command()
+def alternatives(
+    scenario: ScenarioArg,
+    slack: Annotated[float, typer.Option(help="How far below the best each plan may be, as a "
+                                         "share of it (0.02 = 2%).")] = 0.02,
+    count: Annotated[int, typer.Option(help="How many alternatives, at most.")] = 4,
+    objective: Annotated[Objective | None, typer.Option(help="Override the objective.")] = None,
+    set_: SetOpt = None,
+    scenario_names: ScenarioOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write them: .json.")] = None,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds for each HiGHS run.")] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Near-optimal alternatives: up to COUNT plans within SLACK of the best, as different
+    from each other as they can be in which interventions they fund."""
+    from pbo.models.io.export import check_output_path, write_json
+    from pbo.optimizer.analyses.alternatives import alternatives as find
+    from pbo.optimizer.present.tables import alternatives_table
+    from pbo.optimizer.solving.highs import SolverOptions
+
+    try:
+        if out is not None:
+            check_output_path(out, [scenario], (".json",))
+        sc, _ = _load(scenario, set_, scenario_names)
+        options = SolverOptions(time_limit=time_limit, check_binding=False)
+        with console.status("Finding alternatives…", spinner="dots"):
+            found = find(sc, slack=slack, count=count,
+                         objective=objective.value if objective else None, options=options)
+        console.print(alternatives_table(found, sc.currency))
+        if out is not None:
+            write_json(out, found.to_json())
+            console.print(f"Wrote {out}")
+    except PboError as exc:
+        raise fail(exc, debug) from None
+    if not found.best.has_plan:
+        raise typer.Exit(4 if found.best.status == "infeasible" else 3)
+
+
+@app.command()
+def serve(
+    scenario: ScenarioArg,
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8765,
+    host: Annotated[str, typer.Option(help="Address to listen on; beyond 127.0.0.1 it needs "
+                                      "--token.")] = "127.0.0.1",
+    token: Annotated[str | None, typer.Option(envvar="PBO_TOKEN", help="Access token the page "
+                                              "asks for (needed beyond 127.0.0.1).")] = None,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds for each HiGHS run.")] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """The meeting page: a live what-if page for the partnership board (Ctrl-C stops it)."""
+    from pbo.optimizer.present.meeting.app import serve as run_server
+    from pbo.optimizer.solving.highs import SolverOptions
+
+    try:
+        run_server(scenario, host=host, port=port, token=token,
+                   options=SolverOptions(time_limit=time_limit),
+                   announce=lambda line: console.print(line, soft_wrap=True))
+    except PboError as exc:
+        raise fail(exc, debug) from None
+    console.print("Stopped.")
+
+
 if __name__ == "__main__":
     app()

@@ -3,14 +3,17 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
-# The decision-pack test renders HTML in headless Chromium (Debian's `chromium` package).
-if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+# The decision-pack test renders HTML in headless Chromium, and the meeting-page tests drive it
+# with Selenium through chromedriver: Debian's `chromium` and `chromium-driver` packages (the
+# driver matches the browser; nothing is downloaded at test time).
+if ! command -v chromedriver >/dev/null 2>&1 || { ! command -v chromium >/dev/null 2>&1 \
+    && ! command -v chromium-browser >/dev/null 2>&1; }; then
   if command -v apt-get >/dev/null 2>&1; then
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
   else
-    echo "test.sh: please install Chromium (the decision-pack test needs it)" >&2
+    echo "test.sh: please install Chromium and chromedriver (the browser tests need them)" >&2
   fi
 fi
 if [ ! -x .venv/bin/python ]; then

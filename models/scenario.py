@@ -125,6 +125,9 @@ class _RedLineBase(StrictModel):
     """Who owns it: the Whitehall department (DWP, DH, MoJ, BIS…)."""
     negotiable: bool = True
     """Sensitivity relaxes only negotiable red lines (unless asked for all)."""
+    active: bool = True
+    """false: lifted for a what-if (`--set red_lines.ID.active=false`, a toggle in the meeting
+    page); the red line stays in the file and constrains nothing."""
 
 
 class NoPooling(_RedLineBase):

@@ -112,6 +112,8 @@ SHEETS: tuple[Sheet, ...] = (
         _c("description", "What Whitehall will not relax."),
         _c("owner", "The owning department."),
         _c("negotiable", "FALSE: sensitivity never relaxes it (default TRUE).", choices=YES_NO),
+        _c("active", "FALSE: lifted for a what-if; it constrains nothing (default TRUE).",
+           choices=YES_NO),
         _c("partner", "no_pooling, funding_window, ring_fence, no_funding, max_share, "
            "no_worse_off.", ids_from="Partners"),
         _c("intervention", "exclude_intervention, must_fund.", ids_from="Interventions"),

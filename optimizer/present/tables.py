@@ -209,3 +209,23 @@ def audit_table(report) -> Table:
         said = {True: ("pass", "green"), False: ("FAIL", "red"), None: ("skipped", "yellow")}
         table.add_row(name, Text(*said[ok]), detail)
     return table
+
+
+def alternatives_table(found, currency: str = "GBP") -> Group:
+    """The best plan and each alternative: its objective, how far below the best, and what
+    distinguishes it."""
+    head = Text(found.message[:1].upper() + found.message[1:] + ".", style="bold")
+    if not found.best.has_plan:
+        return Group(head)
+    table = Table(title_justify="left")
+    table.add_column("plan", justify="right")
+    table.add_column("objective", justify="right")
+    table.add_column("below best", justify="right")
+    table.add_column("what distinguishes it", overflow="fold")
+    table.add_row("best", money(found.best.objective, currency), "—",
+                  ", ".join(r.name for r in found.best.interventions if r.selected))
+    for k, alt in enumerate(found.alternatives, start=1):
+        table.add_row(str(k), money(alt.result.objective, currency),
+                      money(abs(found.best.objective - (alt.result.objective or 0.0)),
+                            currency), alt.label)
+    return Group(head, table)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,11 +42,13 @@ def objective_value(built: BuiltModel) -> float:
     return float(pyo.value(built.m.objective))
 
 
-def check_binding(session: HighsSession, base: float) -> dict[str, tuple[bool, float | None]]:
+def check_binding(session: HighsSession, base: float,
+                  stop: Callable[[], bool] | None = None) -> dict[str, tuple[bool, float | None]]:
     """For each red line with rows: does relaxing it alone improve the objective?
 
     Each relaxation frees the red line's rows in the loaded HiGHS model and re-solves from
     the base plan (still feasible once a constraint is relaxed), then restores the rows.
+    `stop`, asked before each re-solve, ends the checks early (the rest are not checked).
     """
     built, m = session.built, session.built.m
     snapshot = values(m)
@@ -56,6 +58,8 @@ def check_binding(session: HighsSession, base: float) -> dict[str, tuple[bool, f
         if not rows:
             out[rule.id] = (False, base)
             continue
+        if stop is not None and stop():
+            break
         restore(m, snapshot)
         with session.edits() as edits:
             edits.free_rows([session.row_of(row) for row in rows])

@@ -122,8 +122,10 @@ RED_LINE_FAMILIES: dict[str, Callable[..., Rows]] = {
 
 
 def add_red_lines(m: pyo.ConcreteModel, d: ModelData) -> None:
-    """Every red line's rows in one component, red_line[id, part]."""
+    """Every red line's rows in one component, red_line[id, part] (a lifted one, with
+    `active: false`, has none)."""
     rows: Rows = {}
     for rule in d.scenario.red_lines:
-        rows.update(RED_LINE_FAMILIES[rule.rule](m, d, rule))
+        if rule.active:
+            rows.update(RED_LINE_FAMILIES[rule.rule](m, d, rule))
     add_rows(m, "red_line", rows)
