@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
 from pbo.models.errors import InfeasibleError, InputError, PboError, SolverError, UsageError
+from pbo.optimizer.present.terminal import SafeConsole
 
 app = typer.Typer(
     name="pbo",
@@ -22,9 +22,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# No markup or emoji codes: ids, names and file names are printed as written ("[a]", ":b:").
-console = Console(markup=False, emoji=False, highlight=False)
-err = Console(stderr=True, markup=False, emoji=False, highlight=False)
+# No markup or emoji codes: ids, names and file names are printed as written ("[a]", ":b:"),
+# and control characters in them are shown escaped ("\x1b"), never obeyed.
+console = SafeConsole(markup=False, emoji=False, highlight=False)
+err = SafeConsole(stderr=True, markup=False, emoji=False, highlight=False)
 
 EXIT = {UsageError: 2, InputError: 1, SolverError: 3, InfeasibleError: 4}
 """Exit status by error class, the first that matches (UsageError is an InputError)."""
@@ -76,13 +77,17 @@ def _load(scenario: Path, sets: list[str] | None, names: str | None):
 
 @app.command()
 def validate(scenario: ScenarioArg, debug: DebugOpt = False) -> None:
-    """Check a scenario: every problem is listed at once, with where it is."""
+    """Check a scenario: every problem is listed at once, with where it is; warnings are
+    printed and do not fail it."""
     from pbo.models.io.loading import load_scenario
+    from pbo.models.warnings import scenario_warnings
 
     try:
         sc = load_scenario(scenario)
     except PboError as exc:
         raise fail(exc, debug) from None
+    for warning in scenario_warnings(sc):
+        console.print(Text("warning: ", style="bold yellow") + Text(warning))
     console.print(Text("ok:", style="green"), f"{scenario} — {len(sc.partners)} partners, "
                   f"{len(sc.interventions)} interventions, {len(sc.targets)} targets, "
                   f"{len(sc.red_lines)} red lines, {sc.start_year}..{sc.horizon[-1]}")
@@ -104,6 +109,7 @@ def solve(
     """Solve a scenario: which interventions, at what scale, who pays what each year."""
     from pbo.models.io.export import check_output_path
     from pbo.models.io.loading import file_sha256
+    from pbo.models.warnings import scenario_warnings, with_warnings
     from pbo.optimizer.present.tables import print_plan
     from pbo.optimizer.solving.highs import SolverOptions
     from pbo.optimizer.solving.plan import solve as solve_scenario
@@ -118,6 +124,7 @@ def solve(
             result = solve_scenario(sc, objective.value if objective else None, options,
                                     input_sha256=file_sha256(scenario), overrides=overrides,
                                     input_file=str(scenario.resolve()))
+        result = with_warnings(result, scenario_warnings(sc))
         print_plan(result, console)
         if out is not None:
             write_result(result, out)

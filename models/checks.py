@@ -177,7 +177,6 @@ def check_targets(ctx: _Context) -> None:
 
 def check_red_lines(ctx: _Context) -> None:
     interventions = {i.get("id"): i for _, i in _items(ctx.data, "interventions")}
-    themes = {str(i["theme"]) for i in interventions.values() if i.get("theme")}
     for where, r in _items(ctx.data, "red_lines"):
         if "partner" in r:
             ctx.partner_ref(f"{where}.partner", r["partner"])
@@ -185,10 +184,6 @@ def check_red_lines(ctx: _Context) -> None:
             ctx.intervention_ref(f"{where}.intervention", r["intervention"])
         for j in r.get("interventions") or []:
             ctx.intervention_ref(f"{where}.interventions", j)
-        for theme in r.get("themes") or []:
-            if theme not in themes:
-                ctx.say(f"{where}.themes: no intervention has theme '{theme}'"
-                        f"{did_you_mean(theme, themes)}")
         for field in ("from_year", "first_year", "last_year", "year"):
             ctx.year_ref(f"{where}.{field}", r.get(field))
         first, last = r.get("first_year"), r.get("last_year")
@@ -344,7 +339,7 @@ def _detail(message: str) -> str | None:
     return (found.group(1) or found.group(2)) if found else None
 
 
-def _prefixes(loc: str) -> list[str]:
+def place_prefixes(loc: str) -> list[str]:
     """'a[b].c' -> ['a[b].c', 'a[b]', 'a']: the location and each enclosing one, longest first."""
     cuts = [k for k, ch in enumerate(loc) if ch in ".[" and k > 0]
     return [loc] + [loc[:k] for k in reversed(cuts)]
@@ -358,6 +353,6 @@ def locate_problems(problems: list[str], where: dict[str, str]) -> list[str]:
     for problem in problems:
         loc, _, message = problem.partition(":")
         place = where.get(f"{loc}@{_detail(message)}") or next(
-            (where[k] for k in _prefixes(loc) if k in where), None)
+            (where[k] for k in place_prefixes(loc) if k in where), None)
         out.append(f"{problem} ({place})" if place else problem)
     return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -11,21 +11,26 @@ import yaml
 
 from pbo.models.checks import did_you_mean
 from pbo.models.errors import InputError, UsageError
+from pbo.models.io.yaml12 import ReadProblems, TooLarge, load_yaml, resolve, too_large
+
+_PLAIN = re.compile(r"[^\s\[\]{},:#&*!|>'\"%@`]*")
+"""A value with no YAML syntax in it (a number, a name, true), resolved without a parser."""
 
 
 def parse_value(text: str) -> Any:
-    """A command-line value: a number (3e6 included), or YAML (a list, a mapping, true, a name)."""
+    """A command-line (or workbook cell) value by the scenario file's YAML 1.2 rules: a number
+    (3e6 and 0x10 included; 12:30 and 1_000 stay text), true/false, null, a flow list or
+    mapping ([a, b], {2020: 5}), else the text itself. A number beyond the float range, or a
+    list that breaks a reading limit, is an InputError."""
     try:
-        number = float(text)
-    except ValueError:
-        pass
-    else:
-        if math.isfinite(number) and number.is_integer() and "." not in text \
-                and "e" not in text.lower():
-            return int(number)
-        return number
-    try:
-        return yaml.safe_load(text)
+        if _PLAIN.fullmatch(text):
+            return resolve(text)
+        return load_yaml(text)
+    except TooLarge:
+        raise InputError(f"value {text[:40]!r}: {too_large(text)}") from None
+    except ReadProblems as exc:
+        raise InputError([f"value {text[:40]!r}: {p.split(': ', 1)[-1]}"
+                          for p in exc.problems]) from None
     except yaml.YAMLError:
         return text
 

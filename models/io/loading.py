@@ -4,35 +4,46 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+import stat
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from pbo.models.checks import SECTIONS, locate_problems, validation_problems
+from pbo.models.checks import SECTIONS, locate_problems, place_prefixes, validation_problems
 from pbo.models.errors import InputError
+from pbo.models.io.yaml12 import (
+    LOADERS,
+    MAX_FILE_BYTES,
+    Lines,
+    ReadProblems,
+    load_json,
+    load_yaml,
+)
 from pbo.models.overrides import apply_overrides, check_set_once, named_changes
 from pbo.models.scenario import Scenario
 
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""The safe loader (plain data only, no tags or objects), in C (libyaml) when PyYAML has it:
-about 20 times faster on a large scenario."""
 
 
 def read_data(path: Path | str) -> dict[str, Any]:
     """The raw mapping in a scenario file; unreadable or unparseable files are InputErrors."""
-    data, _, problems = _read(path)
+    data, _, problems, _ = _read(path)
     if problems:
         raise InputError(problems)
     return data
 
 
-def _read(path: Path | str) -> tuple[dict[str, Any], dict[str, str], list[str]]:
+Locate = Callable[[set[str]], dict[str, str]]
+"""Where the places named (and their items) sit in the file: {'partners[council]': 'line 4'}."""
+
+
+def _read(path: Path | str) -> tuple[dict[str, Any], dict[str, str], list[str], Locate | None]:
     """The raw mapping, and for workbooks where each item sits and the cells that could not
-    be read (reported together with the validation problems)."""
+    be read (reported together with the validation problems); for YAML and JSON, a function
+    that finds where named places sit (used only when there are problems to place)."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file")
@@ -42,87 +53,113 @@ def _read(path: Path | str) -> tuple[dict[str, Any], dict[str, str], list[str]]:
     if suffix == ".xlsx":
         from pbo.models.io.workbook import read_workbook
 
-        return read_workbook(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot be read ({exc})") from None
-    where: dict[str, str] = {}
-    if suffix == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})") from None
-    elif suffix in (".yaml", ".yml"):
-        try:
-            data = yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 (a safe loader)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            at = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise InputError(f"{at}: not valid YAML ({problem}); "
-                             "only plain YAML is read (no tags or objects)") from None
-    else:
+        return (*read_workbook(path), None)
+    if suffix not in LOADERS:
         raise InputError(f"{path}: unknown scenario format '{suffix}' "
                          "(expected .yaml, .yml, .json or .xlsx)")
+    text = read_text(path)
+    lines = Lines() if suffix != ".json" else None
+    try:
+        data = load_yaml(text, lines) if lines is not None else load_json(text)
+    except ReadProblems as exc:
+        raise InputError([f"{path}:{p}" if p[:1].isdigit() else f"{path}: {p}"
+                          for p in exc.problems]) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"{at}: not valid YAML ({problem}); "
+                         "only plain YAML is read (no tags or objects)") from None
     if data is None:
         raise InputError(f"{path}: the file is empty")
     if not isinstance(data, dict):
         raise InputError(f"{path}: a scenario is a mapping of fields (name, partners, "
                          f"interventions…), not a {type(data).__name__}")
-    return data, where, []
+    if lines is not None:
+        def locate(wanted: set[str]) -> dict[str, str]:
+            return place_lines(data, lines, wanted)
+    else:
+        def locate(wanted: set[str]) -> dict[str, str]:
+            return _json_places(text, wanted)
+    return data, {}, [], locate
 
 
-def _yaml_lines(path: Path | str) -> dict[str, str]:
-    """The line of every place in a YAML file, keyed as problems name places:
-    'interventions[troubled_families].benefits' -> 'line 57' (read only when there are
-    problems to place, so a valid file is parsed once)."""
+def read_text(path: Path) -> str:
+    """A scenario file's text: a regular file of at most MAX_FILE_BYTES, in UTF-8."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{path}: not a regular file (a device, a pipe or a socket), so "
+                             "not a scenario file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise InputError(f"{path}: {info.st_size / 2**20:,.1f} MiB is larger than a "
+                             f"scenario file may be ({MAX_FILE_BYTES // 2**20} MiB, the limit)")
+        with path.open("rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise InputError(f"{path}: larger than a scenario file may be "
+                             f"({MAX_FILE_BYTES // 2**20} MiB, the limit)")
+        return raw.decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot be read ({exc})") from None
+
+
+def _json_places(text: str, wanted: set[str]) -> dict[str, str]:
+    """Lines in JSON text, read as the YAML 1.2 flow text it is (none where libyaml cannot)."""
+    lines = Lines()
+    try:
+        data = load_yaml(text, lines)
+    except (ReadProblems, yaml.YAMLError):
+        return {}
+    return place_lines(data, lines, wanted)
+
+
+def wanted_places(problems: Iterable[str]) -> set[str]:
+    """The places that problems name, and every place enclosing them."""
+    return {p for problem in problems for p in place_prefixes(problem.partition(":")[0])}
+
+
+def place_lines(data: Any, lines: Lines, wanted: set[str]) -> dict[str, str]:
+    """The line of each mapping key and list item in a place that is wanted (or at the top),
+    keyed as problems name places: items with a text id by that id ('partners[council]'),
+    others by position; a key also under "AT@'KEY'" for a problem that names it (an unknown
+    partner in benefits), and an item under "AT[ID]@'ID'" at its last occurrence (a duplicate
+    id). The first place of a name wins otherwise. Only wanted places are entered, so
+    placing a few problems in a large file reads little of it."""
     where: dict[str, str] = {}
-    if Path(path).suffix.lower() in (".yaml", ".yml"):
-        node = yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-        if node is not None:
-            _yaml_places(node, "", where)
+    todo: list[tuple[Any, str]] = [(data, "")]
+    while todo:
+        node, at = todo.pop()
+        found = lines.of.get(id(node))
+        if found is None:
+            continue
+        enter: list[tuple[Any, str]] = []
+        if isinstance(node, dict):
+            for key, value in node.items():
+                line = f"line {found.get(key, '?')}"
+                if at == "cost_sharing.shares":  # problems name an intervention's shares so
+                    where.setdefault(f"{at}[{key}]", line)
+                place = f"{at}.{key}" if at else str(key)
+                where.setdefault(place, line)
+                if at:
+                    where.setdefault(f"{at}@'{key}'", line)
+                if place in wanted:
+                    enter.append((value, place))
+        elif isinstance(node, list):
+            for k, (item, number) in enumerate(zip(node, found, strict=False)):
+                ident = item.get("id") if isinstance(item, dict) else None
+                ident = ident if isinstance(ident, str) and ident else None
+                place = f"{at}[{ident}]" if ident else f"{at}[{k}]"
+                line = f"line {number}"
+                where.setdefault(place, line)
+                if ident:
+                    where[f"{place}@'{ident}'"] = line
+                if place in wanted:
+                    enter.append((item, place))
+        todo.extend(reversed(enter))  # in the file's order: the first place of a name wins
     return where
-
-
-STR_TAG = "tag:yaml.org,2002:str"
-
-
-def _yaml_places(node: yaml.Node, at: str, where: dict[str, str],
-                 seen: set[int] | None = None) -> None:
-    """Record the line of each mapping key and list item under `node`, keyed as problems name
-    places: items with a text id by that id ('partners[council]'), others by position; a key
-    also under "AT@'KEY'" for a problem that names it (an unknown partner in benefits), and
-    an item under "AT[ID]@'ID'" at its last occurrence (a duplicate id). The first place of a
-    name wins otherwise; an aliased node is walked once (a recursive alias is no loop)."""
-    seen = set() if seen is None else seen
-    if id(node) in seen:
-        return
-    seen.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if not isinstance(key, yaml.ScalarNode):
-                continue
-            line = f"line {key.start_mark.line + 1}"
-            if at == "cost_sharing.shares":  # problems name an intervention's shares so
-                where.setdefault(f"{at}[{key.value}]", line)
-            place = f"{at}.{key.value}" if at else str(key.value)
-            where.setdefault(place, line)
-            if at:
-                where.setdefault(f"{at}@'{key.value}'", line)
-            _yaml_places(value, place, where, seen)
-    elif isinstance(node, yaml.SequenceNode):
-        for k, item in enumerate(node.value):
-            ident = next((v.value for key, v in item.value if isinstance(key, yaml.ScalarNode)
-                          and key.value == "id" and isinstance(v, yaml.ScalarNode)
-                          and v.tag == STR_TAG and v.value), None) \
-                if isinstance(item, yaml.MappingNode) else None
-            place = f"{at}[{ident}]" if ident else f"{at}[{k}]"
-            line = f"line {item.start_mark.line + 1}"
-            where.setdefault(place, line)
-            if ident:
-                where[f"{place}@'{ident}'"] = line
-            _yaml_places(item, place, where, seen)
 
 
 CHANGED = "as changed by --set or --scenario"
@@ -185,14 +222,15 @@ def load_with_changes(path: Path | str, overrides: Iterable[tuple[str, Any]] = (
     result's audit trail)."""
     overrides = list(overrides)
     check_set_once(overrides)
-    data, where, problems = _read(path)
-    changes = [*named_changes(data, scenarios), *overrides]
-    if changes:
-        data = apply_overrides(data, changes)
+    raw, where, problems, locate = _read(path)
+    changes = [*named_changes(raw, scenarios), *overrides]
+    data = apply_overrides(raw, changes) if changes else raw
     try:
         scenario = scenario_from_data(data)
     except InputError as exc:
-        where = _changed_places(where or _yaml_lines(path), changes)
+        if locate is not None:
+            where = locate(wanted_places(exc.problems))
+        where = _changed_places(where, changes)
         problems = problems + locate_problems(exc.problems, where)
     if problems:
         raise InputError(problems)
