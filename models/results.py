@@ -148,6 +148,11 @@ class PlanResult(_Row):
             "red_lines": frame(self.red_lines, RedLineResult),
         }
 
+    def to_json(self) -> dict[str, Any]:
+        """The result as JSON data (what `pbo solve --out FILE.json` writes); its schema is
+        `pbo.result_schema("plan")`."""
+        return self.model_dump(mode="json")
+
     def funding_pivot(self) -> pd.DataFrame:
         """Who pays what: partner x intervention, summed over years (undiscounted)."""
         funding = self.tables()["funding"]
