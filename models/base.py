@@ -46,6 +46,8 @@ class StrictModel(BaseModel):
         """The outermost object validated raises InputError with every located problem; an
         item validated inside a scenario leaves its problems to the scenario, which collects
         them all."""
+        if isinstance(data, cls):  # validated already (revalidate_instances is 'never')
+            return handler(data)
         depth = _DEPTH.get()
         token = _DEPTH.set(depth + 1)
         data = cls._prepared(data) if depth == 0 else data

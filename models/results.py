@@ -12,7 +12,7 @@ Status = Literal["optimal", "infeasible", "time_limit", "unbounded", "error"]
 
 
 class _Row(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
 
 class InterventionResult(_Row):

@@ -333,6 +333,16 @@ def test_every_result_has_tables_json_and_a_schema_its_json_fits() -> None:
     assert runner.invoke(app, ["schema", "--result", "plans"]).exit_code == 2
 
 
+def test_every_public_name_resolves() -> None:
+    """Each name in pbo.__all__ loads from its one home; an unknown name is an
+    AttributeError."""
+    for name in pbo.__all__:
+        assert getattr(pbo, name) is not None, name
+    assert sorted(dir(pbo)) == sorted(pbo.__all__)
+    with pytest.raises(AttributeError):
+        _ = pbo.no_such_name
+
+
 # ------------------------------------------------------------------ docs that run
 LIBRARY_MODULES = ["pbo", "pbo.models.scenario", "pbo.models.io.frames",
                    "pbo.models.io.examples", "pbo.optimizer.analyses.sweep",

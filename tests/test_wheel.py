@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.test_library import LIBRARY_MODULES
 
 SOURCES = ("pyproject.toml", "README.md", "cli.py", "pbo", "models", "optimizer", "scenarios")
 
@@ -88,26 +89,34 @@ def test_the_wheel_holds_only_pbo(installed: dict[str, Path]) -> None:
 def test_the_installed_pbo_solves_the_tutorial_beside_a_users_models_py(
         installed: dict[str, Path]) -> None:
     """From a folder with its own models.py and cli.py, `import pbo` is the wheel's and
-    solves the tutorial as the work tree does; its docstring examples run; the `pbo` command
-    says its version."""
+    solves the tutorial as the work tree does; the docstring examples and the README's "As a
+    library" section run there (no file of the work tree needed); the `pbo` command says its
+    version."""
     from pbo.models.io.loading import load_scenario
     from pbo.optimizer.solving.plan import solve
 
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## As a library", 1)[1].split("\n## ", 1)[0]
+    (installed["user"] / "readme_section.txt").write_text(section, encoding="utf-8")
     script = (
-        "import json, doctest, pbo\n"
+        "import doctest, importlib, json, sys, pbo\n"
         "sc = pbo.load_scenario(pbo.example_path('tutorial'))\n"
         "r = pbo.solve(sc)\n"
-        "mods = ['pbo', 'pbo.optimizer.present.publish', 'pbo.models.io.frames']\n"
-        "import importlib\n"
-        "failed = sum(doctest.testmod(importlib.import_module(m)).failed for m in mods)\n"
+        "flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE\n"
+        f"mods = {LIBRARY_MODULES!r}\n"
+        "failed = sum(doctest.testmod(importlib.import_module(m), optionflags=flags).failed"
+        " for m in mods)\n"
+        "failed += doctest.testfile('readme_section.txt', module_relative=False,"
+        " optionflags=flags).failed\n"
         "print(json.dumps({'file': pbo.__file__, 'status': r.status, 'objective': r.objective,"
         " 'version': pbo.__version__, 'failed': failed}))\n")
-    out = json.loads(run([installed["python"], "-c", script], cwd=installed["user"]).stdout)
+    done = run([installed["python"], "-c", script], cwd=installed["user"])
+    out = json.loads(done.stdout.splitlines()[-1])
     assert Path(out["file"]).is_relative_to(installed["site"])
     expected = solve(load_scenario(ROOT / "scenarios" / "tutorial.yaml"))
     assert out["status"] == expected.status == "optimal"
     assert out["objective"] == pytest.approx(expected.objective, rel=1e-9)
-    assert out["failed"] == 0
+    assert out["failed"] == 0, done.stdout  # the docstring examples and the README's
     import pbo
 
     assert out["version"] == pbo.__version__

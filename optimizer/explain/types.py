@@ -13,7 +13,7 @@ StatementKind = Literal["target", "red_line", "budget", "link", "must_fund"]
 
 
 class _Row(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
 
 def _frame(rows: list[Any], model: type[BaseModel]) -> Any:
