@@ -288,6 +288,27 @@ def test_bad_input_is_located_whichever_way_it_is_built(
     assert problems(lambda: pbo.scenario_from_frames(**frames)) == frame_messages
 
 
+def test_frames_take_records_and_say_the_index_label() -> None:
+    """A table may be row mappings or columns by name; a row is named by its index label;
+    a blank cell (NaN) is left out, as an empty cell of the workbook is."""
+    sc = pbo.scenario_from_frames(
+        partners=[{"id": "council", "name": None}],
+        budgets={"partner": ["council", "council"], "year": [2020, 2021],
+                 "poolable_budget": [5.0, float("nan")]},
+        start_year=2020, years=2)
+    assert sc.partners[0].poolable_budget == (5.0, 0.0)
+    assert sc.partners[0].name == ""
+    budgets = pd.DataFrame({"partner": ["council"], "year": [2020], "poolable_budget": [-1]},
+                           index=["first"])
+    assert problems(lambda: pbo.scenario_from_frames(
+        partners=pd.DataFrame({"id": ["council"]}), budgets=budgets, start_year=2020,
+        years=1)) == ["partners[council].poolable_budget: year 2020: must be >= 0, not -1 "
+                      "(table budgets, row first, column poolable_budget)"]
+    assert problems(lambda: pbo.scenario_from_frames(
+        partners=pd.DataFrame({"id": ["council"]}), years=1)) == [
+        "start_year: required field is missing"]
+
+
 def test_items_built_alone_are_located_as_in_a_scenario() -> None:
     """A Partner, a red line or CostSharing built on its own says where it would sit."""
     assert problems(lambda: pbo.Partner(id="police", poolable_budget=-5)) == [

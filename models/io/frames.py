@@ -21,9 +21,15 @@ from pbo.models.io.workbook import Tables, cell_value, read_tables
 from pbo.models.io.workbook_layout import SETTINGS, SHEET
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import TypeAlias
+
     import pandas as pd
 
     from pbo.models.scenario import Scenario
+
+    Table: TypeAlias = pd.DataFrame | Sequence[Mapping[str, Any]] | Mapping[str, Sequence[Any]]
+    """A DataFrame, or what pd.DataFrame takes: row mappings, or columns by name."""
 
 TABLES = {
     "Partners": "partners", "Budgets": "budgets", "Interventions": "interventions",
@@ -50,7 +56,7 @@ def _plain(value: Any) -> Any:
 
 
 class _FrameTables(Tables):
-    def __init__(self, frames: Mapping[str, pd.DataFrame | None], settings: Mapping[str, Any]):
+    def __init__(self, frames: Mapping[str, Table | None], settings: Mapping[str, Any]):
         super().__init__()
         self.frames = frames
         self.settings = settings
@@ -64,9 +70,13 @@ class _FrameTables(Tables):
         if name == "Scenario":
             return [(field, {"field": field, "value": value})
                     for field, value in self.settings.items() if value is not None]
-        frame = self.frames.get(TABLES[name])
-        if frame is None:
+        import pandas as pd
+
+        given = self.frames.get(TABLES[name])
+        if given is None:
             return []
+        # records ([{column: value}]) or {column: [...]} as a DataFrame
+        frame = given if isinstance(given, pd.DataFrame) else pd.DataFrame(given)
         spec = SHEET[name]
         for col in frame.columns:
             if col not in spec.names:
@@ -87,18 +97,20 @@ class _FrameTables(Tables):
 
 
 def scenario_from_frames(
-    partners: pd.DataFrame, *, budgets: pd.DataFrame | None = None,
-    interventions: pd.DataFrame | None = None, costs: pd.DataFrame | None = None,
-    benefits: pd.DataFrame | None = None, outcomes: pd.DataFrame | None = None,
-    targets: pd.DataFrame | None = None, red_lines: pd.DataFrame | None = None,
-    cost_shares: pd.DataFrame | None = None, scenarios: pd.DataFrame | None = None,
+    partners: Table, *, budgets: Table | None = None,
+    interventions: Table | None = None, costs: Table | None = None,
+    benefits: Table | None = None, outcomes: Table | None = None,
+    targets: Table | None = None, red_lines: Table | None = None,
+    cost_shares: Table | None = None, scenarios: Table | None = None,
     start_year: int | None = None, years: int | None = None, name: str | None = None,
     currency: str | None = None, discount_rate: float | None = None,
     objective: str | None = None, cost_sharing: str | None = None,
 ) -> Scenario:
     """A scenario from long tables laid out as the workbook's sheets (one row per partner,
     per partner and year of budget, per intervention and year of cost, ...); see
-    `pbo template` for every table's columns. Every problem is reported at once, each with
+    `pbo template` for every table's columns. A table is a DataFrame (or anything
+    pd.DataFrame takes: a list of row mappings, a mapping of columns); a missing value (NaN,
+    None) is a blank cell. Every problem is reported at once, each with
     its table, row (index label) and column: 'partners[police].poolable_budget: must be >= 0,
     not -5 (table budgets, row 3, column poolable_budget)'.
 
