@@ -21,6 +21,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help text as written: no markup to swallow "[a,b,...]"
 )
 # No markup or emoji codes: ids, names and file names are printed as written ("[a]", ":b:"),
 # and control characters in them are shown escaped ("\x1b"), never obeyed.
@@ -50,6 +51,49 @@ OutOpt = Annotated[Path | None, typer.Option(
     "--out", help="Write the result: .json, .csv (one file per table) or .xlsx.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 RESULT_SUFFIXES = (".json", ".csv", ".xlsx")
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from pbo._version import __version__
+
+        console.print(f"pbo {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option(
+        "--version", callback=_show_version, is_eager=True,
+        help="Show pbo's version and exit.")] = False) -> None:
+    pass
+
+
+def _what_ifs(sc, names: str | None, sets: list[str] | None) -> Text | None:
+    """The what-ifs applied, in order (each named scenario's changes, then each --set as
+    typed), said at the top of the output so a reader knows the plan is not the file's."""
+    chosen = [n.strip() for n in (names or "").split(",") if n.strip()]
+    lines = [f"--scenario {name}: {path}={json.dumps(value)}"
+             for name in chosen for path, value in (sc.scenarios.get(name) or {}).items()]
+    lines += [f"--set {s}" for s in sets or []]
+    if not lines:
+        return None
+    return Text("What-ifs applied, in order:", style="bold") + Text(
+        "".join(f"\n  {line}" for line in lines))
+
+
+def _explain_command(scenario: Path, sets: list[str] | None, names: str | None,
+                     objective: str | None) -> str:
+    """`pbo explain` with the flags this command was given, for the hint after no plan."""
+    import shlex
+
+    words = ["pbo", "explain", str(scenario)]
+    for s in sets or []:
+        words += ["--set", s]
+    if names:
+        words += ["--scenario", names]
+    if objective:
+        words += ["--objective", objective]
+    return shlex.join(words)
 
 
 def fail(exc: Exception, debug: bool) -> typer.Exit:
@@ -118,6 +162,9 @@ def solve(
         if out is not None:
             check_output_path(out, [scenario], RESULT_SUFFIXES)
         sc, overrides = _load(scenario, set_, scenario_names)
+        what_ifs = _what_ifs(sc, scenario_names, set_)
+        if what_ifs is not None:
+            console.print(what_ifs)
         options = SolverOptions(time_limit=time_limit, mip_gap=mip_gap,
                                 check_binding=not no_binding)
         with console.status("Solving…", spinner="dots"):
@@ -125,7 +172,8 @@ def solve(
                                     input_sha256=file_sha256(scenario), overrides=overrides,
                                     input_file=str(scenario.resolve()))
         result = with_warnings(result, scenario_warnings(sc))
-        print_plan(result, console)
+        print_plan(result, console, _explain_command(
+            scenario, set_, scenario_names, objective.value if objective else None))
         if out is not None:
             write_result(result, out)
             console.print(f"Wrote {out}")
@@ -156,10 +204,23 @@ def write_result(result, out: Path) -> None:
 
 
 @app.command()
-def schema() -> None:
-    """Print the JSON Schema of the scenario format (for editors)."""
+def schema(
+    result: Annotated[str | None, typer.Option(
+        "--result", metavar="KIND", help="Instead, the JSON Schema of a result's JSON: plan, "
+        "sensitivity, sweep, compare, explain, explain-intervention or audit.")] = None,
+) -> None:
+    """Print the JSON Schema of the scenario format (for editors), or of a result's JSON."""
     from pbo.models.scenario import Scenario
 
+    if result is not None:
+        from pbo.optimizer.present.result_schemas import result_schema
+
+        try:
+            document = result_schema(result)
+        except PboError as exc:
+            raise fail(exc, False) from None
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        return
     sys.stdout.write(json.dumps(Scenario.model_json_schema(), indent=2) + "\n")
 
 

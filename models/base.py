@@ -3,22 +3,89 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from contextvars import ContextVar
+from importlib import import_module
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     PlainValidator,
     StringConstraints,
+    ValidationError,
     WithJsonSchema,
+    model_validator,
 )
+
+from pbo.models.errors import InputError
+
+_DEPTH: ContextVar[int] = ContextVar("pbo_validation_depth", default=0)
+"""How many scenario objects are being validated, one inside another, in this context."""
 
 
 class StrictModel(BaseModel):
-    """Every scenario object: unknown keys are errors, and a validated object never changes."""
+    """Every scenario object: unknown keys are errors, and a validated object never changes.
+
+    Built in code (`Partner(...)`, `Scenario(**data)`, `Scenario.model_validate(data)`) it is
+    checked as a file is: a problem raises pbo's InputError with every located message
+    ("partners[police].poolable_budget: ..."), never pydantic's ValidationError.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    _section: ClassVar[str] = ""
+    """Where an item of this type sits in a scenario ('partners'), to locate its problems."""
+    _listed: ClassVar[bool] = True
+    """The section is a list of items (False: one mapping, such as cost_sharing)."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _input_errors(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        """The outermost object validated raises InputError with every located problem; an
+        item validated inside a scenario leaves its problems to the scenario, which collects
+        them all."""
+        if isinstance(data, cls):  # validated already (revalidate_instances is 'never')
+            return handler(data)
+        depth = _DEPTH.get()
+        token = _DEPTH.set(depth + 1)
+        data = cls._prepared(data) if depth == 0 else data
+        try:
+            validated = handler(data)
+        except ValidationError as exc:
+            if depth:
+                raise
+            raise cls._input_error(exc, data) from None
+        finally:
+            _DEPTH.reset(token)
+        problems = validated._check_and_normalise()
+        if problems:
+            if depth:
+                raise ValueError("; ".join(problems))
+            raise InputError(problems)
+        return validated
+
+    def _check_and_normalise(self) -> list[str]:
+        """The problems only the whole object shows (the scenario: its cross-references);
+        with none, put it in the form the engine reads (the scenario: profiles expanded)."""
+        return []
+
+    @classmethod
+    def _prepared(cls, data: Any) -> Any:
+        """The input as validation reads it (the scenario turns items built in code into
+        plain data, so that one path checks and expands both)."""
+        return data
+
+    @classmethod
+    def _input_error(cls, exc: ValidationError, data: Any) -> InputError:
+        # (imported by name: pbo.models.checks reads the scenario types, which build on this)
+        validation_problems = import_module("pbo.models.checks").validation_problems
+        if not cls._section:
+            return InputError(validation_problems(exc, data))
+        where: tuple[str | int, ...] = (cls._section, 0) if cls._listed else (cls._section,)
+        wrapped = {cls._section: [data] if cls._listed else data}
+        return InputError(validation_problems(exc, wrapped, prefix=where, cross_checks=False))
 
 
 Id = Annotated[

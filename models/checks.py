@@ -263,18 +263,22 @@ def _located(loc: tuple[Any, ...], data: Any) -> str:
     return out or "scenario"
 
 
-def validation_problems(exc: ValidationError, data: Any) -> list[str]:
-    """Located, plain messages for a pydantic error (and any collected reference problems)."""
+def validation_problems(exc: ValidationError, data: Any, prefix: tuple[str | int, ...] = (),
+                        cross_checks: bool = True) -> list[str]:
+    """Located, plain messages for a pydantic error (and any collected reference problems).
+    `prefix`: where the validated item sits in `data` (an item built on its own, such as a
+    Partner, is located as `partners[ID]`); `cross_checks`: also run the scenario's checks."""
     from pbo.models.scenario import RED_LINE_RULES
 
     problems: list[str] = []
-    reference_checked = False
+    reference_checked = not cross_checks
     for err in exc.errors():
         error = (err.get("ctx") or {}).get("error")
         if isinstance(error, ScenarioProblems):
             problems.extend(error.problems)
             reference_checked = True
             continue
+        err["loc"] = (*prefix, *err["loc"])
         where = _located(tuple(err["loc"]), data)
         kind, msg = err["type"], err["msg"]
         if kind == "extra_forbidden":

@@ -12,7 +12,7 @@ Status = Literal["optimal", "infeasible", "time_limit", "unbounded", "error"]
 
 
 class _Row(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
 
 class InterventionResult(_Row):
@@ -147,6 +147,11 @@ class PlanResult(_Row):
             "targets": frame(self.targets, TargetResult),
             "red_lines": frame(self.red_lines, RedLineResult),
         }
+
+    def to_json(self) -> dict[str, Any]:
+        """The result as JSON data (what `pbo solve --out FILE.json` writes); its schema is
+        `pbo.result_schema("plan")`."""
+        return self.model_dump(mode="json")
 
     def funding_pivot(self) -> pd.DataFrame:
         """Who pays what: partner x intervention, summed over years (undiscounted)."""

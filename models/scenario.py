@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field
 
 from pbo.models.base import (
     CashableShare,
@@ -29,6 +30,8 @@ Measure = Literal[
 
 
 class Partner(StrictModel):
+    _section = "partners"
+
     id: Id
     """How every other part of the scenario refers to this partner."""
     name: str = ""
@@ -46,6 +49,8 @@ class Partner(StrictModel):
 
 
 class Intervention(StrictModel):
+    _section = "interventions"
+
     id: Id
     """How every other part of the scenario refers to this intervention."""
     name: str = ""
@@ -103,6 +108,8 @@ class Intervention(StrictModel):
 
 
 class Target(StrictModel):
+    _section = "targets"
+
     id: Id
     partner: Id | None = None
     """The partner it applies to; omitted for the whole partnership."""
@@ -119,6 +126,8 @@ class Target(StrictModel):
 
 
 class _RedLineBase(StrictModel):
+    _section = "red_lines"
+
     id: Id
     description: str = ""
     owner: str = ""
@@ -196,10 +205,16 @@ RED_LINE_RULES: tuple[str, ...] = (
 
 
 class CostSharing(StrictModel):
+    _section = "cost_sharing"
+    _listed = False
+
     rule: Literal["optimise", "benefit_share", "fixed"] = "optimise"
     """optimise (max-min fairness), benefit_share, or fixed shares."""
     shares: dict[Id, dict[Id, Share]] | None = None
     """With rule fixed: {intervention: {partner: share}}, each summing to 1."""
+
+
+_ITEM_FIELDS = ("partners", "interventions", "targets", "red_lines", "cost_sharing")
 
 
 class Scenario(StrictModel):
@@ -219,14 +234,53 @@ class Scenario(StrictModel):
     scenarios: dict[Id, dict[str, Any]] = Field(default_factory=dict)
     """Named overrides {name: {PATH: VALUE}}, applied with --scenario."""
 
-    @model_validator(mode="after")
-    def _check_and_normalise(self) -> Scenario:
-        from pbo.models.checks import ScenarioProblems, scenario_problems
+    def _check_and_normalise(self) -> list[str]:
+        """Every cross-reference problem; with none, every profile expanded to one value per
+        horizon year, while the object is being built (StrictModel's validator calls this
+        however it is built: a file, a constructor, model_validate)."""
+        from pbo.models.checks import scenario_problems
 
         problems = scenario_problems(self.model_dump())
         if problems:
-            raise ScenarioProblems(problems)
-        return self._normalised()
+            return problems
+        normalised = self._normalised()
+        for field in ("partners", "interventions"):
+            object.__setattr__(self, field, getattr(normalised, field))
+        return []
+
+    @classmethod
+    def _prepared(cls, data: Any) -> Any:
+        """Items built in code (Partner(...), a red line, CostSharing(...)) as plain data, so
+        that they are checked and expanded on the same path as a file's."""
+        if not isinstance(data, Mapping):
+            return data
+
+        def plain(value: Any) -> Any:
+            if isinstance(value, BaseModel):
+                return value.model_dump()
+            if isinstance(value, list | tuple):
+                return [plain(v) for v in value]
+            return value
+
+        return {k: plain(v) if k in _ITEM_FIELDS else v for k, v in data.items()}
+
+    def with_changes(self, changes: Mapping[str, Any] | Iterable[tuple[str, Any]] = (), *,
+                     scenarios: Iterable[str] = ()) -> Scenario:
+        """A new scenario with named scenarios (from `scenarios:`) then `changes` applied, in
+        order, and checked again: the library form of `--scenario` and `--set`.
+
+        >>> from pbo import Scenario, Partner
+        >>> sc = Scenario(start_year=2020, years=2, partners=[Partner(id="council")])
+        >>> sc.with_changes({"partners.council.poolable_budget": 5e5}).partners[0].poolable_budget
+        (500000.0, 500000.0)
+        """
+        from pbo.models.overrides import apply_overrides, check_set_once, named_changes
+
+        pairs = list(changes.items() if isinstance(changes, Mapping) else changes)
+        check_set_once(pairs)
+        data = self.model_dump()
+        return Scenario.model_validate(apply_overrides(
+            data, [*named_changes(data, scenarios), *pairs]))
 
     def _normalised(self) -> Scenario:
         """A copy whose every profile is a tuple with one value per horizon year."""

@@ -1,7 +1,17 @@
 """pbo, the pooled-budget optimiser, as a library.
 
 >>> import pbo
->>> result = pbo.solve(pbo.load_scenario("scenarios/tutorial.yaml"))
+>>> scenario = pbo.load_scenario(pbo.example_path("tutorial"))
+>>> result = pbo.solve(scenario)
+>>> result.status
+'optimal'
+
+A scenario can also be built in code (`pbo.Scenario(partners=[pbo.Partner(...)], ...)`),
+from pandas (`pbo.scenario_from_frames(...)`) or from plain data (`pbo.scenario_from_data`);
+every way is checked as a file is, and bad input raises `pbo.InputError` listing every located
+problem. Each analysis (`solve`, `sensitivity`, `sweep`, `explain`, `explain_intervention`,
+`compare`, `report`) takes a Scenario; each result has `tables()` (tidy DataFrames) and
+`to_json()`, whose JSON Schema `pbo.result_schema(kind)` gives.
 
 Names are imported on first use, so ``import pbo`` (and the ``pbo`` command's start-up) loads no
 solver: Pyomo and HiGHS are loaded by the first call that solves.
@@ -15,10 +25,28 @@ from typing import TYPE_CHECKING, Any
 from pbo._version import __version__
 
 if TYPE_CHECKING:
-    from pbo.models.errors import InfeasibleError, InputError, PboError, SolverError
+    from pbo.models.errors import InfeasibleError, InputError, PboError, SolverError, UsageError
+    from pbo.models.io.examples import example_path, examples
+    from pbo.models.io.frames import scenario_frames, scenario_from_frames
     from pbo.models.io.loading import load_scenario, scenario_from_data
     from pbo.models.results import PlanResult
-    from pbo.models.scenario import Intervention, Partner, Scenario, Target
+    from pbo.models.scenario import (
+        CostSharing,
+        ExcludeIntervention,
+        FundingWindow,
+        Intervention,
+        MaxShare,
+        MustFund,
+        NoFunding,
+        NoPooling,
+        NoWorseOff,
+        Partner,
+        RedLine,
+        RingFence,
+        Scenario,
+        SpendCap,
+        Target,
+    )
     from pbo.optimizer.analyses.audit import AuditReport, audit
     from pbo.optimizer.analyses.compare import Comparison, compare
     from pbo.optimizer.analyses.sensitivity import SensitivityResult, sensitivity
@@ -26,16 +54,25 @@ if TYPE_CHECKING:
     from pbo.optimizer.explain.infeasible import explain
     from pbo.optimizer.explain.types import Explanation, InterventionExplanation
     from pbo.optimizer.explain.why import explain_intervention
+    from pbo.optimizer.present.publish import report
+    from pbo.optimizer.present.result_schemas import result_schema
     from pbo.optimizer.solving.highs import SolverOptions
     from pbo.optimizer.solving.plan import solve
 
+_SCENARIO_TYPES = (
+    "Scenario", "Partner", "Intervention", "Target", "CostSharing", "RedLine", "NoPooling",
+    "FundingWindow", "RingFence", "NoFunding", "MaxShare", "NoWorseOff",
+    "ExcludeIntervention", "MustFund", "SpendCap",
+)
 _HOME = {
     "PboError": "pbo.models.errors", "InputError": "pbo.models.errors",
     "InfeasibleError": "pbo.models.errors", "SolverError": "pbo.models.errors",
+    "UsageError": "pbo.models.errors",
+    "example_path": "pbo.models.io.examples", "examples": "pbo.models.io.examples",
+    "scenario_from_frames": "pbo.models.io.frames", "scenario_frames": "pbo.models.io.frames",
     "load_scenario": "pbo.models.io.loading", "scenario_from_data": "pbo.models.io.loading",
     "PlanResult": "pbo.models.results",
-    "Scenario": "pbo.models.scenario", "Partner": "pbo.models.scenario",
-    "Intervention": "pbo.models.scenario", "Target": "pbo.models.scenario",
+    **{name: "pbo.models.scenario" for name in _SCENARIO_TYPES},
     "audit": "pbo.optimizer.analyses.audit", "AuditReport": "pbo.optimizer.analyses.audit",
     "compare": "pbo.optimizer.analyses.compare", "Comparison": "pbo.optimizer.analyses.compare",
     "sensitivity": "pbo.optimizer.analyses.sensitivity",
@@ -46,6 +83,8 @@ _HOME = {
     "Explanation": "pbo.optimizer.explain.types",
     "InterventionExplanation": "pbo.optimizer.explain.types",
     "explain_intervention": "pbo.optimizer.explain.why",
+    "report": "pbo.optimizer.present.publish",
+    "result_schema": "pbo.optimizer.present.result_schemas",
     "SolverOptions": "pbo.optimizer.solving.highs",
     "solve": "pbo.optimizer.solving.plan",
 }
@@ -55,27 +94,45 @@ __all__ = [
     "__version__",
     "AuditReport",
     "Comparison",
+    "CostSharing",
+    "ExcludeIntervention",
     "Explanation",
+    "FundingWindow",
     "InfeasibleError",
     "InputError",
     "Intervention",
     "InterventionExplanation",
+    "MaxShare",
+    "MustFund",
+    "NoFunding",
+    "NoPooling",
+    "NoWorseOff",
     "Partner",
     "PboError",
     "PlanResult",
+    "RedLine",
+    "RingFence",
     "Scenario",
     "SensitivityResult",
     "SolverError",
     "SolverOptions",
+    "SpendCap",
     "SweepParam",
     "SweepResult",
     "Target",
+    "UsageError",
     "audit",
     "compare",
+    "example_path",
+    "examples",
     "explain",
     "explain_intervention",
     "load_scenario",
+    "report",
+    "result_schema",
+    "scenario_frames",
     "scenario_from_data",
+    "scenario_from_frames",
     "sensitivity",
     "solve",
     "sweep",

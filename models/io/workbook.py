@@ -21,8 +21,71 @@ from pbo.models.overrides import parse_value
 from pbo.models.scenario import Intervention, Partner
 
 
-class _Reader:
+class Tables:
+    """What reading the scenario's tables needs, whatever holds them (a workbook's sheets,
+    pandas DataFrames): each table's rows, and where a row or cell is, to locate problems."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.where: dict[str, str] = {}
+        self.bad_cells: set[str] = set()
+
+    def rows(self, name: str) -> list[tuple[Any, dict[str, Any]]]:
+        """(row, {column: value}) for each non-empty row of the table a sheet `name` holds."""
+        raise NotImplementedError
+
+    def place(self, sheet: str, row: Any, column: str | None = None) -> str:
+        """Where a row (or cell) is, as a reader finds it: 'sheet Costs, row 4, column
+        unit_cost'."""
+        return f"sheet {sheet}, row {row}" + (f", column {column}" if column else "")
+
+    def locate(self, loc: str, sheet: str, row: Any, column: str | None = None) -> None:
+        self.where.setdefault(loc, self.place(sheet, row, column))
+
+    def year_cell(self, profile: dict[Any, Any], loc: str, kind: TypeAdapter[Any],
+                  cell: tuple[str, Any, str], row: dict[str, Any]) -> None:
+        """Put a row's year of a profile, its cell (sheet, row, column) checked on its own as
+        the model checks the profile, so that every bad cell is reported (the model stops at a
+        profile's first); a bad cell is left out of the profile."""
+        sheet, r, col = cell
+        year, value = row.get("year"), row.get(col, 0.0)
+        try:
+            kind.validate_python({year: value})
+        except ValidationError as exc:
+            for err in exc.errors():
+                message = err["msg"].removeprefix("Value error, ")
+                column = "year" if message.startswith("year keys") else col
+                place = self.place(sheet, r, column)
+                if place not in self.bad_cells:  # a bad year once, not once per column
+                    self.bad_cells.add(place)
+                    self.problems.append(f"{loc}: {message} ({place})")
+            return
+        if year in profile:  # two rows for one year: which is meant?
+            first = self.where.get(f"{loc}@{year}", "an earlier row")
+            self.problems.append(f"{loc}: year {year} is given twice ({first}, and "
+                                 f"{self.place(sheet, r, col)}); keep one")
+            return
+        profile[year] = value
+        self.locate(loc, sheet, r, col)
+        self.locate(f"{loc}@{year}", sheet, r, col)
+
+
+WHOLE_COLUMNS = ("year", "from_year", "first_year", "last_year", "period")
+"""Columns that hold years: a whole float (2016.0) is read as the year 2016."""
+
+
+def cell_value(column: str, value: Any) -> Any:
+    """A cell as the scenario reads it: text stripped (blank text is empty), years whole."""
+    if isinstance(value, str):
+        value = value.strip() or None
+    if isinstance(value, float) and value.is_integer() and column in WHOLE_COLUMNS:
+        value = int(value)
+    return value
+
+
+class _Reader(Tables):
     def __init__(self, path: Path):
+        super().__init__()
         import openpyxl
         from openpyxl.utils.exceptions import InvalidFileException
 
@@ -32,11 +95,8 @@ class _Reader:
         except (InvalidFileException, OSError, KeyError, ValueError) as exc:
             raise InputError(f"{path}: not a readable .xlsx workbook ({exc})") from None
         self.path = path
-        self.problems: list[str] = []
-        self.where: dict[str, str] = {}
-        self.bad_cells: set[str] = set()
 
-    def rows(self, name: str) -> list[tuple[int, dict[str, Any]]]:
+    def rows(self, name: str) -> list[tuple[Any, dict[str, Any]]]:
         """(row number, {column: value}) for each non-empty row of a sheet."""
         if name not in self.values.sheetnames:
             return []
@@ -61,47 +121,12 @@ class _Reader:
                         "value; pbo never evaluates formulas — open and save the workbook in "
                         "Excel, or type the value")
                     continue
-                if isinstance(value, str):
-                    value = value.strip() or None
-                if isinstance(value, float) and value.is_integer() and col in (
-                        "year", "from_year", "first_year", "last_year", "period"):
-                    value = int(value)
+                value = cell_value(col, value)
                 if value is not None:
                     row[col] = value
             if row:
                 out.append((r, row))
         return out
-
-    def locate(self, loc: str, sheet: str, row: int | str, column: str | None = None) -> None:
-        self.where.setdefault(loc, f"sheet {sheet}, row {row}"
-                              + (f", column {column}" if column else ""))
-
-    def year_cell(self, profile: dict[Any, Any], loc: str, kind: TypeAdapter[Any],
-                  cell: tuple[str, int, str], row: dict[str, Any]) -> None:
-        """Put a row's year of a profile, its cell (sheet, row, column) checked on its own as
-        the model checks the profile, so that every bad cell is reported (the model stops at a
-        profile's first); a bad cell is left out of the profile."""
-        sheet, r, col = cell
-        year, value = row.get("year"), row.get(col, 0.0)
-        try:
-            kind.validate_python({year: value})
-        except ValidationError as exc:
-            for err in exc.errors():
-                message = err["msg"].removeprefix("Value error, ")
-                column = "year" if message.startswith("year keys") else col
-                place = f"sheet {sheet}, row {r}, column {column}"
-                if place not in self.bad_cells:  # a bad year once, not once per column
-                    self.bad_cells.add(place)
-                    self.problems.append(f"{loc}: {message} ({place})")
-            return
-        if year in profile:  # two rows for one year: which is meant?
-            first = self.where.get(f"{loc}@{year}", "an earlier row")
-            self.problems.append(f"{loc}: year {year} is given twice ({first}, and sheet "
-                                 f"{sheet}, row {r}, column {col}); keep one")
-            return
-        profile[year] = value
-        self.locate(loc, sheet, r, col)
-        self.locate(f"{loc}@{year}", sheet, r, col)
 
 
 @cache
@@ -143,12 +168,17 @@ def _cashable(value: Any) -> Any:
 def read_workbook(path: Path | str) -> tuple[dict[str, Any], dict[str, str], list[str]]:
     """Scenario data from a workbook, where each item sits (sheet, row, column) so that
     validation problems can be located in the workbook, and the problems met reading it."""
-    rd = _Reader(Path(path))
+    return read_tables(_Reader(Path(path)))
+
+
+def read_tables(rd: Tables) -> tuple[dict[str, Any], dict[str, str], list[str]]:
+    """Scenario data from the workbook's tables (sheets, or DataFrames laid out the same),
+    where each item sits, and the problems met reading them."""
     data: dict[str, Any] = {}
     for r, row in rd.rows("Scenario"):
         field, value = row.get("field"), row.get("value")
         if field not in SETTINGS:
-            rd.problems.append(f"sheet Scenario, row {r}, column field: unknown setting '{field}'"
+            rd.problems.append(f"{rd.place('Scenario', r, 'field')}: unknown setting '{field}'"
                                f"{did_you_mean(field, SETTINGS)}")
             continue
         rd.locate(field, "Scenario", r, "value")
@@ -190,15 +220,17 @@ def read_workbook(path: Path | str) -> tuple[dict[str, Any], dict[str, str], lis
     return data, rd.where, rd.problems
 
 
-def _read_partners(rd: _Reader, data: dict[str, Any]) -> None:
-    partners = []
+def _read_partners(rd: Tables, data: dict[str, Any]) -> None:
+    partners: list[dict[str, Any]] = []
     for r, row in rd.rows("Partners"):
+        if any(p.get("id") == row.get("id") for p in partners):  # a duplicate id, located
+            rd.where[f"partners[{row['id']}]@'{row['id']}'"] = rd.place("Partners", r)
         partners.append(dict(row))
         rd.locate(f"partners[{row.get('id')}]", "Partners", r)
         for col in row:
             rd.locate(f"partners[{row.get('id')}].{col}", "Partners", r, col)
     budgets: dict[Any, dict[Any, Any]] = defaultdict(dict)
-    first_row: dict[Any, int] = {}
+    first_row: dict[Any, Any] = {}
     for r, row in rd.rows("Budgets"):
         partner = row.get("partner")
         first_row.setdefault(partner, r)
@@ -210,28 +242,32 @@ def _read_partners(rd: _Reader, data: dict[str, Any]) -> None:
             p["poolable_budget"] = budgets[p["id"]]
     ids = [str(p.get("id")) for p in partners]
     for unknown in first_row.keys() - set(ids):
-        rd.problems.append(f"sheet Budgets, row {first_row[unknown]}, column partner: unknown "
+        rd.problems.append(f"{rd.place('Budgets', first_row[unknown], 'partner')}: unknown "
                            f"partner '{unknown}'{did_you_mean(unknown, ids)}")
     data["partners"] = partners
 
 
-def _read_interventions(rd: _Reader, data: dict[str, Any]) -> None:
+def _read_interventions(rd: Tables, data: dict[str, Any]) -> None:
     items: dict[Any, dict[str, Any]] = {}
+    listed = []  # every row, so that a duplicate id is reported (costs go to the first)
     for r, row in rd.rows("Interventions"):
         item = {k: (_split(v) if k in LIST_FIELDS else v) for k, v in row.items()}
         if str(row.get("funders", "")).lower() == "none":
             item["funders"] = []
         if "cashable" in item:
             item["cashable"] = _cashable(item["cashable"])
-        items[item.get("id")] = item
+        listed.append(item)
+        if item.get("id") in items:
+            rd.where[f"interventions[{item['id']}]@'{item['id']}'"] = rd.place("Interventions", r)
+        items.setdefault(item.get("id"), item)
         rd.locate(f"interventions[{item.get('id')}]", "Interventions", r)
         for col in row:
             rd.locate(f"interventions[{item.get('id')}].{col}", "Interventions", r, col)
     ids = [i for i in items if i is not None]
 
-    def owner(sheet: str, r: int, i: Any) -> Any:
+    def owner(sheet: str, r: Any, i: Any) -> Any:
         if i not in items:
-            rd.problems.append(f"sheet {sheet}, row {r}, column intervention: unknown "
+            rd.problems.append(f"{rd.place(sheet, r, 'intervention')}: unknown "
                                f"intervention '{i}'{did_you_mean(i, ids)}")
             return None
         return items[i]
@@ -257,7 +293,7 @@ def _read_interventions(rd: _Reader, data: dict[str, Any]) -> None:
         if item is not None:
             item.setdefault("outcomes", {})[row.get("outcome")] = row.get("per_unit")
             rd.locate(f"interventions[{item.get('id')}].outcomes", "Outcomes", r, "per_unit")
-    data["interventions"] = list(items.values())
+    data["interventions"] = listed
 
 
 # --- writing ---------------------------------------------------------------------------

@@ -32,6 +32,17 @@ class AuditReport:
     def add(self, name: str, ok: bool | None, detail: str = "") -> None:
         self.checks.append((name, ok, detail))
 
+    def tables(self) -> dict[str, Any]:
+        """One tidy table, checks: check, passed (None: not checked here), detail."""
+        import pandas as pd
+
+        return {"checks": pd.DataFrame(self.checks, columns=["check", "passed", "detail"])}
+
+    def to_json(self) -> dict[str, Any]:
+        """The audit as JSON data; its schema is `pbo.result_schema("audit")`."""
+        return {"passed": self.passed, "checks": [
+            {"check": name, "passed": ok, "detail": detail} for name, ok, detail in self.checks]}
+
 
 def _close(a: float | None, b: float | None, scale: float) -> bool:
     if a is None or b is None:
@@ -39,8 +50,11 @@ def _close(a: float | None, b: float | None, scale: float) -> bool:
     return abs(a - b) <= RELATIVE * max(1.0, abs(scale))
 
 
-def audit(payload: dict[str, Any]) -> AuditReport:
-    """Every check a forensic auditor would make of a result file."""
+def audit(payload: dict[str, Any] | PlanResult) -> AuditReport:
+    """Every check a forensic auditor would make of a result file: `payload` is the JSON a
+    result was written as (`pbo solve --out FILE.json`), or the result itself."""
+    if isinstance(payload, PlanResult):
+        payload = payload.model_dump(mode="json")
     try:
         recorded = PlanResult.model_validate(payload)
     except ValidationError as exc:

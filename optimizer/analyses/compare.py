@@ -71,7 +71,22 @@ class Comparison:
             })
         return pd.DataFrame(rows)
 
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Tidy tables: input_changes (path, first, second), objective (one row),
+        interventions and partners (both plans side by side)."""
+        objective = pd.DataFrame([{"objective_first": self.first.objective,
+                                   "objective_second": self.second.objective,
+                                   "change": self.objective_change,
+                                   "status_first": self.first.status,
+                                   "status_second": self.second.status}])
+        return {"input_changes": pd.DataFrame(self.input_changes,
+                                              columns=["path", "first", "second"]),
+                "objective": objective, "interventions": self.interventions(),
+                "partners": self.partners()}
+
     def to_json(self) -> dict[str, Any]:
+        """The comparison as JSON data (`pbo compare --out FILE.json`); its schema is
+        `pbo.result_schema("compare")`."""
         def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
 
@@ -92,7 +107,25 @@ def input_changes(first: Scenario, second: Scenario) -> list[dict[str, Any]]:
             for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k)]
 
 
-def compare(first: Scenario, second: Scenario, first_result: PlanResult,
-            second_result: PlanResult) -> Comparison:
+def compare(first: Scenario, second: Scenario, first_result: PlanResult | None = None,
+            second_result: PlanResult | None = None) -> Comparison:
+    """What changed between two scenarios (`input_changes`: each input path whose value
+    differs) and what moved in their plans (`interventions()`, `partners()`, the objective).
+
+    The plans are the given results, or, when left out, each scenario solved as `pbo.solve`
+    does.
+
+    >>> import pbo
+    >>> a = pbo.load_scenario(pbo.example_path("tutorial"))
+    >>> b = a.with_changes({"interventions.hub.unit_cost": 150000})
+    >>> c = pbo.compare(a, b)
+    >>> c.input_changes[0]["path"]
+    'interventions.hub.unit_cost'
+    """
+    if first_result is None or second_result is None:
+        from pbo.optimizer.solving.plan import solve
+
+        first_result = first_result or solve(first)
+        second_result = second_result or solve(second)
     return Comparison(first=first_result, second=second_result,
                       input_changes=input_changes(first, second))

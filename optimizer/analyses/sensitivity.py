@@ -101,8 +101,16 @@ class SensitivityResult:
         return pd.DataFrame([[getattr(r, c) for c in cols] for r in self.marginals],
                             columns=cols)
 
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Tidy tables: base (one row), red_lines (ranked), pairs, marginals."""
+        base = pd.DataFrame([{"objective_name": self.objective_name, "status": self.base.status,
+                              "objective": self.base.objective}])
+        return {"base": base, "red_lines": self.table(), "pairs": self.pairs_table(),
+                "marginals": self.marginals_table()}
+
     def to_json(self) -> dict[str, Any]:
-        """SPEC section 4: {base, red_lines} (plus pairs, marginals and timings)."""
+        """SPEC section 4: {base, red_lines} (plus pairs, marginals and timings); its schema
+        is `pbo.result_schema("sensitivity")`."""
         def clean(row: dict[str, Any]) -> dict[str, Any]:
             return {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
                     for k, v in row.items()}
@@ -243,7 +251,8 @@ def sensitivity_view(result: SensitivityResult) -> Any:
     ranked = Table(title="Red lines ranked by value of relaxing them", title_justify="left",
                    caption=head)
     for col in ("red line", "rule", "owner", "negotiable", "status", "objective", "value"):
-        ranked.add_column(col, justify="right" if col in ("objective", "value") else "left")
+        ranked.add_column(col, justify="right" if col in ("objective", "value") else "left",
+                          overflow="fold", no_wrap=col in ("negotiable", "objective", "value"))
     for r in result.red_lines:
         value = "unblocks" if r.status == "unblocks" else money(r.value, cur)
         ranked.add_row(r.id, r.rule, r.owner, "yes" if r.negotiable else "no", r.status,
@@ -260,7 +269,7 @@ def sensitivity_view(result: SensitivityResult) -> Any:
         pairs = Table(title="Pairs relaxed together (interaction > 0: complements, < 0: "
                       "substitutes)", title_justify="left")
         for col in ("red lines", "status", "value", "interaction"):
-            pairs.add_column(col, justify="left" if col in ("red lines", "status") else "right")
+            pairs.add_column(col, justify="left" if col in ("red lines", "status") else "right", overflow="fold")
         for p in result.pairs:
             pairs.add_row(f"{p.first} + {p.second}", p.status, money(p.value, cur),
                           money(p.interaction, cur))
@@ -272,7 +281,7 @@ def sensitivity_view(result: SensitivityResult) -> Any:
                      title_justify="left", caption=f"{slack} other budget, target and cap "
                      "rows are not binding (worth nothing at the margin)." if slack else None)
         for col in ("row", "period", "per +1", "meaning"):
-            marg.add_column(col, justify="right" if col == "per +1" else "left")
+            marg.add_column(col, justify="right" if col == "per +1" else "left", overflow="fold")
         for mv in sorted(binding, key=lambda x: -abs(x.dual)):
             marg.add_row(f"{mv.kind} {mv.id}", mv.period, f"{mv.dual:,.2f}", mv.words)
         parts.append(marg)

@@ -19,6 +19,7 @@ from pbo.models.errors import UsageError
 from pbo.models.io.loading import scenario_from_data, scenario_sha256
 from pbo.models.overrides import apply_overrides, parse_value
 from pbo.models.results import PlanResult
+from pbo.models.scenario import Scenario
 from pbo.optimizer.formulation.build import build_model
 from pbo.optimizer.formulation.whatif import update_in_place
 from pbo.optimizer.solving.highs import HighsSession, SolverOptions
@@ -77,7 +78,30 @@ class SweepResult:
             frame["objective_change_per_unit"] = objective.diff() / frame[first].diff()
         return frame
 
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Tidy tables: points (one row per point, as `table()`), and interventions and
+        partners (one row per point and intervention or partner)."""
+        inputs = [p.path for p in self.params]
+        units, positions = [], []
+        for k, (point, result) in enumerate(zip(self.points, self.results, strict=True)):
+            where = {"point": k, **{path: point[path] for path in inputs}}
+            units += [{**where, "intervention": r.id, "selected": r.selected, "units": r.units}
+                      for r in result.interventions]
+            positions += [{**where, "partner": p.id, "contribution_npv": p.contribution_npv,
+                           "net_cashable_savings_npv": p.net_cashable_savings_npv}
+                          for p in result.partners]
+        points = self.table()
+        points.insert(0, "point", range(len(points)))
+        return {"points": points,
+                "interventions": pd.DataFrame(units, columns=["point", *inputs, "intervention",
+                                                              "selected", "units"]),
+                "partners": pd.DataFrame(positions, columns=[
+                    "point", *inputs, "partner", "contribution_npv",
+                    "net_cashable_savings_npv"])}
+
     def to_json(self) -> dict[str, Any]:
+        """The sweep as JSON data (`pbo sweep --out FILE.json`); its schema is
+        `pbo.result_schema("sweep")`."""
         return {"parameters": [p.__dict__ for p in self.params],
                 "points": self.table().astype(object).where(self.table().notna(), None)
                 .to_dict(orient="records"),
@@ -95,18 +119,31 @@ def _point_row(values: Mapping[str, float], result: PlanResult) -> dict[str, Any
     return row
 
 
-def sweep(data: Mapping[str, Any], params: Sequence[SweepParam], *,
+def sweep(data: Scenario | Mapping[str, Any], params: Sequence[SweepParam | str], *,
           objective: str | None = None, options: SolverOptions | None = None,
           progress: Callable[[int, int], None] | None = None) -> SweepResult:
-    """Solve at every point of one parameter's range, or of the grid of two."""
-    if not 1 <= len(params) <= 2:
+    """Solve at every point of one parameter's range, or of the grid of two.
+
+    `data` is a Scenario or its plain data (as read from a file); a parameter is a
+    SweepParam or its text, 'PATH=START:STOP:N'.
+
+    >>> import pbo
+    >>> sc = pbo.load_scenario(pbo.example_path("tutorial"))
+    >>> swept = pbo.sweep(sc, ["partners.council.poolable_budget=5e5:1e6:3"])
+    >>> len(swept.results), swept.table()["status"].tolist()
+    (3, ['optimal', 'optimal', 'optimal'])
+    """
+    if isinstance(data, Scenario):
+        data = data.model_dump()
+    chosen = [SweepParam.parse(p) if isinstance(p, str) else p for p in params]
+    if not 1 <= len(chosen) <= 2:
         raise UsageError("a sweep takes one or two parameters")
     options = options or SolverOptions(check_binding=False)
-    grid = list(itertools.product(*(p.values for p in params)))
-    out = SweepResult(params=list(params))
+    grid = list(itertools.product(*(p.values for p in chosen)))
+    out = SweepResult(params=chosen)
     started = time.perf_counter()
     built = session = None
-    paths = [p.path for p in params]
+    paths = [p.path for p in chosen]
     for k, point in enumerate(grid):
         start = time.perf_counter()
         scenario = scenario_from_data(apply_overrides(data, zip(paths, point, strict=True)))

@@ -13,7 +13,14 @@ StatementKind = Literal["target", "red_line", "budget", "link", "must_fund"]
 
 
 class _Row(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+def _frame(rows: list[Any], model: type[BaseModel]) -> Any:
+    """Rows of one model as a DataFrame, with its columns even when there are none."""
+    import pandas as pd
+
+    return pd.DataFrame([r.model_dump() for r in rows], columns=list(model.model_fields))
 
 
 class Conflict(_Row):
@@ -87,7 +94,24 @@ class Explanation(_Row):
     """The explanation in plain English, one sentence per finding."""
 
     def to_json(self) -> dict[str, Any]:
+        """The explanation as JSON data (`pbo explain --out`); schema: `pbo.result_schema(
+        "explain")`."""
         return self.model_dump(mode="json")
+
+    def tables(self) -> dict[str, Any]:
+        """Tidy tables: conflicts, shortfalls, unblocks (one row per red line of each
+        unblock), and the nearest plan's tables prefixed 'nearest_'."""
+        import pandas as pd
+
+        rows = [{"unblock": k, "red_line": r, "objective": u.objective, "status": u.status}
+                for k, u in enumerate(self.unblock) for r in u.red_lines]
+        out = {"conflicts": _frame(self.conflicts, Conflict),
+               "shortfalls": _frame(self.shortfalls, Shortfall),
+               "unblocks": pd.DataFrame(rows, columns=["unblock", "red_line", "objective",
+                                                       "status"])}
+        if self.nearest_plan is not None:
+            out |= {f"nearest_{k}": v for k, v in self.nearest_plan.tables().items()}
+        return out
 
 
 class BindingRow(_Row):
@@ -142,7 +166,18 @@ class InterventionExplanation(_Row):
     sentences: list[str] = Field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
+        """The answer as JSON data (`pbo explain --intervention X --out`); schema:
+        `pbo.result_schema("explain-intervention")`."""
         return self.model_dump(mode="json")
+
+    def tables(self) -> dict[str, Any]:
+        """Tidy tables: summary (one row: the plan, and the objective with it forced in and
+        out), binding, break_even (one row, or none)."""
+        import pandas as pd
+
+        summary = self.model_dump(exclude={"binding", "break_even", "sentences"})
+        return {"summary": pd.DataFrame([summary]), "binding": _frame(self.binding, BindingRow),
+                "break_even": _frame([self.break_even] if self.break_even else [], BreakEven)}
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ def explanation_view(e: Explanation) -> Group:
     parts: list = _sentences(e.sentences)
     conflicts = Table(title=f"Conflict set ({e.conflict_method})", title_justify="left")
     for col in ("kind", "id", "year", "what it says"):
-        conflicts.add_column(col)
+        conflicts.add_column(col, overflow="fold")
     for c in e.conflicts:
         conflicts.add_row(c.kind, c.id, str(c.year or ""), c.detail)
     parts.append(conflicts)
@@ -33,7 +33,7 @@ def explanation_view(e: Explanation) -> Group:
         alone = any(s.best_alone is not None for s in e.shortfalls)
         numbers = ("required", "achievable", *(("best on its own",) if alone else ()))
         for col in ("kind", "id", "period", *numbers):
-            short.add_column(col, justify="right" if col in numbers else "left")
+            short.add_column(col, justify="right" if col in numbers else "left", overflow="fold")
         for s in e.shortfalls:
             fmt = (lambda v: money(v, cur)) if s.money else number
             best = [fmt(s.best_alone) if s.best_alone is not None else ""] if alone else []
@@ -42,8 +42,8 @@ def explanation_view(e: Explanation) -> Group:
     if e.unblock:
         unblock = Table(title="Cheapest unblock: negotiable red lines to relax",
                         title_justify="left")
-        unblock.add_column("red lines")
-        unblock.add_column("objective", justify="right")
+        unblock.add_column("red lines", overflow="fold")
+        unblock.add_column("objective", justify="right", overflow="fold")
         for u in e.unblock:
             unblock.add_row(", ".join(u.red_lines), money(u.objective, cur))
         parts.append(unblock)
@@ -67,7 +67,7 @@ def intervention_view(x: InterventionExplanation) -> Group:
     what = MEASURE_WORDS.get(x.objective_name, x.objective_name.replace("_", " "))
     options = Table(title=f"{x.intervention}: forced in or out", title_justify="left")
     for col in ("plan", "status", what):
-        options.add_column(col, justify="right" if col == what else "left")
+        options.add_column(col, justify="right" if col == what else "left", overflow="fold")
     options.add_row("optimal", x.status, money(x.objective, cur))
     options.add_row(f"forced in ({units(x.forced_in_units, 'unit')})", x.forced_in_status or "—",
                     money(x.forced_in_objective, cur))
@@ -77,7 +77,7 @@ def intervention_view(x: InterventionExplanation) -> Group:
         binding = Table(title=f"{BINDING_HEAD} (shadow price: the objective gained per £, or "
                         "per unit, the limit is relaxed)", title_justify="left")
         for col in ("kind", "id", "year", "shadow price", "what it says"):
-            binding.add_column(col, justify="right" if col == "shadow price" else "left")
+            binding.add_column(col, justify="right" if col == "shadow price" else "left", overflow="fold")
         for b in x.binding:
             binding.add_row(b.kind, b.id, str(b.year or ""), price(b.shadow_price), b.detail)
         parts.append(binding)

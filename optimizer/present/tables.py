@@ -44,7 +44,7 @@ def _more(shown: int, total: int, what: str) -> list:
 def _interventions(result: PlanResult, cur: str) -> list:
     chosen = Table(title="Interventions funded", title_justify="left")
     for col in ("intervention", "units", "cost (NPV)", "fiscal benefit (NPV)"):
-        chosen.add_column(col, justify="left" if col == "intervention" else "right")
+        chosen.add_column(col, justify="left" if col == "intervention" else "right", overflow="fold")
     funded = [r for r in result.interventions if r.selected]
     if len(funded) > TERMINAL_ROWS:
         funded = sorted(funded, key=lambda r: -r.cost_npv)[:TERMINAL_ROWS]
@@ -71,9 +71,9 @@ def _who_pays(result: PlanResult, cur: str) -> list:
     if total > TERMINAL_ROWS:
         pivot = pivot.loc[pivot.sum(axis=1).sort_values(ascending=False).index[:TERMINAL_ROWS]]
     pays = Table(title="Who pays what (all years, undiscounted)", title_justify="left")
-    pays.add_column("intervention")
+    pays.add_column("intervention", overflow="fold")
     for col in pivot.columns:
-        pays.add_column(str(col), justify="right")
+        pays.add_column(str(col), justify="right", overflow="fold")
     for intervention, row in pivot.iterrows():
         pays.add_row(str(intervention), *(money(v, cur) for v in row))
     return [pays, *_more(len(pivot), total, "interventions paid for")]
@@ -82,7 +82,7 @@ def _who_pays(result: PlanResult, cur: str) -> list:
 def _positions(result: PlanResult, cur: str) -> list:
     pos = Table(title="Partner positions (NPV)", title_justify="left")
     for col in ("partner", "pays", "cashable benefit", "net cashable savings", "payback"):
-        pos.add_column(col, justify="left" if col == "partner" else "right")
+        pos.add_column(col, justify="left" if col == "partner" else "right", overflow="fold")
     for p in result.partners:
         style = "red" if p.net_cashable_savings_npv < -0.5 else ""
         pos.add_row(p.name, money(p.contribution_npv, cur), money(p.cashable_benefit_npv, cur),
@@ -96,7 +96,7 @@ def _targets(result: PlanResult, cur: str) -> list:
         return []
     targets = Table(title="Targets", title_justify="left")
     for col in ("target", "measure", "required", "achieved", "met"):
-        targets.add_column(col, justify="left" if col in ("target", "measure") else "right")
+        targets.add_column(col, justify="left" if col in ("target", "measure") else "right", overflow="fold")
     for t in result.targets:
         fmt = number if t.measure == "outcome" else (lambda v: money(v, cur))
         bound = ("≥ " if t.min is not None else "≤ ") + fmt(t.required)
@@ -112,7 +112,7 @@ def _red_lines(result: PlanResult, cur: str) -> list:
         lines = Table(title="Red lines that cost the partnership (pbo sensitivity ranks them)",
                       title_justify="left")
         for col in ("red line", "owner", "cost to the plan", "objective if relaxed alone"):
-            lines.add_column(col, justify="left" if col in ("red line", "owner") else "right")
+            lines.add_column(col, justify="left" if col in ("red line", "owner") else "right", overflow="fold")
         for r in sorted(binding, key=lambda r: -(result.relaxation_gain(r) or 0.0)):
             lines.add_row(r.id, r.owner, money(result.relaxation_gain(r), cur),
                           money(r.relaxed_objective, cur))
@@ -123,7 +123,9 @@ def _red_lines(result: PlanResult, cur: str) -> list:
     return []
 
 
-def plan_summary(result: PlanResult) -> Group:
+def plan_summary(result: PlanResult, explain_command: str | None = None) -> Group:
+    """The plan's tables; with no plan, a hint to run `explain_command` (the `pbo explain`
+    that keeps the flags given)."""
     cur = result.meta.currency
     head = Text(f"{result.meta.scenario_name}: ", style="bold")
     if result.has_plan:
@@ -136,14 +138,15 @@ def plan_summary(result: PlanResult) -> Group:
         parts += _interventions(result, cur) + _who_pays(result, cur) + _positions(result, cur)
     parts += _targets(result, cur) + _red_lines(result, cur)
     if result.status == "infeasible":
-        parts.append(Text("The targets and red lines cannot all hold. Run `pbo explain` on this "
-                          "scenario to see why and the nearest plan that works.", style="yellow"))
+        run = f"`{explain_command}`" if explain_command else "`pbo explain` on this scenario"
+        parts.append(Text(f"The targets and red lines cannot all hold. Run {run} to see why and "
+                          "the nearest plan that works.", style="yellow"))
     return Group(*parts)
 
 
-def print_plan(result: PlanResult, console: Console) -> None:
+def print_plan(result: PlanResult, console: Console, explain_command: str | None = None) -> None:
     print_warnings(result.meta.warnings, console)
-    console.print(plan_summary(result))
+    console.print(plan_summary(result, explain_command))
 
 
 def print_warnings(warnings: list[str], console: Console) -> None:
@@ -158,7 +161,7 @@ def sweep_table(result) -> Table:
     frame = result.table()
     paths = [p.path for p in result.params]
     for col in (*paths, "status", "objective", "change per unit", "interventions"):
-        table.add_column(col, justify="left" if col in ("status", "interventions") else "right")
+        table.add_column(col, justify="left" if col in ("status", "interventions") else "right", overflow="fold")
     for _, row in frame.iterrows():
         change = row.get("objective_change_per_unit")
         table.add_row(*(number(row[p]) for p in paths), row["status"],
@@ -178,13 +181,13 @@ def comparison_view(comparison) -> Group:
     parts.append(head)
     inputs = Table(title="What changed in the inputs", title_justify="left")
     for col in ("input", "first", "second"):
-        inputs.add_column(col)
+        inputs.add_column(col, overflow="fold")
     for row in comparison.input_changes:
         inputs.add_row(row["path"], str(row["first"]), str(row["second"]))
     parts.append(inputs if comparison.input_changes else Text("The inputs are the same."))
     moved = Table(title="Interventions", title_justify="left")
     for col in ("intervention", "first", "second", "change"):
-        moved.add_column(col, justify="right" if col in ("first", "second") else "left")
+        moved.add_column(col, justify="right" if col in ("first", "second") else "left", overflow="fold")
     for _, r in comparison.interventions().iterrows():
         if r["change"] != "same":
             moved.add_row(r["intervention"], number(r["units_first"]), number(r["units_second"]),
@@ -193,7 +196,7 @@ def comparison_view(comparison) -> Group:
                  Text("Interventions: the same interventions at the same scale in both."))
     pos = Table(title="Partners (NPV)", title_justify="left")
     for col in ("partner", "pays (first)", "pays (second)", "net (first)", "net (second)"):
-        pos.add_column(col, justify="left" if col == "partner" else "right")
+        pos.add_column(col, justify="left" if col == "partner" else "right", overflow="fold")
     for _, r in comparison.partners().iterrows():
         pos.add_row(r["partner"], money(r["contribution_first"]), money(r["contribution_second"]),
                     money(r["net_savings_first"]), money(r["net_savings_second"]))
@@ -204,7 +207,7 @@ def comparison_view(comparison) -> Group:
 def audit_table(report) -> Table:
     table = Table(title="Audit", title_justify="left")
     for col in ("check", "result", "detail"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for name, ok, detail in report.checks:
         said = {True: ("pass", "green"), False: ("FAIL", "red"), None: ("skipped", "yellow")}
         table.add_row(name, Text(*said[ok]), detail)
