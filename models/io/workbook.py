@@ -15,54 +15,54 @@ import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from pbo.models.checks import did_you_mean
-from pbo.models.errors import InputError
-from pbo.models.io.workbook_layout import LIST_FIELDS, SETTINGS, SHEET, SHEETS
+from pbo.models.io.workbook_file import WorkbookFile
+from pbo.models.io.workbook_layout import (
+    LIST_FIELDS,
+    SETTINGS,
+    SHEET,
+    SHEETS,
+    TEXT_SETTINGS,
+    check_sheets,
+)
 from pbo.models.overrides import parse_value
 from pbo.models.scenario import Intervention, Partner
 
 
 class _Reader:
-    def __init__(self, path: Path):
-        import openpyxl
-        from openpyxl.utils.exceptions import InvalidFileException
-
-        try:
-            self.values = openpyxl.load_workbook(path, data_only=True)
-            self.formulas = openpyxl.load_workbook(path, data_only=False)
-        except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-            raise InputError(f"{path}: not a readable .xlsx workbook ({exc})") from None
-        self.path = path
+    def __init__(self, book: WorkbookFile):
+        self.book = book
         self.problems: list[str] = []
         self.where: dict[str, str] = {}
         self.bad_cells: set[str] = set()
 
     def rows(self, name: str) -> list[tuple[int, dict[str, Any]]]:
-        """(row number, {column: value}) for each non-empty row of a sheet."""
-        if name not in self.values.sheetnames:
+        """(row number, {column: value}) for each non-empty row of a sheet, row 1 its column
+        names; a value in a column with no name is reported, not dropped."""
+        if name not in self.book.sheetnames:
             return []
-        sheet, formulas, spec = self.values[name], self.formulas[name], SHEET[name]
-        header = [c.value.strip() if isinstance(c.value, str) else c.value for c in sheet[1]]
-        for k, col in enumerate(header):
-            if col is not None and col not in spec.names:
-                self.problems.append(f"sheet {name}, column {_letter(k)}: unknown column "
-                                     f"'{col}'{did_you_mean(col, spec.names)}")
-        out = []
-        for r, (cells, fcells) in enumerate(zip(sheet.iter_rows(min_row=2),
-                                                formulas.iter_rows(min_row=2), strict=True), 2):
+        spec = SHEET[name]
+        columns = {c.name: c for c in spec.columns}
+        header: dict[int, str] = {}
+        out, stray = [], []
+        for r, cells in self.book.rows(name):
+            if r == 1 and not header:
+                self._header(name, cells, header)
+                continue
             row: dict[str, Any] = {}
-            for k, (cell, fcell) in enumerate(zip(cells, fcells, strict=True)):
-                col = header[k] if k < len(header) else None
-                if col not in spec.names:
+            for k, value, formula in cells:
+                col = header.get(k)
+                if col not in columns:
+                    if k not in header and (formula or _blank(value) is not None):
+                        stray.append((r, k))
                     continue
-                value = cell.value
-                if value is None and isinstance(fcell.value, str) and fcell.value.startswith("="):
+                if value is None and formula:
                     self.problems.append(
                         f"sheet {name}, row {r}, column {col}: holds a formula with no saved "
                         "value; pbo never evaluates formulas — open and save the workbook in "
                         "Excel, or type the value")
                     continue
                 if isinstance(value, str):
-                    value = value.strip() or None
+                    value = (value or None) if columns[col].text else _blank(value)
                 if isinstance(value, float) and value.is_integer() and col in (
                         "year", "from_year", "first_year", "last_year", "period"):
                     value = int(value)
@@ -70,7 +70,30 @@ class _Reader:
                     row[col] = value
             if row:
                 out.append((r, row))
+        if stray:
+            (r, k), more = stray[0], len(stray) - 1
+            self.problems.append(
+                f"sheet {name}, row {r}, column {_letter(k - 1)}: a value in a column with no "
+                "name in row 1" + (f" (and {more:,} more such cells)" if more else "")
+                + f"; delete it, or name the column ({', '.join(spec.names)})")
         return out
+
+    def _header(self, name: str, cells: list[tuple[int, Any, bool]],
+                header: dict[int, str]) -> None:
+        spec, seen = SHEET[name], dict[str, int]()
+        for k, value, _ in cells:
+            col = value.strip() if isinstance(value, str) else value
+            if col is None or col == "":
+                continue
+            if col not in spec.names:
+                self.problems.append(f"sheet {name}, column {_letter(k - 1)}: unknown column "
+                                     f"'{col}'{did_you_mean(col, spec.names)}")
+            elif col in seen:
+                self.problems.append(f"sheet {name}, column {_letter(k - 1)}: column '{col}' "
+                                     f"is also column {_letter(seen[col] - 1)}; keep one")
+                continue
+            seen[col] = k
+            header[k] = col
 
     def locate(self, loc: str, sheet: str, row: int | str, column: str | None = None) -> None:
         self.where.setdefault(loc, f"sheet {sheet}, row {row}"
@@ -111,10 +134,16 @@ def _profile_type(model: type[BaseModel], field: str) -> TypeAdapter[Any]:
     return TypeAdapter(get_args(kind)[1] if get_origin(kind) is dict else kind)
 
 
+def _blank(text: Any) -> Any:
+    """A cell's text trimmed, None when only spaces."""
+    return (text.strip() or None) if isinstance(text, str) else text
+
+
 def _letter(k: int) -> str:
+    """Column k's letters (0 is A); past Excel's last column, its number."""
     from openpyxl.utils import get_column_letter
 
-    return get_column_letter(k + 1)
+    return get_column_letter(k + 1) if 0 <= k < 16384 else f"number {k + 1}"
 
 
 def _split(value: Any) -> list[str]:
@@ -143,10 +172,17 @@ def _cashable(value: Any) -> Any:
 def read_workbook(path: Path | str) -> tuple[dict[str, Any], dict[str, str], list[str]]:
     """Scenario data from a workbook, where each item sits (sheet, row, column) so that
     validation problems can be located in the workbook, and the problems met reading it."""
-    rd = _Reader(Path(path))
+    with WorkbookFile(Path(path)) as book:
+        check_sheets(book.path, book.sheetnames, book.chart_sheets())
+        return _read(_Reader(book))
+
+
+def _read(rd: _Reader) -> tuple[dict[str, Any], dict[str, str], list[str]]:
     data: dict[str, Any] = {}
     for r, row in rd.rows("Scenario"):
         field, value = row.get("field"), row.get("value")
+        if field not in TEXT_SETTINGS:
+            value = _blank(value)
         if field not in SETTINGS:
             rd.problems.append(f"sheet Scenario, row {r}, column field: unknown setting '{field}'"
                                f"{did_you_mean(field, SETTINGS)}")
@@ -269,8 +305,8 @@ def _flow(value: Any) -> str:
 
 def _text(value: Any) -> Any:
     if isinstance(value, list | tuple):
-        if any("," in str(v) for v in value):  # names with commas: a YAML list
-            return _flow(list(value))
+        if any("," in str(v) or str(v).strip() != str(v) or not str(v) for v in value):
+            return _flow(list(value))  # names with commas or outer spaces: a YAML list
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict):
         return _flow(value)
