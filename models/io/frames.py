@@ -88,7 +88,7 @@ class _FrameTables(Tables):
                                  strict=True):
             row = {}
             for col, value in zip(known, values, strict=True):
-                value = cell_value(str(col), _plain(value))
+                value = cell_value(name, str(col), _plain(value))
                 if value is not None:
                     row[str(col)] = value
             if row:
@@ -147,7 +147,7 @@ def scenario_frames(scenario: Scenario) -> dict[str, Any]:
     them: `pbo.scenario_from_frames(**pbo.scenario_frames(sc))` gives `sc` back."""
     import pandas as pd
 
-    from pbo.models.io.workbook import _scenario_rows
+    from pbo.models.io.workbook_writer import _scenario_rows
 
     rows = _scenario_rows(scenario)
     out: dict[str, Any] = {}

@@ -1,4 +1,5 @@
-"""The Excel scenario workbook: read (values only, never formulas), write, and template.
+"""The Excel scenario workbook: read (values only, never formulas); written, and the template,
+by pbo.models.io.workbook_writer.
 
 Every sheet and column is named once, in pbo.models.io.workbook_layout.
 """
@@ -15,10 +16,19 @@ import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from pbo.models.checks import did_you_mean
-from pbo.models.errors import InputError
-from pbo.models.io.workbook_layout import LIST_FIELDS, SETTINGS, SHEET, SHEETS
+from pbo.models.io.workbook_file import WorkbookFile
+from pbo.models.io.workbook_layout import (
+    LIST_FIELDS,
+    SETTINGS,
+    SHEET,
+    TEXT_SETTINGS,
+    check_sheets,
+)
+from pbo.models.io.workbook_writer import write_workbook
 from pbo.models.overrides import parse_value
 from pbo.models.scenario import Intervention, Partner
+
+__all__ = ["Tables", "cell_value", "read_tables", "read_workbook", "write_workbook"]
 
 
 class Tables:
@@ -74,59 +84,75 @@ WHOLE_COLUMNS = ("year", "from_year", "first_year", "last_year", "period")
 """Columns that hold years: a whole float (2016.0) is read as the year 2016."""
 
 
-def cell_value(column: str, value: Any) -> Any:
-    """A cell as the scenario reads it: text stripped (blank text is empty), years whole."""
+def cell_value(sheet: str, column: str, value: Any) -> Any:
+    """A cell as the scenario reads it: text kept as written in a text column (a name, a
+    description: leading and trailing spaces are the user's), trimmed elsewhere (blank text is
+    empty); years whole."""
     if isinstance(value, str):
-        value = value.strip() or None
+        spec = next((c for c in SHEET[sheet].columns if c.name == column), None)
+        value = (value or None) if spec is not None and spec.text else _blank(value)
     if isinstance(value, float) and value.is_integer() and column in WHOLE_COLUMNS:
         value = int(value)
     return value
 
 
 class _Reader(Tables):
-    def __init__(self, path: Path):
+    def __init__(self, book: WorkbookFile):
         super().__init__()
-        import openpyxl
-        from openpyxl.utils.exceptions import InvalidFileException
-
-        try:
-            self.values = openpyxl.load_workbook(path, data_only=True)
-            self.formulas = openpyxl.load_workbook(path, data_only=False)
-        except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-            raise InputError(f"{path}: not a readable .xlsx workbook ({exc})") from None
-        self.path = path
+        self.book = book
 
     def rows(self, name: str) -> list[tuple[Any, dict[str, Any]]]:
-        """(row number, {column: value}) for each non-empty row of a sheet."""
-        if name not in self.values.sheetnames:
+        """(row number, {column: value}) for each non-empty row of a sheet, row 1 its column
+        names; a value in a column with no name is reported, not dropped."""
+        if name not in self.book.sheetnames:
             return []
-        sheet, formulas, spec = self.values[name], self.formulas[name], SHEET[name]
-        header = [c.value.strip() if isinstance(c.value, str) else c.value for c in sheet[1]]
-        for k, col in enumerate(header):
-            if col is not None and col not in spec.names:
-                self.problems.append(f"sheet {name}, column {_letter(k)}: unknown column "
-                                     f"'{col}'{did_you_mean(col, spec.names)}")
-        out = []
-        for r, (cells, fcells) in enumerate(zip(sheet.iter_rows(min_row=2),
-                                                formulas.iter_rows(min_row=2), strict=True), 2):
+        spec, header = SHEET[name], dict[int, str]()
+        columns = {c.name: c for c in spec.columns}
+        out, stray, strays = [], (0, 0), 0
+        for r, cells in self.book.rows(name):
+            if r == 1 and not header:
+                header = self._header(name, cells)
+                continue
             row: dict[str, Any] = {}
-            for k, (cell, fcell) in enumerate(zip(cells, fcells, strict=True)):
-                col = header[k] if k < len(header) else None
-                if col not in spec.names:
+            for k, value, formula in cells:
+                col = header.get(k)
+                if col not in columns:
+                    if k not in header and (formula or _blank(value) is not None):
+                        stray, strays = stray if strays else (r, k), strays + 1
                     continue
-                value = cell.value
-                if value is None and isinstance(fcell.value, str) and fcell.value.startswith("="):
+                if value is None and formula:
                     self.problems.append(
                         f"sheet {name}, row {r}, column {col}: holds a formula with no saved "
                         "value; pbo never evaluates formulas — open and save the workbook in "
                         "Excel, or type the value")
                     continue
-                value = cell_value(col, value)
+                value = cell_value(name, col, value)
                 if value is not None:
                     row[col] = value
             if row:
                 out.append((r, row))
+        if strays:
+            self.problems.append(
+                f"sheet {name}, row {stray[0]}, column {_letter(stray[1] - 1)}: a value in a "
+                "column with no name in row 1" + (f" (and {strays - 1:,} more such cells)"
+                                                  if strays > 1 else "")
+                + f"; delete it, or name the column ({', '.join(spec.names)})")
         return out
+
+    def _header(self, name: str, cells: list[tuple[int, Any, bool]]) -> dict[int, str]:
+        """{column number: name} from row 1; unknown names and names given twice reported."""
+        names, header, seen = SHEET[name].names, dict[int, str](), dict[Any, int]()
+        for k, value, _ in cells:
+            col, at = _blank(value), f"sheet {name}, column {_letter(k - 1)}"
+            if col in seen:
+                self.problems.append(f"{at}: column '{col}' is also column "
+                                     f"{_letter(seen[col] - 1)}; keep one")
+            elif col is not None:
+                header[k], seen[col] = col, k
+                if col not in names:
+                    self.problems.append(f"{at}: unknown column '{col}'"
+                                         f"{did_you_mean(col, names)}")
+        return header
 
 
 @cache
@@ -136,10 +162,16 @@ def _profile_type(model: type[BaseModel], field: str) -> TypeAdapter[Any]:
     return TypeAdapter(get_args(kind)[1] if get_origin(kind) is dict else kind)
 
 
+def _blank(text: Any) -> Any:
+    """A cell's text trimmed, None when only spaces."""
+    return (text.strip() or None) if isinstance(text, str) else text
+
+
 def _letter(k: int) -> str:
+    """Column k's letters (0 is A); past Excel's last column, its number."""
     from openpyxl.utils import get_column_letter
 
-    return get_column_letter(k + 1)
+    return get_column_letter(k + 1) if 0 <= k < 16384 else f"number {k + 1}"
 
 
 def _split(value: Any) -> list[str]:
@@ -168,7 +200,9 @@ def _cashable(value: Any) -> Any:
 def read_workbook(path: Path | str) -> tuple[dict[str, Any], dict[str, str], list[str]]:
     """Scenario data from a workbook, where each item sits (sheet, row, column) so that
     validation problems can be located in the workbook, and the problems met reading it."""
-    return read_tables(_Reader(Path(path)))
+    with WorkbookFile(Path(path)) as book:
+        check_sheets(book.path, book.sheetnames, book.chart_sheets())
+        return read_tables(_Reader(book))
 
 
 def read_tables(rd: Tables) -> tuple[dict[str, Any], dict[str, str], list[str]]:
@@ -177,6 +211,8 @@ def read_tables(rd: Tables) -> tuple[dict[str, Any], dict[str, str], list[str]]:
     data: dict[str, Any] = {}
     for r, row in rd.rows("Scenario"):
         field, value = row.get("field"), row.get("value")
+        if field not in TEXT_SETTINGS:
+            value = _blank(value)
         if field not in SETTINGS:
             rd.problems.append(f"{rd.place('Scenario', r, 'field')}: unknown setting '{field}'"
                                f"{did_you_mean(field, SETTINGS)}")
@@ -294,117 +330,3 @@ def _read_interventions(rd: Tables, data: dict[str, Any]) -> None:
             item.setdefault("outcomes", {})[row.get("outcome")] = row.get("per_unit")
             rd.locate(f"interventions[{item.get('id')}].outcomes", "Outcomes", r, "per_unit")
     data["interventions"] = listed
-
-
-# --- writing ---------------------------------------------------------------------------
-
-def _flow(value: Any) -> str:
-    """A value as one line of YAML: [a, 'b, c'], {x: 1}, 'yes'."""
-    return yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
-
-
-def _text(value: Any) -> Any:
-    if isinstance(value, list | tuple):
-        if any("," in str(v) for v in value):  # names with commas: a YAML list
-            return _flow(list(value))
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return _flow(value)
-    return value
-
-
-def _set_text(value: Any) -> Any:
-    """A named scenario's value as --set would take it back: lists and mappings in YAML, and
-    text that would read as something else ('yes', '2020') quoted."""
-    if isinstance(value, list | dict) or (isinstance(value, str) and parse_value(value) != value):
-        return _flow(value)
-    return value
-
-
-def _scenario_rows(sc: Any) -> dict[str, list[dict[str, Any]]]:
-    """Rows per sheet for a validated scenario (profiles written year by year)."""
-    years = sc.horizon
-    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for field in SETTINGS:
-        value = sc.cost_sharing.rule if field == "cost_sharing" else getattr(sc, field)
-        rows["Scenario"].append({"field": field, "value": value})
-    for p in sc.partners:
-        rows["Partners"].append({"id": p.id, "name": p.name or None, "carry_over": p.carry_over,
-                                 "reinvest_savings": p.reinvest_savings})
-        rows["Budgets"] += [{"partner": p.id, "year": t, "poolable_budget": v}
-                            for t, v in zip(years, p.poolable_budget, strict=True)]
-    for iv in sc.interventions:
-        cashable = iv.cashable if not isinstance(iv.cashable, dict) else "; ".join(
-            f"{k}={v:g}" for k, v in iv.cashable.items())
-        rows["Interventions"].append({
-            "id": iv.id, "name": iv.name or None, "theme": iv.theme or None, "unit": iv.unit,
-            "min_units": iv.min_units, "max_units": iv.max_units,
-            "integer_units": iv.integer_units, "cashable": cashable,
-            "optimism_bias": iv.optimism_bias, "deadweight": iv.deadweight,
-            "attribution": iv.attribution,
-            "funders": None if iv.funders is None else (_text(iv.funders) or "none"),
-            "requires": _text(iv.requires) or None, "excludes": _text(iv.excludes) or None})
-        for k, t in enumerate(years):
-            rows["Costs"].append({"intervention": iv.id, "year": t,
-                                  "fixed_cost": iv.fixed_cost[k], "unit_cost": iv.unit_cost[k],
-                                  "economic_value": iv.economic_value[k],
-                                  "social_value": iv.social_value[k]})
-        for p, profile in iv.benefits.items():
-            rows["Benefits"] += [{"intervention": iv.id, "partner": p, "year": t, "benefit": v}
-                                 for t, v in zip(years, profile, strict=True)]
-        rows["Outcomes"] += [{"intervention": iv.id, "outcome": k, "per_unit": v}
-                             for k, v in iv.outcomes.items()]
-    for t in sc.targets:
-        rows["Targets"].append({k: _text(v) for k, v in t.model_dump().items()})
-    for r in sc.red_lines:
-        rows["RedLines"].append({k: _text(v) for k, v in r.model_dump().items()})
-    for i, split in (sc.cost_sharing.shares or {}).items():
-        rows["CostShares"] += [{"intervention": i, "partner": p, "share": v}
-                               for p, v in split.items()]
-    for name, changes in sc.scenarios.items():
-        rows["Scenarios"] += [{"scenario": name, "path": path, "value": _set_text(value)}
-                              for path, value in changes.items()] or [{"scenario": name}]
-    return rows
-
-
-def write_workbook(path: Path, scenario: Any | None = None) -> None:
-    """A documented scenario workbook: the scenario's content, or empty (a template)."""
-    import openpyxl
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    from pbo.models.io.export import put
-
-    rows = _scenario_rows(scenario) if scenario is not None else {}
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for spec in SHEETS:
-        ws = wb.create_sheet(spec.name)
-        for k, col in enumerate(spec.columns, 1):
-            cell = ws.cell(1, k, col.name)
-            cell.font = Font(bold=True)
-            cell.fill = PatternFill("solid", fgColor="DDEBF7")
-            cell.comment = Comment(col.note, "pbo")
-            ws.column_dimensions[_letter(k - 1)].width = max(12, len(col.name) + 4)
-            target = f"{_letter(k - 1)}2:{_letter(k - 1)}5000"
-            if col.choices:
-                dv = DataValidation(type="list", formula1='"' + ",".join(col.choices) + '"',
-                                    allow_blank=True)
-            elif col.ids_from:
-                dv = DataValidation(type="list", formula1=f"={col.ids_from}!$A$2:$A$5000",
-                                    allow_blank=True)
-            else:
-                continue
-            ws.add_data_validation(dv)
-            dv.add(target)
-        ws.freeze_panes = "A2"
-        for r, row in enumerate(rows.get(spec.name, ()), 2):
-            for k, name in enumerate(spec.names, 1):
-                value = row.get(name)
-                if value is not None:
-                    put(ws.cell(r, k), value)
-        if spec.name == "Scenario" and scenario is None:
-            for r, field in enumerate(SETTINGS, 2):
-                ws.cell(r, 1, field)
-    wb.save(path)

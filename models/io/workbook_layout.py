@@ -1,12 +1,17 @@
-"""The Excel scenario workbook's layout: one place that names every sheet and column.
+"""The Excel scenario workbook's layout: one place that names every sheet and column, and
+which sheets a scenario workbook must have.
 
 The reader, the writer and the template all work from this table.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
+from pbo.models.checks import did_you_mean
+from pbo.models.errors import InputError
 from pbo.models.scenario import OBJECTIVES, RED_LINE_RULES
 
 
@@ -19,6 +24,9 @@ class Column:
     ids_from: str | None = None
     """A drop-down of the ids listed in this sheet's first column."""
     number: bool = False
+    text: bool = False
+    """Free text, read exactly as typed (leading and trailing spaces kept); other cells are
+    read with surrounding spaces trimmed."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +34,9 @@ class Sheet:
     name: str
     note: str
     columns: tuple[Column, ...]
+    required: bool = False
+    """Must be in every scenario workbook: without it every budget, cost or benefit would be
+    0 without a word. A sheet that is not required may be left out, meaning it has no rows."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -43,26 +54,26 @@ YES_NO = ("TRUE", "FALSE")
 SHEETS: tuple[Sheet, ...] = (
     Sheet("Scenario", "One row per setting: field, value.", (
         _c("field", "name, currency, start_year, years, discount_rate, objective, cost_sharing"),
-        _c("value", "The setting's value."),
-    )),
+        _c("value", "The setting's value.", text=True),
+    ), required=True),
     Sheet("Partners", "One row per partner.", (
         _c("id", "How every other sheet refers to this partner."),
-        _c("name", "Display name."),
+        _c("name", "Display name.", text=True),
         _c("carry_over", "TRUE: unspent pool money may be used in later years.", choices=YES_NO),
         _c("reinvest_savings", "Share (0-1) of realised cashable savings added to later "
            "budgets.", number=True),
-    )),
+    ), required=True),
     Sheet("Budgets", "One row per partner and year: the most it may put into the pool.", (
         _c("partner", "A partner id.", ids_from="Partners"),
         _c("year", "A horizon year.", number=True),
         _c("poolable_budget", "Money.", number=True),
-    )),
+    ), required=True),
     Sheet("Interventions", "One row per intervention; costs and benefits are on their own "
           "sheets.", (
         _c("id", "How every other sheet refers to this intervention."),
-        _c("name", "Display name."),
-        _c("theme", "Theme, used by ring_fence red lines."),
-        _c("unit", "What one unit is (family, place, person)."),
+        _c("name", "Display name.", text=True),
+        _c("theme", "Theme, used by ring_fence red lines.", text=True),
+        _c("unit", "What one unit is (family, place, person).", text=True),
         _c("min_units", "If funded, at least this many units.", number=True),
         _c("max_units", "At most this many units.", number=True),
         _c("integer_units", "TRUE: whole units only.", choices=YES_NO),
@@ -75,7 +86,7 @@ SHEETS: tuple[Sheet, ...] = (
            "'none': nobody)."),
         _c("requires", "Intervention ids it requires, comma-separated."),
         _c("excludes", "Intervention ids it excludes, comma-separated."),
-    )),
+    ), required=True),
     Sheet("Costs", "One row per intervention and year (blank cells are 0).", (
         _c("intervention", "An intervention id.", ids_from="Interventions"),
         _c("year", "A horizon year.", number=True),
@@ -83,24 +94,24 @@ SHEETS: tuple[Sheet, ...] = (
         _c("unit_cost", "Per unit that year.", number=True),
         _c("economic_value", "Value to the wider economy per unit.", number=True),
         _c("social_value", "Social value per unit.", number=True),
-    )),
+    ), required=True),
     Sheet("Benefits", "One row per intervention, partner and year: gross fiscal benefit per "
           "unit.", (
         _c("intervention", "An intervention id.", ids_from="Interventions"),
         _c("partner", "The partner whose budget benefits.", ids_from="Partners"),
         _c("year", "A horizon year.", number=True),
         _c("benefit", "Gross fiscal benefit per unit.", number=True),
-    )),
+    ), required=True),
     Sheet("Outcomes", "One row per intervention and outcome: outcome per unit.", (
         _c("intervention", "An intervention id.", ids_from="Interventions"),
-        _c("outcome", "Outcome name, e.g. families_turned_around."),
+        _c("outcome", "Outcome name, e.g. families_turned_around.", text=True),
         _c("per_unit", "Outcome per unit.", number=True),
     )),
     Sheet("Targets", "One row per target.", (
         _c("id", "Target id."),
         _c("partner", "A partner id; blank for the whole partnership.", ids_from="Partners"),
         _c("measure", "What is measured.", choices=MEASURES),
-        _c("outcome", "With measure outcome: the outcome's name."),
+        _c("outcome", "With measure outcome: the outcome's name.", text=True),
         _c("min", "Lower bound.", number=True),
         _c("max", "Upper bound.", number=True),
         _c("period", "horizon, each_year, or a year."),
@@ -109,8 +120,8 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet("RedLines", "One row per red line; fill the columns its rule uses.", (
         _c("id", "Red line id."),
         _c("rule", "The rule.", choices=RED_LINE_RULES),
-        _c("description", "What Whitehall will not relax."),
-        _c("owner", "The owning department."),
+        _c("description", "What Whitehall will not relax.", text=True),
+        _c("owner", "The owning department.", text=True),
         _c("negotiable", "FALSE: sensitivity never relaxes it (default TRUE).", choices=YES_NO),
         _c("active", "FALSE: lifted for a what-if; it constrains nothing (default TRUE).",
            choices=YES_NO),
@@ -118,7 +129,7 @@ SHEETS: tuple[Sheet, ...] = (
            "no_worse_off.", ids_from="Partners"),
         _c("intervention", "exclude_intervention, must_fund.", ids_from="Interventions"),
         _c("interventions", "no_funding: intervention ids, comma-separated."),
-        _c("themes", "ring_fence: themes, comma-separated."),
+        _c("themes", "ring_fence: themes, comma-separated.", text=True),
         _c("from_year", "no_pooling.", number=True),
         _c("first_year", "funding_window.", number=True),
         _c("last_year", "funding_window.", number=True),
@@ -143,7 +154,47 @@ SHEETS: tuple[Sheet, ...] = (
 SHEET = {s.name: s for s in SHEETS}
 SETTINGS = ("name", "currency", "start_year", "years", "discount_rate", "objective",
             "cost_sharing")
+TEXT_SETTINGS = ("name", "currency")
+"""Settings read exactly as typed; the others' values are trimmed."""
 SETTING_CHOICES = {"objective": OBJECTIVES, "cost_sharing": ("optimise", "benefit_share",
                                                               "fixed")}
 LIST_FIELDS = ("funders", "requires", "excludes", "interventions", "themes")
+RESULT_SHEETS = ("Summary", "Manifest")
+"""Sheets of pbo's results workbook (pbo solve --out x.xlsx), which is not a scenario."""
 RED_LINE_FIELDS = tuple(c.name for c in SHEET["RedLines"].columns)
+
+
+def check_sheets(path: Path, names: list[str], charts: Iterable[str] = ()) -> None:
+    """The workbook is a scenario workbook: each sheet is a scenario sheet, and every required
+    one is there; a workbook that is something else gets one sentence."""
+    known = [n for n in names if n in SHEET]
+    if "Scenario" not in names and 2 * len(known) <= len(names):
+        if all(n in names for n in RESULT_SHEETS):
+            raise InputError(f"{path}: a pbo results workbook (written by pbo solve --out), "
+                             "not a scenario; give pbo the scenario it was solved from (its "
+                             "Manifest sheet names the input file)")
+        raise InputError(f"{path}: not a pbo scenario workbook (its sheets are "
+                         f"{_listed(names)}, and a scenario workbook's are {_listed(SHEET)}); "
+                         "pbo template FILE.xlsx writes an empty one to fill in")
+    problems: list[str] = []
+    absent = [s.name for s in SHEETS if s.name not in names]
+    suggested: set[str] = set()
+    for k, name in enumerate(names):
+        if name in names[:k]:
+            problems.append(f"sheet {name}: appears twice in the workbook; keep one")
+        elif name in SHEET and name in charts:
+            problems.append(f"sheet {name}: a chart sheet, not a sheet of cells")
+        elif name not in SHEET:
+            hint = did_you_mean(name, absent)
+            suggested.add(hint.removeprefix(" — did you mean '").removesuffix("'?"))
+            problems.append(f"sheet '{name}': not a scenario sheet" + (
+                hint or f" (a scenario workbook's sheets are {_listed(SHEET)})"))
+    problems += [f"no sheet {s.name}: every scenario workbook has one, even with no rows "
+                 "(pbo template FILE.xlsx writes every sheet)"
+                 for s in SHEETS if s.required and s.name in absent and s.name not in suggested]
+    if problems:
+        raise InputError(problems)
+
+
+def _listed(names: Iterable[str]) -> str:
+    return ", ".join(str(n) for n in names) or "none"
