@@ -18,8 +18,9 @@ from typer.testing import CliRunner
 
 from pbo.cli import app
 from pbo.models.errors import InputError
+from pbo.models.io.json_reader import load_json
 from pbo.models.io.loading import load_scenario, read_data
-from pbo.models.io.yaml12 import ReadProblems, load_json, load_yaml, resolve
+from pbo.models.io.yaml12 import ReadProblems, load_yaml, resolve
 from pbo.models.overrides import parse_value
 from pbo.models.warnings import scenario_warnings
 from pbo.optimizer.present.terminal import printable
