@@ -1,4 +1,4 @@
-"""Reading scenario files (YAML with the safe loader, JSON) into validated scenarios."""
+"""Reading scenario files (YAML 1.2 and JSON, within stated bounds) into validated scenarios."""
 
 from __future__ import annotations
 

@@ -244,8 +244,10 @@ def _build(loader: Any, lines: Lines | None) -> Any:  # noqa: C901 (one event lo
         assert keys is not None
         line = key_mark.line + 1
         if key in keys:
+            lines_said = f"lines {keys[key]} and {line}" if keys[key] != line else \
+                f"twice on line {line}"
             duplicates.append(f"{line}:{key_mark.column + 1}: duplicate key '{key}' in one "
-                              f"mapping (lines {keys[key]} and {line}); give it once")
+                              f"mapping ({lines_said}); give it once")
         elif len(keys) >= MAX_ITEMS:
             raise _Stop(key_mark, f"a mapping has more than {MAX_ITEMS:,} keys (the limit)")
         keys[key] = line
