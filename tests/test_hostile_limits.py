@@ -22,8 +22,9 @@ from typer.testing import CliRunner
 from pbo.cli import app
 from pbo.models.errors import InputError
 from pbo.models.io import yaml12
+from pbo.models.io.json_reader import load_json
 from pbo.models.io.loading import load_scenario
-from pbo.models.io.yaml12 import ReadProblems, load_json, load_yaml
+from pbo.models.io.yaml12 import ReadProblems, load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CAP = int(1.5 * 2**30)
@@ -202,7 +203,8 @@ def test_file_size_limit(tmp_path: Path) -> None:
         f.truncate(yaml12.MAX_FILE_BYTES + 1)
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 1
-    assert f"{path}: 20.0 MiB is larger than a scenario file may be (20 MiB, the limit)" in \
+    assert f"{path}: 20,971,521 bytes is larger than a scenario file may be (20 MiB, the " \
+        "limit)" in \
         " ".join(result.output.split())
 
 

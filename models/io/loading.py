@@ -1,4 +1,4 @@
-"""Reading scenario files (YAML with the safe loader, JSON) into validated scenarios."""
+"""Reading scenario files (YAML 1.2 and JSON, within stated bounds) into validated scenarios."""
 
 from __future__ import annotations
 
@@ -14,14 +14,8 @@ from pydantic import ValidationError
 
 from pbo.models.checks import SECTIONS, locate_problems, place_prefixes, validation_problems
 from pbo.models.errors import InputError
-from pbo.models.io.yaml12 import (
-    LOADERS,
-    MAX_FILE_BYTES,
-    Lines,
-    ReadProblems,
-    load_json,
-    load_yaml,
-)
+from pbo.models.io.json_reader import load_json
+from pbo.models.io.yaml12 import MAX_FILE_BYTES, Lines, ReadProblems, load_yaml
 from pbo.models.overrides import apply_overrides, check_set_once, named_changes
 from pbo.models.scenario import Scenario
 
@@ -54,7 +48,7 @@ def _read(path: Path | str) -> tuple[dict[str, Any], dict[str, str], list[str], 
         from pbo.models.io.workbook import read_workbook
 
         return (*read_workbook(path), None)
-    if suffix not in LOADERS:
+    if suffix not in (".yaml", ".yml", ".json"):
         raise InputError(f"{path}: unknown scenario format '{suffix}' "
                          "(expected .yaml, .yml, .json or .xlsx)")
     text = read_text(path)
@@ -94,8 +88,8 @@ def read_text(path: Path) -> str:
             raise InputError(f"{path}: not a regular file (a device, a pipe or a socket), so "
                              "not a scenario file")
         if info.st_size > MAX_FILE_BYTES:
-            raise InputError(f"{path}: {info.st_size / 2**20:,.1f} MiB is larger than a "
-                             f"scenario file may be ({MAX_FILE_BYTES // 2**20} MiB, the limit)")
+            raise InputError(f"{path}: {info.st_size:,} bytes is larger than a scenario file "
+                             f"may be ({MAX_FILE_BYTES // 2**20} MiB, the limit)")
         with path.open("rb") as f:
             raw = f.read(MAX_FILE_BYTES + 1)
         if len(raw) > MAX_FILE_BYTES:

@@ -16,16 +16,13 @@ parser where libyaml is missing) and built here without recursion, so that one p
 
 An alias is a copy of what its anchor names (a change to one never reaches the other), and
 the merge key `<<` of YAML 1.1 is kept (explicit keys win over merged ones), since scenario
-files use it for shared defaults. JSON is read by the standard library's C decoder with a
-duplicate-key hook and the same bounds.
+files use it for shared defaults. JSON is read with the same bounds by `json_reader`.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -68,24 +65,29 @@ class _Stop(Exception):
 
 
 # --------------------------------------------------------------- YAML 1.2 core schema
-_NULL = frozenset(("", "~", "null", "Null", "NULL"))
-_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False,
-         "FALSE": False}
-_INT = re.compile(r"[-+]?[0-9]+")
+_WORDS: dict[str, Any] = {**dict.fromkeys(("~", "null", "Null", "NULL")),
+                          "true": True, "True": True, "TRUE": True,
+                          "false": False, "False": False, "FALSE": False}
+_NUMBER = re.compile(r"[-+]?(?:([0-9]+)|(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)")
+"""A core-schema decimal: an int when group 1 matches, else a float."""
 _INT8 = re.compile(r"0o[0-7]+")
 _INT16 = re.compile(r"0x[0-9a-fA-F]+")
-_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 _SPECIAL = {f"{s}{inf}": float(f"{s}inf") for s in ("", "+", "-")
             for inf in (".inf", ".Inf", ".INF")}
 _SPECIAL.update({nan: float("nan") for nan in (".nan", ".NaN", ".NAN")})
-_MAYBE = frozenset("0123456789+-.~nNtTfF")
+_NUMERIC = frozenset("0123456789+-.")
+_WORDY = frozenset("nNtTfF~")
 
 
 class TooLarge(ValueError):
     """An integer literal beyond the float range."""
 
 
-def _int(text: str, base: int) -> int:
+def int_literal(text: str, base: int) -> int:
+    """An integer literal's value (text '0x..'/'0o..' for base 16/8); TooLarge beyond the
+    float range."""
+    if len(text) < (300 if base == 10 else 250):  # within the float range: no more checks
+        return int(text) if base == 10 else int(text[2:], base)
     digits = text.lstrip("+-")
     if base == 10 and len(digits) > MAX_INT_DIGITS or base != 10 and len(digits) > 260:
         raise TooLarge(text)
@@ -97,22 +99,22 @@ def _int(text: str, base: int) -> int:
 
 def resolve(text: str) -> Any:
     """A plain (unquoted) scalar by the YAML 1.2 core schema; TooLarge for a huge integer."""
-    if text and text[0] not in _MAYBE:
-        return text
-    if text in _NULL:
+    if not text:
         return None
-    found = _BOOL.get(text)
-    if found is not None:
-        return found
-    if _INT.fullmatch(text):
-        return _int(text, 10)
-    if _FLOAT.fullmatch(text):
-        return float(text)
-    if _INT16.fullmatch(text):
-        return _int(text, 16)
-    if _INT8.fullmatch(text):
-        return _int(text, 8)
-    return _SPECIAL.get(text, text)
+    first = text[0]
+    if first in _NUMERIC:
+        found = _NUMBER.fullmatch(text)
+        if found:
+            return int_literal(text, 10) if found.group(1) else float(text)
+        if first == "0":
+            if _INT16.fullmatch(text):
+                return int_literal(text, 16)
+            if _INT8.fullmatch(text):
+                return int_literal(text, 8)
+        return _SPECIAL.get(text, text)
+    if first in _WORDY and text in _WORDS:
+        return _WORDS[text]
+    return text
 
 
 def too_large(text: str) -> str:
@@ -242,8 +244,10 @@ def _build(loader: Any, lines: Lines | None) -> Any:  # noqa: C901 (one event lo
         assert keys is not None
         line = key_mark.line + 1
         if key in keys:
+            lines_said = f"lines {keys[key]} and {line}" if keys[key] != line else \
+                f"twice on line {line}"
             duplicates.append(f"{line}:{key_mark.column + 1}: duplicate key '{key}' in one "
-                              f"mapping (lines {keys[key]} and {line}); give it once")
+                              f"mapping ({lines_said}); give it once")
         elif len(keys) >= MAX_ITEMS:
             raise _Stop(key_mark, f"a mapping has more than {MAX_ITEMS:,} keys (the limit)")
         keys[key] = line
@@ -256,10 +260,22 @@ def _build(loader: Any, lines: Lines | None) -> Any:  # noqa: C901 (one event lo
         kind = type(event)
         if kind is scalar_event:
             nodes += 1
-            value = _scalar(event)
+            text = event.value
+            if event.tag is None and event.implicit[0] and text != "<<":
+                try:
+                    value = resolve(text)
+                except TooLarge:
+                    raise _Stop(event.start_mark, too_large(text)) from None
+            else:
+                value = _scalar(event)
             if event.anchor is not None:
                 anchors[event.anchor] = (value, 1)
-            add(value, 1, event.start_mark)
+            top = stack[-1] if stack else None
+            if top is not None and top.is_map and top.key is _NO_KEY and value is not _MERGE:
+                top.key, top.key_mark = value, event.start_mark  # the common case, inline
+                top.size += 1
+            else:
+                add(value, 1, event.start_mark)
         elif kind is map_start or kind is seq_start:
             nodes += 1
             if event.tag is not None and event.tag != "!" and event.tag not in _CORE_TAGS:
@@ -336,86 +352,3 @@ def _merge(frame: _Frame) -> None:
             frame.value[key] = v
             assert frame.keys is not None
             frame.keys.setdefault(key, frame.mark.line + 1)
-
-
-# --------------------------------------------------------------- JSON
-class _DuplicateKey(Exception):
-    pass
-
-
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        raise _DuplicateKey
-    return out
-
-
-def load_json(text: str) -> Any:
-    """JSON text as plain data, by the standard library's decoder: ReadProblems for a
-    duplicate key (with both lines), a huge integer or a passed limit; json.JSONDecodeError
-    for text that is not JSON."""
-    try:
-        data = json.loads(text, object_pairs_hook=_pairs, parse_int=_json_int)
-    except _DuplicateKey:
-        raise ReadProblems(_json_duplicates(text)) from None
-    except TooLarge as exc:
-        raise ReadProblems([f"{_line_of(text, str(exc))}: {too_large(str(exc))}"]) from None
-    except RecursionError:
-        raise ReadProblems([f"nested deeper than {MAX_DEPTH} levels (the limit; a scenario "
-                            "needs about 6)"]) from None
-    _check_bounds(data)
-    return data
-
-
-def _json_int(text: str) -> int:
-    return _int(text, 10)
-
-
-def _line_of(text: str, token: str) -> str:
-    at = text.find(token)
-    if at < 0:
-        return "1:1"
-    line = text.count("\n", 0, at) + 1
-    return f"{line}:{at - (text.rfind(chr(10), 0, at) + 1) + 1}"
-
-
-def _json_duplicates(text: str) -> list[str]:
-    """The duplicate keys of JSON text, with their lines: JSON is YAML 1.2 flow text, so the
-    YAML reader finds them (a plain sentence where it cannot read the text)."""
-    try:
-        load_yaml(text)
-    except ReadProblems as exc:
-        found = [p for p in exc.problems if "duplicate key" in p]
-        if found:
-            return found
-    except yaml.YAMLError:
-        pass
-    return ["a key appears twice in one mapping; give each key once"]
-
-
-def _check_bounds(data: Any) -> None:
-    """Depth, item and value counts of decoded JSON (the decoder's own recursion bound is
-    about 1,000 levels, too deep for the copies made later)."""
-    if not isinstance(data, list | dict):
-        return
-    todo: list[tuple[Any, int]] = [(data, 1)]
-    nodes = 0
-    append, pop = todo.append, todo.pop
-    while todo:
-        node, depth = pop()
-        nodes += len(node) if isinstance(node, list | dict) else 0
-        if depth > MAX_DEPTH:
-            raise ReadProblems([f"nested deeper than {MAX_DEPTH} levels (the limit; a "
-                                "scenario needs about 6)"])
-        if len(node) > MAX_ITEMS:
-            raise ReadProblems([f"a list or mapping holds more than {MAX_ITEMS:,} items "
-                                "(the limit)"])
-        for child in node.values() if isinstance(node, dict) else node:
-            if isinstance(child, list | dict):
-                append((child, depth + 1))
-    if nodes > MAX_NODES:
-        raise ReadProblems([f"more than {MAX_NODES:,} values in one file (the limit)"])
-
-
-LOADERS: dict[str, Callable[[str], Any]] = {".json": load_json, ".yaml": load_yaml,
-                                            ".yml": load_yaml}
