@@ -270,6 +270,10 @@ def audit(
     except PboError as exc:
         raise fail(exc, debug) from None
     console.print(audit_table(report))
+    if report.findings:
+        console.print("What differs:")
+        for finding in report.findings:
+            console.print(f"  - {finding}", soft_wrap=True)
     if not report.passed:
         raise typer.Exit(1)
 
