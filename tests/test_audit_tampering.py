@@ -328,3 +328,28 @@ def test_a_recorded_scenario_past_the_numeric_limits_is_refused(solved, tmp_path
     assert res.exit_code == 1
     assert "interventions[hub].max_units 1e+25: HiGHS reads 1e+20 and above as no limit" \
         in res.output
+
+
+def test_a_recorded_input_pointed_elsewhere_is_held_against_the_auditors_copy(solved,
+                                                                             tmp_path):
+    """A --set solve whose manifest names a file that is not there passes only as 'skipped';
+    `--input` holds it against the auditor's own copy of the scenario, and it fails."""
+    payload = _with_set(tmp_path, solved)
+    payload["meta"]["overrides"] = []
+    payload["meta"]["input_file"] = str(tmp_path / "gone.json")
+    res = _audit(tmp_path, payload)
+    assert res.exit_code == 0, res.output
+    assert "skipped" in res.output
+    forged = tmp_path / "forged.json"
+    res = CliRunner().invoke(app, ["audit", str(forged), "--input",
+                                   solved[1]["meta"]["input_file"]], env={"COLUMNS": "200"})
+    assert res.exit_code == 1, res.output
+    assert "partners[police].poolable_budget: the file with the recorded changes" in res.output
+
+
+def test_a_forged_currency_is_named(solved, tmp_path):
+    payload = copy.deepcopy(solved[1])
+    payload["meta"]["currency"] = "USD"
+    res = _audit(tmp_path, payload)
+    assert res.exit_code == 1
+    assert "meta.currency: recorded 'USD', the recorded scenario's 'GBP'" in res.output

@@ -61,9 +61,14 @@ class AuditReport:
                  " (listed below)", problems)
 
 
-def audit(payload: dict[str, Any]) -> AuditReport:
-    """Every check a forensic auditor would make of a result file (see the module's doc)."""
+def audit(payload: dict[str, Any], input_file: str | None = None) -> AuditReport:
+    """Every check a forensic auditor would make of a result file (see the module's doc).
+    `input_file`: the scenario file to hold the result against, in place of the one it
+    names (the auditor's own copy)."""
     recorded = _result(payload)
+    if input_file is not None:
+        recorded = recorded.model_copy(update={"meta": recorded.meta.model_copy(
+            update={"input_file": input_file})})
     meta = recorded.meta
     scenario = _recorded_scenario(recorded)
     options = recorded_options(meta.solver_options)
@@ -76,7 +81,11 @@ def audit(payload: dict[str, Any]) -> AuditReport:
     check_input(report, recorded, scenario)
     built = build_model(scenario, recorded.objective_name)
     session = HighsSession(built, options)
-    report.compare("figures reconcile", reconcile(recorded, session, said="recorded"),
+    labels = [f"meta.{k}: recorded {getattr(meta, k)!r}, the recorded scenario's "
+              f"{getattr(scenario, n)!r}" for k, n in (("scenario_name", "name"),
+                                                       ("currency", "currency"))
+              if getattr(meta, k) != getattr(scenario, n)]
+    report.compare("figures reconcile", labels + reconcile(recorded, session, said="recorded"),
                    "the recorded plan keeps every row; its figures recompute and add up")
     again = solve(scenario, recorded.objective_name, options)
     report.compare("status reproduces", differences(recorded, again, "re-solved",

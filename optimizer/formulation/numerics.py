@@ -11,9 +11,13 @@ scenario outside these limits is refused with the values named, before anything 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from pbo.models.errors import InputError
 from pbo.optimizer.formulation.data import ModelData
@@ -44,39 +48,63 @@ class Located:
 
 def _years(where: str, values: dict[int, float]) -> Iterator[Located]:
     """The smallest and largest non-zero value of a profile (year named when it varies)."""
-    nonzero = {t: v for t, v in values.items() if v}
-    if not nonzero:
-        return
-    if len({abs(v) for v in nonzero.values()}) == 1:
-        t, v = next(iter(nonzero.items()))
-        yield Located(where, v)
-        return
-    for t in (min(nonzero, key=lambda t: abs(nonzero[t])),
-              max(nonzero, key=lambda t: abs(nonzero[t]))):
-        yield Located(f"{where} in {t}", nonzero[t])
+    acc = _Extremes()
+    for t, v in values.items():
+        acc.add(where, t, v)
+    yield from acc.located()
+
+
+class _Extremes:
+    """The smallest and largest non-zero |value| seen at each place, and their years."""
+
+    def __init__(self) -> None:
+        self.at: dict[str, list[Any]] = {}
+
+    def add(self, where: str, year: int, value: float) -> None:
+        if not value:
+            return
+        seen = self.at.get(where)
+        if seen is None:
+            self.at[where] = [year, value, year, value]
+        elif abs(value) < abs(seen[1]):
+            seen[0:2] = year, value
+        elif abs(value) > abs(seen[3]):
+            seen[2:4] = year, value
+
+    def located(self) -> Iterator[Located]:
+        for where, (lo_t, lo, hi_t, hi) in self.at.items():
+            if abs(lo) == abs(hi):
+                yield Located(where, lo)
+            else:
+                yield Located(f"{where} in {lo_t}", lo)
+                yield Located(f"{where} in {hi_t}", hi)
 
 
 def coefficients(d: ModelData) -> Iterator[Located]:
     """Every scenario value that becomes a matrix entry (or an objective coefficient)."""
     sc = d.scenario
+    acc = _Extremes()
+    for (i, t), v in d.unit_cost.items():
+        acc.add(f"interventions[{i}].unit_cost", t, v)
+    for (i, t), v in d.fixed_cost.items():
+        acc.add(f"interventions[{i}].fixed_cost", t, v)
+    adjusted = {iv.id: "" if iv.adjustment == 1 else
+                " (after optimism bias, deadweight, attribution)" for iv in sc.interventions}
+    for (p, i, t), v in d.adjusted.items():
+        acc.add(f"interventions[{i}].benefits.{p}{adjusted[i]}", t, v)
+    partial = {(iv.id, p) for iv in sc.interventions for p in iv.benefits
+               if iv.cashable_share(p) not in (0.0, 1.0)}
+    for (p, i, t), v in d.cashable.items():
+        if (i, p) in partial:
+            acc.add(f"interventions[{i}].benefits.{p} times cashable", t, v)
+    for (i, t), v in d.wider_value.items():
+        acc.add(f"interventions[{i}].economic_value + social_value{adjusted[i]}", t, v)
+    yield from acc.located()
     for iv in sc.interventions:
-        i = iv.id
-        at = f"interventions[{i}]"
-        yield from _years(f"{at}.unit_cost", {t: d.unit_cost.get((i, t), 0.0) for t in d.years})
-        yield from _years(f"{at}.fixed_cost",
-                          {t: d.fixed_cost.get((i, t), 0.0) for t in d.years})
+        at = f"interventions[{iv.id}]"
         for name in ("min_units", "max_units"):  # select's coefficient in unit_min / unit_max
             if getattr(iv, name):
                 yield Located(f"{at}.{name}", getattr(iv, name))
-        adjusted = "" if iv.adjustment == 1 else " (after optimism bias, deadweight, attribution)"
-        for p in iv.benefits:
-            yield from _years(f"{at}.benefits.{p}{adjusted}",
-                              {t: d.adjusted.get((p, i, t), 0.0) for t in d.years})
-            if iv.cashable_share(p) not in (0.0, 1.0):
-                yield from _years(f"{at}.benefits.{p} times cashable",
-                                  {t: d.cashable.get((p, i, t), 0.0) for t in d.years})
-        yield from _years(f"{at}.economic_value + social_value{adjusted}",
-                          {t: d.wider_value.get((i, t), 0.0) for t in d.years})
         for name, v in iv.outcomes.items():
             if v:
                 yield Located(f"{at}.outcomes.{name}", v)
@@ -108,9 +136,34 @@ def _listed(values: list[Located]) -> str:
     return shown + (f" and {len(values) - SHOWN} more" if len(values) > SHOWN else "")
 
 
+def _all_within(d: ModelData) -> bool:
+    """The quick answer for the usual scenario: every value within every limit (the values
+    are located only when one is not)."""
+    sc = d.scenario
+    entries = np.fromiter(itertools.chain(
+        d.unit_cost.values(), d.fixed_cost.values(), d.adjusted.values(), d.cashable.values(),
+        d.wider_value.values(), (iv.max_units for iv in sc.interventions),
+        (iv.min_units for iv in sc.interventions),
+        (v for iv in sc.interventions for v in iv.outcomes.values())), dtype=np.float64)
+    entries = np.abs(entries[entries != 0])
+    if entries.size and (entries.max() >= LARGEST or entries.min() <= SMALLEST
+                         or entries.max() > 10.0 ** ORDERS * entries.min()):
+        return False
+    bounds = np.fromiter((abs(v.value) for v in limits(d)), dtype=np.float64)
+    return not (bounds.size and bounds.max() >= INFINITE)
+
+
 def numeric_problems(d: ModelData) -> list[str]:
     """Each range HiGHS cannot solve reliably, with the values named by where they are."""
     problems = []
+    if d.years and d.discount[d.years[-1]] < SMALLEST_DISCOUNT:
+        last = d.years[-1]
+        problems.append(
+            f"discount_rate {d.scenario.discount_rate:g} over {len(d.years)} years makes "
+            f"{last}'s discount factor {d.discount[last]:.3g}, below the "
+            f"{SMALLEST_DISCOUNT:g} pbo solves reliably; use a lower rate or a shorter horizon")
+    if _all_within(d):
+        return problems
     unlimited = [v for v in limits(d) if abs(v.value) >= INFINITE]
     if unlimited:
         problems.append(f"{_listed(unlimited)}: HiGHS reads {INFINITE:g} and above as no limit "
@@ -136,14 +189,6 @@ def numeric_problems(d: ModelData) -> list[str]:
                 f"{low} and {high} span {_orders(span)} orders of magnitude; pbo solves "
                 f"reliably up to {ORDERS} (1 to {10.0 ** ORDERS:g}): express money in "
                 "thousands or millions, or change what one unit is, so the values come closer")
-    if d.years:
-        last = d.years[-1]
-        factor = d.discount[last]
-        if factor < SMALLEST_DISCOUNT:
-            problems.append(
-                f"discount_rate {d.scenario.discount_rate:g} over {len(d.years)} years makes "
-                f"{last}'s discount factor {factor:.3g}, below the {SMALLEST_DISCOUNT:g} pbo "
-                "solves reliably; use a lower rate or a shorter horizon")
     return problems
 
 

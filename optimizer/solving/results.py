@@ -293,33 +293,41 @@ def model_problems(session: HighsSession) -> list[str]:
     major = np.repeat(np.arange(len(start) - 1), np.diff(start))
     by_column = a.format_ != highspy.MatrixFormat.kRowwise
     rows, cols = (index, major) if by_column else (major, index)
-    activity = np.zeros(n_row)
-    size = np.zeros(n_row)
-    np.add.at(activity, rows, value * x[cols])
-    np.add.at(size, rows, np.abs(value * x[cols]))
+    terms = value * x[cols]
+    activity = np.bincount(rows, weights=terms, minlength=n_row)
+    size = np.bincount(rows, weights=np.abs(terms), minlength=n_row)
     problems = []
-    con_of = {row: con for con, row in session._solver._pyomo_con_to_solver_con_map.items()}
     lower, upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
-    for r in range(n_row):
-        for bound, off, side in ((lower[r], lower[r] - activity[r], "at least"),
-                                 (upper[r], activity[r] - upper[r], "at most")):
-            if math.isfinite(bound) and off > ROW_TOL * max(1.0, abs(bound), size[r]):
-                problems.append(f"{row_words(con_of.get(r))} does not hold for the plan as "
-                                f"reported: {activity[r]:,.6g}, where it must be {side} "
-                                f"{bound:,.6g}")
+    with np.errstate(invalid="ignore"):  # infinite bounds: never broken
+        room = ROW_TOL * np.maximum(np.maximum(1.0, size), np.where(
+            np.isfinite(lower), np.abs(lower), 0.0) + np.where(np.isfinite(upper),
+                                                               np.abs(upper), 0.0))
+        below = np.flatnonzero(lower - activity > room)
+        above = np.flatnonzero(activity - upper > room)
+    if below.size or above.size:
+        con_of = {row: con for con, row in session._solver._pyomo_con_to_solver_con_map.items()}
+        for broken, bounds, side in ((below, lower, "at least"), (above, upper, "at most")):
+            for r in broken:
+                problems.append(f"{row_words(con_of.get(int(r)))} does not hold for the plan "
+                                f"as reported: {activity[r]:,.6g}, where it must be {side} "
+                                f"{bounds[r]:,.6g}")
     col_lower, col_upper = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
-    integer = list(lp.integrality_)
-    for c in range(n_col):
-        var = var_of.get(c)
+    whole = np.asarray([k != highspy.HighsVarType.kContinuous for k in lp.integrality_]
+                       or np.zeros(n_col, dtype=bool), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        low = x < col_lower - ROW_TOL * np.maximum(1.0, np.abs(col_lower))
+        high = x > col_upper + ROW_TOL * np.maximum(1.0, np.abs(col_upper))
+    fraction = whole & (np.abs(x - np.round(x)) > ROW_TOL)
+    for c in np.flatnonzero(low | high | fraction):
+        var = var_of.get(int(c))
         if var is None:
             continue
         name = var_words(var)
-        if x[c] < col_lower[c] - ROW_TOL * max(1.0, abs(col_lower[c])):
+        if low[c]:
             problems.append(f"{name} {x[c]:,.6g} is below its least, {col_lower[c]:,.6g}")
-        if x[c] > col_upper[c] + ROW_TOL * max(1.0, abs(col_upper[c])):
+        if high[c]:
             problems.append(f"{name} {x[c]:,.6g} is above its most, {col_upper[c]:,.6g}")
-        if integer and integer[c] != highspy.HighsVarType.kContinuous \
-                and abs(x[c] - round(x[c])) > ROW_TOL:
+        if fraction[c]:
             problems.append(f"{name} {x[c]:,.6g} is not a whole number")
     return problems
 
