@@ -325,6 +325,9 @@ def compare(
 @app.command()
 def audit(
     result_file: Annotated[Path, typer.Argument(help="A result written by pbo solve --out .json.")],
+    input_file: Annotated[Path | None, typer.Option(
+        "--input", help="Hold the result against this scenario file (your own copy) in place "
+        "of the one it names.")] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Re-solve a result's recorded input and re-check every sum (exit 1 if any check fails)."""
@@ -334,10 +337,15 @@ def audit(
 
     try:
         with console.status("Re-solving the recorded input…", spinner="dots"):
-            report = run_audit(read_json(result_file))
+            report = run_audit(read_json(result_file),
+                               str(input_file.resolve()) if input_file is not None else None)
     except PboError as exc:
         raise fail(exc, debug) from None
     console.print(audit_table(report))
+    if report.findings:
+        console.print("What differs:")
+        for finding in report.findings:
+            console.print(f"  - {finding}", soft_wrap=True)
     if not report.passed:
         raise typer.Exit(1)
 

@@ -169,8 +169,12 @@ def check_targets(ctx: _Context) -> None:
                 ctx.say(f"{where}.period: outcome targets are not time-profiled and take no "
                         "period")
             if t.get("partner") is not None:
-                ctx.say(f"{where}.partner: outcomes belong to the whole partnership; an "
-                        "outcome target takes no partner")
+                ctx.say(f"{where}.partner: an outcome target counts the outcome over the "
+                        "whole partnership, so it takes no partner (a partner's part of an "
+                        "outcome would be units times its share of the cost, which a linear "
+                        "model cannot hold exactly); to target the outcome of some "
+                        "interventions only, give those an outcome of its own name and target "
+                        "that")
         elif t.get("outcome") is not None:
             ctx.say(f"{where}.outcome: only measure 'outcome' takes an outcome name")
 

@@ -59,10 +59,13 @@ def test_audit_catches_a_doctored_figure(tmp_path):
 
 
 def test_audit_catches_a_doctored_objective(tmp_path):
+    """The objective no longer follows from the plan's own rows, nor from a re-solve."""
     _, payload = _solved(tmp_path)
     payload["objective"] *= 1.01
-    failed = {name for name, ok, _ in audit(payload).checks if ok is False}
-    assert failed == {"objective reproduces"}
+    report = audit(payload)
+    failed = {name for name, ok, _ in report.checks if ok is False}
+    assert failed == {"figures reconcile", "objective reproduces"}
+    assert all(f.startswith("objective: recorded ") for f in report.findings)
 
 
 def test_audit_bad_file_is_a_located_error(tmp_path):

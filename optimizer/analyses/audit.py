@@ -1,36 +1,64 @@
-"""Audit a result: re-solve its recorded input and re-check that every figure adds up."""
+"""Audit a result: is it what pbo gives for its input, every figure, with nothing edited?
+
+A result file can be edited by anyone, manifest included, so nothing in it is taken on
+trust. The audit
+1. reads the input file the result names (a regular file only, to a bound) and checks both
+   links between it and the result: its SHA-256 against `input_sha256`, and the file with the
+   recorded changes (`overrides`, in order) against the scenario recorded as solved. Clearing
+   the changes, or restoring the hash after a `--set` solve, breaks one of the two;
+2. recomputes every reported figure from the recorded plan's own decisions against the
+   recorded scenario (`results.reconcile`, the same check every solve makes): every row of
+   the model holds, and the objective, costs, benefits, partners' figures and years, payback
+   years and targets are what those decisions give;
+3. re-solves the recorded scenario with the recorded solver options and compares every
+   figure: status, objective, gap, decisions, who pays, partners, targets, red lines.
+Each figure that differs is named ('targets[council_savings].achieved: recorded £2.10m,
+recomputed £1.05m'); any difference fails the audit (exit 1).
+"""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from pathlib import Path
+import math
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from pydantic import ValidationError
 
-from pbo.models.errors import InputError
-from pbo.models.io.loading import scenario_from_data
+from pbo.models.errors import InputError, UsageError
+from pbo.models.io.loading import read_data, scenario_from_data
+from pbo.models.io.recorded_input import read_recorded_input
+from pbo.models.overrides import apply_overrides
 from pbo.models.results import PlanResult
-from pbo.optimizer.formulation.data import ModelData
-from pbo.optimizer.solving.highs import SolverOptions, highs_version
+from pbo.models.scenario import OBJECTIVES, Scenario
+from pbo.optimizer.formulation.build import build_model
+from pbo.optimizer.solving.figures import differences
+from pbo.optimizer.solving.highs import MAX_THREADS, HighsSession, SolverOptions, highs_version
 from pbo.optimizer.solving.plan import ENGINE_VERSION, solve
-from pbo.optimizer.solving.results import reconciliation_problems
-
-RELATIVE = 1e-6
+from pbo.optimizer.solving.results import reconcile
 
 
 @dataclass
 class AuditReport:
     checks: list[tuple[str, bool | None, str]] = field(default_factory=list)
     """(check, passed, detail) in the order run; passed None: could not be checked here."""
+    findings: list[str] = field(default_factory=list)
+    """Every figure (or input) that differs, named, in the order found."""
 
     @property
     def passed(self) -> bool:
         return all(ok is not False for _, ok, _ in self.checks)
 
-    def add(self, name: str, ok: bool | None, detail: str = "") -> None:
+    def add(self, name: str, ok: bool | None, detail: str = "",
+            findings: list[str] | None = None) -> None:
         self.checks.append((name, ok, detail))
+        self.findings.extend(findings or [])
+
+    def compare(self, name: str, problems: list[str], fine: str) -> None:
+        count = len(problems)
+        self.add(name, not problems, fine if not problems else
+                 f"{count} figure{'s' if count != 1 else ''} differ{'s' if count == 1 else ''}"
+                 " (listed below)", problems)
 
     def tables(self) -> dict[str, Any]:
         """One tidy table, checks: check, passed (None: not checked here), detail."""
@@ -41,65 +69,206 @@ class AuditReport:
     def to_json(self) -> dict[str, Any]:
         """The audit as JSON data; its schema is `pbo.result_schema("audit")`."""
         return {"passed": self.passed, "checks": [
-            {"check": name, "passed": ok, "detail": detail} for name, ok, detail in self.checks]}
+            {"check": name, "passed": ok, "detail": detail} for name, ok, detail in self.checks],
+            "findings": list(self.findings)}
 
 
-def _close(a: float | None, b: float | None, scale: float) -> bool:
-    if a is None or b is None:
-        return a is b
-    return abs(a - b) <= RELATIVE * max(1.0, abs(scale))
-
-
-def audit(payload: dict[str, Any] | PlanResult) -> AuditReport:
-    """Every check a forensic auditor would make of a result file: `payload` is the JSON a
-    result was written as (`pbo solve --out FILE.json`), or the result itself."""
+def audit(payload: dict[str, Any] | PlanResult, input_file: str | None = None) -> AuditReport:
+    """Every check a forensic auditor would make of a result file (see the module's doc):
+    `payload` is the JSON a result was written as (`pbo solve --out FILE.json`), or the
+    result itself. `input_file`: the scenario file to hold the result against, in place of
+    the one it names (the auditor's own copy)."""
     if isinstance(payload, PlanResult):
         payload = payload.model_dump(mode="json")
-    try:
-        recorded = PlanResult.model_validate(payload)
-    except ValidationError as exc:
-        raise InputError(f"not a pbo result file ({exc.error_count()} fields do not fit)") from None
+    recorded = _result(payload)
+    if input_file is not None:
+        recorded = recorded.model_copy(update={"meta": recorded.meta.model_copy(
+            update={"input_file": input_file})})
     meta = recorded.meta
-    if meta.scenario is None:
-        raise InputError("the result carries no manifest scenario (written by an older pbo?)")
+    scenario = _recorded_scenario(recorded)
+    options = recorded_options(meta.solver_options)
     report = AuditReport()
     report.add("engine version", meta.engine_version == ENGINE_VERSION,
                f"recorded {meta.engine_version}, running {ENGINE_VERSION}")
     report.add("HiGHS version", meta.solver == highs_version(),
                f"recorded {meta.solver}, running {highs_version()}")
-    if meta.input_file:
-        path = Path(meta.input_file)
-        if path.exists():
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            report.add("input file unchanged", digest == meta.input_sha256,
-                       f"{path}: sha256 {digest[:12]}… (recorded {meta.input_sha256[:12]}…)")
-        else:
-            report.add("input file unchanged", None, f"{path} is not here, so it cannot be "
-                       "compared; the scenario recorded in the result is re-solved")
-    scenario = scenario_from_data(meta.scenario)
-    d = ModelData.from_scenario(scenario)
-    problems = reconciliation_problems(recorded, d)
-    report.add("figures reconcile", not problems, "; ".join(problems) or
-               "funding sums to cost; partners sum to the partnership; NPVs from years")
-    known = {f for f in SolverOptions.__dataclass_fields__}
-    options = SolverOptions(**{k: v for k, v in meta.solver_options.items() if k in known})
+    report.add("solver options", True, _options_said(options))
+    check_input(report, recorded, scenario)
+    built = build_model(scenario, recorded.objective_name)
+    session = HighsSession(built, options)
+    labels = [f"meta.{k}: recorded {getattr(meta, k)!r}, the recorded scenario's "
+              f"{getattr(scenario, n)!r}" for k, n in (("scenario_name", "name"),
+                                                       ("currency", "currency"))
+              if getattr(meta, k) != getattr(scenario, n)]
+    report.compare("figures reconcile", labels + reconcile(recorded, session, said="recorded"),
+                   "the recorded plan keeps every row; its figures recompute and add up")
     again = solve(scenario, recorded.objective_name, options)
-    report.add("status reproduces", again.status == recorded.status,
-               f"recorded {recorded.status}, re-solved {again.status}")
-    report.add("objective reproduces",
-               _close(again.objective, recorded.objective, recorded.objective or 0.0),
-               f"recorded {recorded.objective}, re-solved {again.objective}")
-    scale = max([abs(r.units) for r in recorded.interventions] + [1.0])
-    units_a = {r.id: r.units for r in recorded.interventions}
-    moved = [i for i, r in ((r.id, r) for r in again.interventions)
-             if not _close(units_a.get(i), r.units, scale)]
-    report.add("decisions reproduce", not moved,
-               "every intervention's units match" if not moved else f"units differ: {moved}")
-    money = max([abs(p.contribution_npv) for p in recorded.partners] + [1.0])
-    pay_a = {p.id: p.contribution_npv for p in recorded.partners}
-    shifted = [p.id for p in again.partners if not _close(pay_a.get(p.id), p.contribution_npv,
-                                                          money)]
-    report.add("contributions reproduce", not shifted,
-               "every partner's contribution NPV matches" if not shifted
-               else f"contributions differ: {shifted}")
+    report.compare("status reproduces", differences(recorded, again, "re-solved",
+                                                    only=("status",)),
+                   f"recorded {recorded.status}, re-solved {again.status}")
+    for name, only, fine in (
+        ("objective reproduces", ("objective", "mip_gap"), "objective and gap match"),
+        ("decisions reproduce", ("interventions[",), "every intervention's units match"),
+        ("contributions reproduce", ("funding[", "partners[", "partner_years["),
+         "who pays, and every partner's figures, match"),
+        ("targets reproduce", ("targets[",), "every target's achieved value and met match"),
+        ("red lines reproduce", ("red_lines[",), "every red line's binding flag matches"),
+    ):
+        report.compare(name, differences(recorded, again, "re-solved", only=only), fine)
     return report
+
+
+def _result(payload: dict[str, Any]) -> PlanResult:
+    try:
+        return PlanResult.model_validate(payload)
+    except ValidationError as exc:
+        raise InputError(f"not a pbo result file ({exc.error_count()} fields do not fit)") \
+            from None
+
+
+def _recorded_scenario(recorded: PlanResult) -> Scenario:
+    if recorded.meta.scenario is None:
+        raise InputError("the result carries no manifest scenario (written by an older pbo?)")
+    if recorded.objective_name not in OBJECTIVES:
+        raise InputError(f"objective_name: '{recorded.objective_name}' is not an objective "
+                         f"(one of {', '.join(OBJECTIVES)})")
+    try:
+        return scenario_from_data(recorded.meta.scenario)
+    except InputError as exc:
+        raise InputError([f"meta.scenario (the scenario recorded as solved): {p}"
+                          for p in exc.problems]) from None
+
+
+def recorded_options(values: dict[str, Any]) -> SolverOptions:
+    """The solver options a result records, each checked (a plain InputError, exit 1, for
+    one out of range or of the wrong kind: `threads: 100000` is not run)."""
+    known = {f.name: f for f in fields(SolverOptions)}
+    problems = [f"meta.solver_options.{k}: not a pbo solver option (one of "
+                f"{', '.join(known)})" for k in values if k not in known]
+
+    def number(v: Any) -> bool:
+        return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+    at = "meta.solver_options"
+    time_limit, gap, threads = (values.get(k) for k in ("time_limit", "mip_gap", "threads"))
+    if time_limit is not None and not (number(time_limit) and float(time_limit) > 0):
+        problems.append(f"{at}.time_limit {time_limit!r}: seconds, more than 0 (or null)")
+    if "mip_gap" in values and not (number(gap) and 0 <= float(gap or 0) < 1):
+        problems.append(f"{at}.mip_gap {gap!r}: a relative gap at least 0 and below 1")
+    if threads is not None and not (isinstance(threads, int) and not isinstance(threads, bool)
+                                    and 1 <= threads <= MAX_THREADS):
+        problems.append(f"{at}.threads {threads!r}: a whole number from 1 to {MAX_THREADS} "
+                        "(or null)")
+    for k in ("accept_time_limited", "check_binding"):
+        if k in values and not isinstance(values[k], bool):
+            problems.append(f"{at}.{k} {values[k]!r}: true or false")
+    if problems:
+        raise InputError(problems)
+    try:
+        return SolverOptions(**{k: v for k, v in values.items() if k in known})
+    except UsageError as exc:  # a range SolverOptions adds later: still the file's problem
+        raise InputError([f"{at}: {p}" for p in exc.problems]) from None
+
+
+def _options_said(options: SolverOptions) -> str:
+    said = f"mip_gap {options.mip_gap:g}"
+    if options.mip_gap > SolverOptions().mip_gap:
+        said += f" (the plan is optimal only to within {options.mip_gap:.2%})"
+    if options.time_limit is not None:
+        said += f", time limit {options.time_limit:g} s"
+    return said
+
+
+INPUT_CHECK = "input file unchanged"
+SCENARIO_CHECK = "scenario is the input file with the recorded changes"
+
+
+def check_input(report: AuditReport, recorded: PlanResult, scenario: Scenario) -> None:
+    """Both links between the input file and the result: the file's hash, and the file with
+    the recorded changes against the scenario recorded as solved."""
+    meta = recorded.meta
+    if not meta.input_file:
+        report.add(INPUT_CHECK, None, "the result names no input file (solved from data); "
+                   "the scenario recorded in the result is re-solved")
+        return
+    path = meta.input_file
+    try:
+        raw = read_recorded_input(path)
+    except InputError as exc:
+        report.add(INPUT_CHECK, False, "the recorded input cannot be the scenario solved",
+                   [f"meta.input_file: {p}" for p in exc.problems])
+        return
+    if raw is None:
+        report.add(INPUT_CHECK, None, f"{path} is not here, so it cannot be compared; the "
+                   "scenario recorded in the result is re-solved")
+        return
+    digest = hashlib.sha256(raw).hexdigest()
+    same = digest == meta.input_sha256
+    report.add(INPUT_CHECK, same, f"{path}: sha256 {digest[:12]}… (recorded "
+               f"{meta.input_sha256[:12]}…)", [] if same else [
+                   f"meta.input_sha256: recorded {meta.input_sha256}, the file's is {digest}"])
+    changes, problems = _changes(meta.overrides)
+    if not problems:
+        try:
+            data = read_data(path)
+            solved = scenario_from_data(apply_overrides(data, changes) if changes else data)
+        except InputError as exc:
+            problems = [f"the input file with the recorded changes: {p}" for p in exc.problems]
+        else:
+            problems = scenario_differences(solved.model_dump(mode="json"),
+                                            scenario.model_dump(mode="json"))
+    said = ", ".join(f"{p}={v}" for p, v in changes) or "none"
+    report.add(SCENARIO_CHECK, not problems, f"recorded changes: {said}"
+               if not problems else f"{len(problems)} difference(s) (listed below); recorded "
+               f"changes: {said}", problems)
+
+
+def _changes(overrides: list[list[Any]]) -> tuple[list[tuple[str, Any]], list[str]]:
+    changes, problems = [], []
+    for k, item in enumerate(overrides):
+        if len(item) == 2 and isinstance(item[0], str) and item[0]:
+            changes.append((item[0], item[1]))
+        else:
+            problems.append(f"meta.overrides[{k}]: {item!r} is not a change [PATH, VALUE]")
+    return changes, problems
+
+
+def scenario_differences(from_file: Any, recorded: Any, at: str = "") -> list[str]:
+    """Where the scenario recorded as solved differs from the input file with the recorded
+    changes, by ids ('interventions[hub].unit_cost: the file with the recorded changes
+    gives [150000.0, ...], the result records [...]')."""
+    if isinstance(from_file, dict) and isinstance(recorded, dict):
+        out = []
+        for key in [*from_file, *(k for k in recorded if k not in from_file)]:
+            place = f"{at}.{key}" if at else str(key)
+            out += scenario_differences(from_file.get(key), recorded.get(key), place)
+        return out
+    if isinstance(from_file, list) and isinstance(recorded, list):
+        def ids(items: list[Any]) -> list[Any]:
+            return [i.get("id") if isinstance(i, dict) else None for i in items]
+
+        a, b = ids(from_file), ids(recorded)
+        if None not in a and None not in b and a != b:
+            missing = [str(i) for i in a if i not in b]
+            extra = [str(i) for i in b if i not in a]
+            if missing or extra:
+                return [f"{at}: the file with the recorded changes has "
+                        f"{', '.join(missing) or 'no other'}; the result records "
+                        f"{', '.join(extra) or 'no other'}"]
+        if None not in a and None not in b and len(set(a)) == len(a):
+            by_id = {i["id"]: i for i in recorded}
+            return [p for item in from_file
+                    for p in scenario_differences(item, by_id[item["id"]], f"{at}[{item['id']}]")]
+        scalars = not any(isinstance(v, dict | list) for v in (*from_file, *recorded))
+        if len(from_file) == len(recorded) and not scalars:
+            return [p for k, (x, y) in enumerate(zip(from_file, recorded, strict=True))
+                    for p in scenario_differences(x, y, f"{at}[{k}]")]
+    if from_file == recorded and type(from_file) is type(recorded):
+        return []
+    return [f"{at}: the file with the recorded changes gives {_short(from_file)}, the result "
+            f"records {_short(recorded)}"]
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"

@@ -122,7 +122,10 @@ def break_even(sc: Scenario, iid: str, objective: str, solver: SolverOptions,
         "cost_scale" if objective == "min_cost" or value <= 0 else "benefit_scale")
 
     def enters(factor: float) -> bool:
-        built = build_model(_scaled(sc, iid, lever, factor), objective)
+        try:
+            built = build_model(_scaled(sc, iid, lever, factor), objective)
+        except InputError:  # scaled past what HiGHS solves reliably: counted as out of reach
+            return False
         outcome = HighsSession(built, solver).solve()
         return outcome.has_solution and in_plan(built, iid)
 

@@ -20,6 +20,7 @@ from pbo.optimizer.formulation.constraints.red_lines import add_red_lines
 from pbo.optimizer.formulation.constraints.targets import add_targets
 from pbo.optimizer.formulation.data import ModelData
 from pbo.optimizer.formulation.measures import objective_expression
+from pbo.optimizer.formulation.numerics import check_numerics
 
 FAMILIES = (
     add_decisions,
@@ -63,6 +64,7 @@ def build_model(sc: Scenario, objective: str | None = None) -> BuiltModel:
     timings: dict[str, float] = {}
     start = time.perf_counter()
     d = ModelData.from_scenario(sc)
+    check_numerics(d)  # refuse magnitudes HiGHS cannot solve reliably, before building
     timings["data"] = time.perf_counter() - start
     m = pyo.ConcreteModel(name=sc.name)
     for family in FAMILIES:

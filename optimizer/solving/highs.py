@@ -27,6 +27,10 @@ from pbo.optimizer.formulation.build import BuiltModel
 Status = Literal["optimal", "infeasible", "time_limit", "unbounded", "error"]
 
 
+MAX_THREADS = 256
+"""Most HiGHS threads pbo asks for (more would only start idle threads, or fail)."""
+
+
 @dataclass(frozen=True)
 class SolverOptions:
     """How HiGHS is run; passed explicitly, never held globally."""
@@ -49,8 +53,8 @@ class SolverOptions:
         if self.time_limit is not None and not self.time_limit > 0:
             problems.append(f"time_limit (--time-limit) {self.time_limit:g}: seconds, more "
                             "than 0")
-        if self.threads is not None and self.threads < 1:
-            problems.append(f"threads {self.threads}: at least 1")
+        if self.threads is not None and not 1 <= self.threads <= MAX_THREADS:
+            problems.append(f"threads {self.threads}: at least 1 and at most {MAX_THREADS}")
         if problems:
             raise UsageError(problems)
 
@@ -86,7 +90,30 @@ _HIGHS_STATUS: dict[Any, Status] = {
     highspy.HighsModelStatus.kUnbounded: "unbounded",
     highspy.HighsModelStatus.kTimeLimit: "time_limit",
     highspy.HighsModelStatus.kIterationLimit: "time_limit",
+    highspy.HighsModelStatus.kModelEmpty: "optimal",
 }
+
+_PLAIN: dict[Any, str] = {
+    highspy.HighsModelStatus.kOptimal: "",
+    highspy.HighsModelStatus.kModelEmpty: "",
+    highspy.HighsModelStatus.kInfeasible: "no plan meets every target, budget and red line",
+    highspy.HighsModelStatus.kUnboundedOrInfeasible:
+        "no plan meets every target, budget and red line",
+    highspy.HighsModelStatus.kUnbounded: "the objective could grow without limit",
+    highspy.HighsModelStatus.kTimeLimit: "the time limit was reached",
+    highspy.HighsModelStatus.kIterationLimit: "the iteration limit was reached",
+    highspy.HighsModelStatus.kInterrupt: "the solve was interrupted",
+    highspy.HighsModelStatus.kMemoryLimit: "the solver ran out of memory",
+}
+PLAIN_FAILURE = ("the solver could not finish on this model (it may hold values too large or "
+                 "too small to solve reliably; `pbo validate` and the scenario's numbers are "
+                 "the place to start)")
+"""What a user reads for every other HiGHS status (errors, unknown): never its raw name."""
+
+
+def plain_status(model_status: Any) -> str:
+    """A HiGHS model status in words (empty when it found the optimum)."""
+    return _PLAIN.get(model_status, PLAIN_FAILURE)
 
 
 @dataclass
@@ -176,6 +203,8 @@ class HighsSession:
         info = h.getInfo()
         status: Status = _HIGHS_STATUS.get(model_status, "error")
         has_solution = info.primal_solution_status == 2
+        if model_status == highspy.HighsModelStatus.kModelEmpty:
+            return self._empty(run, began)
         if status == "time_limit" and not self.options.accept_time_limited:
             has_solution = False
         objective = bound = gap = None
@@ -190,7 +219,18 @@ class HighsSession:
         return Outcome(status=status, has_solution=has_solution, objective=objective,
                        bound=bound, gap=gap, highs_seconds=run,
                        wall_seconds=time.perf_counter() - began,
-                       message=h.modelStatusToString(model_status))
+                       message=plain_status(model_status))
+
+    def _empty(self, run: float, began: float) -> Outcome:
+        """No row and no column reached HiGHS (a scenario with no interventions): the empty
+        plan is the optimum, every decision 0."""
+        for var in self.built.m.component_data_objects(pyo.Var):
+            if not var.fixed:
+                var.set_value(0.0, skip_validation=True)
+        objective = float(pyo.value(self.built.m.objective))
+        return Outcome(status="optimal", has_solution=True, objective=objective,
+                       bound=objective, gap=0.0, highs_seconds=run,
+                       wall_seconds=time.perf_counter() - began)
 
     def solve(self, *, warm_start: bool = False) -> Outcome:
         """Bring HiGHS up to date with the Pyomo model (rows swapped, activated or

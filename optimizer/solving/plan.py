@@ -23,7 +23,13 @@ from pbo.optimizer.solving.highs import (
     restore,
     values,
 )
-from pbo.optimizer.solving.results import TOL, clean_values, plan_rows, target_rows
+from pbo.optimizer.solving.results import (
+    TOL,
+    clean_values,
+    plan_rows,
+    reconciled,
+    target_rows,
+)
 
 ENGINE_VERSION = __version__
 FAIRNESS_TOLERANCE = 1e-6
@@ -240,10 +246,10 @@ def make_result(built: BuiltModel, outcome: Outcome, session: HighsSession,
         overrides=[[p, v] for p, v in overrides], solver_options=options.as_dict(),
         timestamp=datetime.now(UTC).isoformat(timespec="seconds"), scenario_name=sc.name,
         currency=sc.currency)
-    return PlanResult(
+    return reconciled(PlanResult(
         status=outcome.status, objective_name=built.objective,
         objective=objective_value(built) if solved else None,
         mip_gap=outcome.gap if solved else None, message=outcome.message,
         interventions=interventions, funding=funding, partners=partners,
         partner_years=partner_years, targets=target_rows(m, d, solved), red_lines=red_lines,
-        meta=meta)
+        meta=meta), session)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from typing import TYPE_CHECKING, Any
 
+import highspy
+import numpy as np
 import pyomo.environ as pyo
 
 from pbo.models.results import (
@@ -17,6 +20,9 @@ from pbo.models.results import (
 )
 from pbo.optimizer.formulation.constraints.targets import target_expression, target_periods
 from pbo.optimizer.formulation.data import ModelData
+
+if TYPE_CHECKING:
+    from pbo.optimizer.solving.highs import HighsSession
 
 TOL = 1e-6
 
@@ -200,3 +206,187 @@ def reconciliation_problems(result: PlanResult, d: ModelData) -> list[str]:
             problems.append(f"{pr.id}: net cashable savings NPV {pr.net_cashable_savings_npv:.2f}"
                             f" is not the discounted sum of its years {npv:.2f}")
     return problems
+
+
+def must_fund_of(d: ModelData) -> set[str]:
+    return {r.intervention for r in d.scenario.red_lines if r.rule == "must_fund"}
+
+
+def reconcile(result: PlanResult, session: HighsSession, said: str = "reported") -> list[str]:
+    """Every way in which `result` does not follow from its own decisions (units, selections,
+    who pays) in the model loaded in `session`, each figure named: every row and bound of the
+    model holds for the plan as reported (costs met, budgets, targets, red lines, links, whole
+    units); each derived figure (objective, costs and benefits, partners' figures and years,
+    payback years, targets' achieved and met) is what those decisions give; and the sums add
+    up (funding to cost, partners to partnership, NPVs to years). Empty when it reconciles.
+
+    Used after every solve (a plan that does not reconcile is never reported as optimal) and
+    by `pbo audit` on a recorded plan against its recorded scenario. The model's values are
+    restored afterwards."""
+    if not result.has_plan:
+        return []
+    from pbo.optimizer.solving.figures import differences
+    from pbo.optimizer.solving.highs import restore, values
+
+    built = session.built
+    m, d = built.m, built.data
+    snapshot = values(m)
+    try:
+        problems = load_plan(m, d, result)
+        if problems:
+            return problems
+        problems += model_problems(session)
+        interventions, funding, partners, partner_years = plan_rows(m, d, must_fund_of(d))
+        recomputed = result.model_copy(update={
+            "objective": float(pyo.value(built.m.objective)), "interventions": interventions,
+            "funding": funding, "partners": partners, "partner_years": partner_years,
+            "targets": target_rows(m, d, True)})
+        problems += differences(result, recomputed, "recomputed", said=said)
+        if not problems:
+            problems += reconciliation_problems(result, d)
+        return problems
+    finally:
+        restore(m, snapshot)
+
+
+def load_plan(m: pyo.ConcreteModel, d: ModelData, result: PlanResult) -> list[str]:
+    """Set the model's decisions to the plan `result` reports (every other variable keeps its
+    value); the rows that name nothing in the model are the problems."""
+    problems = []
+    known = set(d.interventions)
+    rows = {r.id: r for r in result.interventions}
+    problems += [f"interventions[{i}]: not in the scenario" for i in rows if i not in known]
+    problems += [f"interventions[{i}]: missing from the plan" for i in known if i not in rows]
+    paid = {(r.partner, r.intervention, r.year): r.amount for r in result.funding}
+    fundable = set(d.fund_index)
+    problems += [f"funding[{p},{i},{t}]: {p} cannot pay towards {i} in {t} in this scenario"
+                 for p, i, t in paid if (p, i, t) not in fundable]
+    if problems:
+        return problems
+    for i in d.interventions:
+        m.select[i].set_value(1.0 if rows[i].selected else 0.0, skip_validation=True)
+        m.units[i].set_value(rows[i].units, skip_validation=True)
+    for key in d.fund_index:
+        m.fund[key].set_value(paid.get(key, 0.0), skip_validation=True)
+    return []
+
+
+ROW_TOL = 1e-6
+"""A row or bound holds when it is off by at most this share of its size (its bound and the
+sum of its terms' sizes): the solver's own feasibility tolerance, with room for rounding."""
+
+
+def model_problems(session: HighsSession) -> list[str]:
+    """Each row and column bound of the loaded HiGHS model that the current values break."""
+    h = session.highs
+    lp = h.getLp()
+    n_col, n_row = lp.num_col_, lp.num_row_
+    x = np.zeros(n_col)
+    var_of: dict[int, Any] = {}
+    for var, col in session.columns():
+        x[col] = var.value or 0.0
+        var_of[col] = var
+    a = lp.a_matrix_
+    start = np.asarray(a.start_, dtype=np.int64)
+    index = np.asarray(a.index_, dtype=np.int64)
+    value = np.asarray(a.value_, dtype=np.float64)
+    major = np.repeat(np.arange(len(start) - 1), np.diff(start))
+    by_column = a.format_ != highspy.MatrixFormat.kRowwise
+    rows, cols = (index, major) if by_column else (major, index)
+    terms = value * x[cols]
+    activity = np.bincount(rows, weights=terms, minlength=n_row)
+    size = np.bincount(rows, weights=np.abs(terms), minlength=n_row)
+    problems = []
+    lower, upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
+    with np.errstate(invalid="ignore"):  # infinite bounds: never broken
+        room = ROW_TOL * np.maximum(np.maximum(1.0, size), np.where(
+            np.isfinite(lower), np.abs(lower), 0.0) + np.where(np.isfinite(upper),
+                                                               np.abs(upper), 0.0))
+        below = np.flatnonzero(lower - activity > room)
+        above = np.flatnonzero(activity - upper > room)
+    if below.size or above.size:
+        con_of = {row: con for con, row in session._solver._pyomo_con_to_solver_con_map.items()}
+        for broken, bounds, side in ((below, lower, "at least"), (above, upper, "at most")):
+            for r in broken:
+                problems.append(f"{row_words(con_of.get(int(r)))} does not hold for the plan "
+                                f"as reported: {activity[r]:,.6g}, where it must be {side} "
+                                f"{bounds[r]:,.6g}")
+    col_lower, col_upper = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
+    whole = np.asarray([k != highspy.HighsVarType.kContinuous for k in lp.integrality_]
+                       or np.zeros(n_col, dtype=bool), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        low = x < col_lower - ROW_TOL * np.maximum(1.0, np.abs(col_lower))
+        high = x > col_upper + ROW_TOL * np.maximum(1.0, np.abs(col_upper))
+    fraction = whole & (np.abs(x - np.round(x)) > ROW_TOL)
+    for c in np.flatnonzero(low | high | fraction):
+        var = var_of.get(int(c))
+        if var is None:
+            continue
+        name = var_words(var)
+        if low[c]:
+            problems.append(f"{name} {x[c]:,.6g} is below its least, {col_lower[c]:,.6g}")
+        if high[c]:
+            problems.append(f"{name} {x[c]:,.6g} is above its most, {col_upper[c]:,.6g}")
+        if fraction[c]:
+            problems.append(f"{name} {x[c]:,.6g} is not a whole number")
+    return problems
+
+
+def _index(component: Any) -> tuple[Any, ...]:
+    k = component.index()
+    return k if isinstance(k, tuple) else (k,)
+
+
+ROW_WORDS = {
+    "cost_met": "funding of interventions[{0}] in {1} (paid = cost)",
+    "cost_sharing": "cost_sharing: {0}'s share of interventions[{1}] in {2}",
+    "budget_limit": "partners[{0}] budget in {1}",
+    "unit_min": "interventions[{0}].min_units",
+    "unit_max": "interventions[{0}].max_units",
+    "requires": "interventions[{0}].requires {1}",
+    "excludes": "interventions[{0}].excludes {1}",
+    "target": "targets[{0}] ({1})",
+    "red_line": "red_lines[{0}] ({1})",
+}
+
+
+def row_words(con: Any) -> str:
+    """A model row as the scenario names it: 'partners[council] budget in 2015'."""
+    if con is None:
+        return "a row added to the model"
+    family = con.parent_component().name
+    words = ROW_WORDS.get(family)
+    return words.format(*_index(con)) if words else con.name
+
+
+def var_words(var: Any) -> str:
+    family = var.parent_component().name
+    k = _index(var)
+    if family in ("units", "select"):
+        return f"interventions[{k[0]}].{'units' if family == 'units' else 'selected'}"
+    if family == "fund":
+        return f"funding[{k[0]},{k[1]},{k[2]}].amount"
+    return var.name
+
+
+SHOWN_PROBLEMS = 3
+
+
+def reconciled(result: PlanResult, session: HighsSession) -> PlanResult:
+    """`result` when every figure reconciles; otherwise no plan at all: status error, with a
+    plain message naming what does not add up (a plan that does not reconcile is never
+    reported as optimal)."""
+    problems = reconcile(result, session)
+    if not problems:
+        return result
+    shown = "; ".join(problems[:SHOWN_PROBLEMS])
+    more = len(problems) - SHOWN_PROBLEMS
+    message = ("the plan the solver returned does not add up, so it is not reported: "
+               f"{shown}{f' (and {more} more)' if more > 0 else ''}")
+    return result.model_copy(update={
+        "status": "error", "objective": None, "mip_gap": None, "message": message,
+        "interventions": [], "funding": [], "partners": [], "partner_years": [],
+        "targets": [t.model_copy(update={"achieved": None, "year": None, "met": None})
+                    for t in result.targets],
+        "red_lines": [r.model_copy(update={"binding": None, "relaxed_objective": None})
+                      for r in result.red_lines]})
