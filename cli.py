@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -12,7 +11,30 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from pbo.models.errors import InfeasibleError, InputError, PboError, SolverError, UsageError
+from pbo.models.errors import (
+    InfeasibleError,
+    InputError,
+    Interrupted,
+    OutputError,
+    PboError,
+    SolverError,
+    UsageError,
+)
+
+
+class _Commands(typer.core.TyperGroup):
+    """Ctrl-C in any command: one sentence on what it stopped and what that leaves, exit 130
+    (128 + SIGINT, as shells report it), no traceback."""
+
+    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as exc:
+            said = str(exc) if isinstance(exc, Interrupted) else \
+                "interrupted; no file was left half-written"
+            err.print(ERROR, said)
+            raise typer.Exit(130) from None
+
 
 app = typer.Typer(
     name="pbo",
@@ -21,12 +43,13 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=_Commands,
 )
 # No markup or emoji codes: ids, names and file names are printed as written ("[a]", ":b:").
 console = Console(markup=False, emoji=False, highlight=False)
 err = Console(stderr=True, markup=False, emoji=False, highlight=False)
 
-EXIT = {UsageError: 2, InputError: 1, SolverError: 3, InfeasibleError: 4}
+EXIT = {UsageError: 2, InputError: 1, SolverError: 3, InfeasibleError: 4, OutputError: 1}
 """Exit status by error class, the first that matches (UsageError is an InputError)."""
 ERROR = Text("error:", style="bold red")
 
@@ -102,7 +125,7 @@ def solve(
     debug: DebugOpt = False,
 ) -> None:
     """Solve a scenario: which interventions, at what scale, who pays what each year."""
-    from pbo.models.io.export import check_output_path
+    from pbo.models.io.export import PLAN_TABLES, check_output_path, csv_set_paths
     from pbo.models.io.loading import file_sha256
     from pbo.optimizer.present.tables import print_plan
     from pbo.optimizer.solving.highs import SolverOptions
@@ -110,7 +133,8 @@ def solve(
 
     try:
         if out is not None:
-            check_output_path(out, [scenario], RESULT_SUFFIXES)
+            check_output_path(out, [scenario], RESULT_SUFFIXES, siblings=csv_set_paths(
+                out, PLAN_TABLES) if out.suffix.lower() == ".csv" else ())
         sc, overrides = _load(scenario, set_, scenario_names)
         options = SolverOptions(time_limit=time_limit, mip_gap=mip_gap,
                                 check_binding=not no_binding)
@@ -139,7 +163,10 @@ def write_result(result, out: Path) -> None:
     if suffix == ".json":
         write_json(out, result.model_dump(mode="json"))
     elif suffix == ".csv":
-        write_csv_tables(out, result.tables())
+        write_csv_tables(out, result.tables(), {
+            "status": result.status, "objective": result.objective,
+            "engine_version": result.meta.engine_version,
+            "input_sha256": result.meta.input_sha256})
     elif suffix == ".xlsx":
         from pbo.models.io.results_workbook import write_results_workbook
 
@@ -149,11 +176,26 @@ def write_result(result, out: Path) -> None:
 
 
 @app.command()
-def schema() -> None:
+def schema(
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Write it to this file (.json) instead of printing it.")] = None,
+    debug: DebugOpt = False,
+) -> None:
     """Print the JSON Schema of the scenario format (for editors)."""
+    from pbo.models.io.atomic import write_stdout
+    from pbo.models.io.export import check_output_path, write_atomic
     from pbo.models.scenario import Scenario
 
-    sys.stdout.write(json.dumps(Scenario.model_json_schema(), indent=2) + "\n")
+    text = json.dumps(Scenario.model_json_schema(), indent=2) + "\n"
+    try:
+        if out is None:
+            write_stdout(text)
+            return
+        check_output_path(out, [], (".json",))
+        write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    except PboError as exc:
+        raise fail(exc, debug) from None
+    console.print(f"Wrote {out}")
 
 
 @app.command()
@@ -176,7 +218,7 @@ def sweep(
     from pbo.models.io.export import check_output_path, write_csv, write_json
     from pbo.models.io.loading import read_data
     from pbo.models.overrides import apply_overrides, named_changes
-    from pbo.optimizer.analyses.sweep import SweepParam
+    from pbo.optimizer.analyses.sweep import SweepParam, check_size
     from pbo.optimizer.analyses.sweep import sweep as run_sweep
     from pbo.optimizer.present.charts import CHART_SUFFIXES, write_sweep_chart
     from pbo.optimizer.present.tables import sweep_table
@@ -188,6 +230,7 @@ def sweep(
         if plot is not None:
             check_output_path(plot, [scenario], CHART_SUFFIXES, "--plot")
         params = [SweepParam.parse(s) for s in set_]
+        check_size(params)
         if len({p.path for p in params}) < len(params):
             raise UsageError(f"--set {params[0].path}: a sweep varies two different inputs")
         data = read_data(scenario)

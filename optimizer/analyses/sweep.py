@@ -8,6 +8,7 @@ variables (a cost, a benefit) rebuilds the model for that point.
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,18 @@ from pbo.optimizer.formulation.build import build_model
 from pbo.optimizer.formulation.whatif import update_in_place
 from pbo.optimizer.solving.highs import HighsSession, SolverOptions
 from pbo.optimizer.solving.plan import make_result, solve_built
+
+MAX_POINTS = 10_000
+"""Most solves in one sweep, a range or the whole grid of two (checked before any is made)."""
+
+
+def check_size(params: Sequence[SweepParam]) -> None:
+    """UsageError when the grid of `params` has more than MAX_POINTS points."""
+    total = math.prod(p.points for p in params)
+    if total > MAX_POINTS:
+        sizes = " x ".join(f"{p.points:,}" for p in params)
+        raise UsageError(f"--set: a grid of {sizes} = {total:,} points; a sweep solves at "
+                         f"most {MAX_POINTS:,}")
 
 
 @dataclass(frozen=True)
@@ -41,10 +54,17 @@ class SweepParam:
             raise UsageError(f"--set {text!r}: a sweep is PATH=START:STOP:N, "
                              "e.g. targets.council_savings.min=0:2e7:21")
         start, stop, n = (parse_value(b) for b in bits)
-        if not all(isinstance(v, int | float) for v in (start, stop, n)) or int(n) < 1 \
-                or int(n) != n:
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool)
+                      for v in (start, stop, n))
+        if numbers and not all(math.isfinite(v) for v in (start, stop, n, stop - start)):
+            raise UsageError(f"--set {text!r}: START, STOP and N must be finite numbers "
+                             "(not inf or nan)")
+        if not numbers or n < 1 or int(n) != n:
             raise UsageError(f"--set {text!r}: START and STOP must be numbers and N a whole "
                              "number of points, at least 1")
+        if n > MAX_POINTS:
+            raise UsageError(f"--set {text!r}: {int(n):,} points; a sweep solves at most "
+                             f"{MAX_POINTS:,} (over the whole grid)")
         return cls(path.strip(), float(start), float(stop), int(n))
 
     @property
@@ -101,6 +121,7 @@ def sweep(data: Mapping[str, Any], params: Sequence[SweepParam], *,
     """Solve at every point of one parameter's range, or of the grid of two."""
     if not 1 <= len(params) <= 2:
         raise UsageError("a sweep takes one or two parameters")
+    check_size(params)
     options = options or SolverOptions(check_binding=False)
     grid = list(itertools.product(*(p.values for p in params)))
     out = SweepResult(params=list(params))
