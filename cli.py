@@ -34,6 +34,14 @@ class _Commands(typer.core.TyperGroup):
                 "interrupted; no file was left half-written"
             err.print(ERROR, said)
             raise typer.Exit(130) from None
+        except OSError as exc:  # printing to a full device or a closed pipe: say so, exit 1
+            from pbo.models.io.atomic import stdout_failure
+
+            lost = stdout_failure(exc)
+            if lost is None:
+                raise
+            err.print(ERROR, str(lost))
+            raise typer.Exit(1) from None
 
 
 app = typer.Typer(
@@ -323,7 +331,7 @@ def template(
     debug: DebugOpt = False,
 ) -> None:
     """Write an empty, documented scenario workbook to fill in."""
-    from pbo.models.io.export import write_atomic
+    from pbo.models.io.export import check_output_path, write_atomic
     from pbo.models.io.workbook import write_workbook
 
     try:
@@ -331,6 +339,7 @@ def template(
             raise UsageError(f"{out}: a template is an .xlsx workbook")
         if out.exists():
             raise InputError(f"{out}: already exists; pbo will not overwrite it")
+        check_output_path(out, [], (".xlsx",), "template")
         write_atomic(out, lambda tmp: write_workbook(tmp))
     except PboError as exc:
         raise fail(exc, debug) from None

@@ -296,6 +296,19 @@ def test_schema_to_a_full_device() -> None:
     no_traceback(done)
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("command", [["validate"], ["solve", "--no-binding"]])
+def test_a_plan_printed_to_a_full_device(command) -> None:
+    name, *rest = command
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([str(PBO), name, str(TUTORIAL), *rest], stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip() == "error: could not write to standard output: no space left " \
+        "on the device"
+    no_traceback(done)
+
+
 def test_a_real_write_failure_file_too_large(tmp_path: Path) -> None:
     """A real failing write(2): a 2 KB file-size limit (RLIMIT_FSIZE, SIGXFSZ ignored so the
     write fails with EFBIG instead of killing pbo)."""
@@ -366,6 +379,13 @@ def test_every_command_checks_its_out_before_working(tmp_path: Path, command) ->
     result = invoke(name, TUTORIAL, *rest, "--out", out)
     assert result.exit_code == 2, result.output
     assert "does not exist (pbo does not create folders" in words(result.output)
+
+
+def test_template_checks_its_place(tmp_path: Path) -> None:
+    result = invoke("template", tmp_path / "missing" / "t.xlsx")
+    assert result.exit_code == 2
+    assert f"template {tmp_path}/missing/t.xlsx: the folder {tmp_path}/missing does not " \
+        "exist" in words(result.output)
 
 
 def test_schema_out_is_written_atomically(tmp_path: Path) -> None:

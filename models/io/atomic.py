@@ -163,12 +163,33 @@ def write_stdout(text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
     except OSError as exc:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # what is left in the buffer goes nowhere
-        os.close(devnull)
-        reason = "no space left on the device" if exc.errno == errno.ENOSPC else \
-            (exc.strerror or str(exc)).lower()
-        raise OutputError(f"could not write to standard output: {reason}") from exc
+        raise _stdout_lost(exc) from exc
+
+
+def stdout_failure(exc: OSError) -> OutputError | None:
+    """The OutputError to report when `exc` came from printing to standard output (a full
+    device, a closed pipe): the failing call wrote to a `file` that is sys.stdout, as a rich
+    Console does. None when it came from anywhere else."""
+    import sys
+
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    writer = tb.tb_frame.f_locals.get("self") if tb is not None else None
+    if getattr(writer, "file", None) is not sys.stdout:
+        return None
+    return _stdout_lost(exc)
+
+
+def _stdout_lost(exc: OSError) -> OutputError:
+    import sys
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # what is left in the buffer goes nowhere
+    os.close(devnull)
+    reason = "no space left on the device" if exc.errno == errno.ENOSPC else \
+        (exc.strerror or str(exc)).lower()
+    return OutputError(f"could not write to standard output: {reason}")
 
 
 def manifest_path(path: Path) -> Path:
