@@ -31,7 +31,7 @@ class _Commands(typer.core.TyperGroup):
             return super().invoke(ctx)
         except KeyboardInterrupt as exc:
             said = str(exc) if isinstance(exc, Interrupted) else \
-                "interrupted; no file was left half-written"
+                f"interrupted during pbo {ctx.invoked_subcommand}; no file was left half-written"
             err.print(ERROR, said)
             raise typer.Exit(130) from None
         except OSError as exc:  # printing to a full device or a closed pipe: say so, exit 1

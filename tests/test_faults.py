@@ -455,6 +455,32 @@ def test_the_cli_reports_an_interrupt_in_words(tmp_path: Path, monkeypatch) -> N
     assert not (tmp_path / "plan.json").exists()
 
 
+def test_an_interrupted_sweep_says_which_point(monkeypatch) -> None:
+    from pbo.optimizer.solving import interrupt
+
+    def stopped(h, during: str) -> None:
+        raise Interrupted(during, interrupt.NOTHING_WRITTEN)
+
+    monkeypatch.setattr(interrupt, "run", stopped)
+    result = invoke("sweep", TUTORIAL, "--set", "targets.families.min=0:60:3")
+    assert result.exit_code == 130
+    assert words(result.output) == ("error: interrupted during the sweep's point 1 of 3; "
+                                    "nothing was written")
+
+
+def test_ctrl_c_outside_highs_says_which_command(monkeypatch) -> None:
+    import pbo.models.io.loading as loading
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loading, "load_with_changes", stopped)
+    result = invoke("solve", TUTORIAL)
+    assert result.exit_code == 130
+    assert words(result.output) == ("error: interrupted during pbo solve; no file was left "
+                                    "half-written")
+
+
 def market_split(path: Path, m: int = 4, n: int = 34, seed: int = 7) -> None:
     """A market-split instance (Cornuejols and Dawande): m yearly spend targets each pinned to
     half the sum of n binary interventions' costs. Tiny to build, very long for branch and

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from pbo.models.errors import UsageError
+from pbo.models.errors import Interrupted, UsageError
 from pbo.models.io.loading import scenario_from_data, scenario_sha256
 from pbo.models.overrides import apply_overrides, parse_value
 from pbo.models.results import PlanResult
@@ -138,7 +138,10 @@ def sweep(data: Mapping[str, Any], params: Sequence[SweepParam], *,
             session = HighsSession(built, options)
             out.build_seconds += built.build_seconds + session.load_seconds
         before = session.highs_seconds
-        outcome, session, _ = solve_built(built, options, session)
+        try:
+            outcome, session, _ = solve_built(built, options, session)
+        except Interrupted as stopped:
+            raise Interrupted(f"the sweep's point {k + 1} of {len(grid)}", stopped.left) from None
         result = make_result(built, outcome, session, {}, options, start,
                              scenario_sha256(scenario), list(zip(paths, point, strict=True)))
         result = result.model_copy(update={"meta": result.meta.model_copy(
