@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -11,8 +10,39 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from pbo.models.errors import InfeasibleError, InputError, PboError, SolverError, UsageError
+from pbo.models.errors import (
+    InfeasibleError,
+    InputError,
+    Interrupted,
+    OutputError,
+    PboError,
+    SolverError,
+    UsageError,
+)
 from pbo.optimizer.present.terminal import SafeConsole
+
+
+class _Commands(typer.core.TyperGroup):
+    """Ctrl-C in any command: one sentence on what it stopped and what that leaves, exit 130
+    (128 + SIGINT, as shells report it), no traceback."""
+
+    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as exc:
+            said = str(exc) if isinstance(exc, Interrupted) else \
+                f"interrupted during pbo {ctx.invoked_subcommand}; no file was left half-written"
+            err.print(ERROR, said)
+            raise typer.Exit(130) from None
+        except OSError as exc:  # printing to a full device or a closed pipe: say so, exit 1
+            from pbo.models.io.atomic import stdout_failure
+
+            lost = stdout_failure(exc)
+            if lost is None:
+                raise
+            err.print(ERROR, str(lost))
+            raise typer.Exit(1) from None
+
 
 app = typer.Typer(
     name="pbo",
@@ -22,13 +52,14 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # help text as written: no markup to swallow "[a,b,...]"
+    cls=_Commands,
 )
 # No markup or emoji codes: ids, names and file names are printed as written ("[a]", ":b:"),
 # and control characters in them are shown escaped ("\x1b"), never obeyed.
 console = SafeConsole(markup=False, emoji=False, highlight=False)
 err = SafeConsole(stderr=True, markup=False, emoji=False, highlight=False)
 
-EXIT = {UsageError: 2, InputError: 1, SolverError: 3, InfeasibleError: 4}
+EXIT = {UsageError: 2, InputError: 1, SolverError: 3, InfeasibleError: 4, OutputError: 1}
 """Exit status by error class, the first that matches (UsageError is an InputError)."""
 ERROR = Text("error:", style="bold red")
 
@@ -151,7 +182,7 @@ def solve(
     debug: DebugOpt = False,
 ) -> None:
     """Solve a scenario: which interventions, at what scale, who pays what each year."""
-    from pbo.models.io.export import check_output_path
+    from pbo.models.io.export import PLAN_TABLES, check_output_path, csv_set_paths
     from pbo.models.io.loading import file_sha256
     from pbo.models.warnings import scenario_warnings, with_warnings
     from pbo.optimizer.present.tables import print_plan
@@ -160,7 +191,8 @@ def solve(
 
     try:
         if out is not None:
-            check_output_path(out, [scenario], RESULT_SUFFIXES)
+            check_output_path(out, [scenario], RESULT_SUFFIXES, siblings=csv_set_paths(
+                out, PLAN_TABLES) if out.suffix.lower() == ".csv" else ())
         sc, overrides = _load(scenario, set_, scenario_names)
         what_ifs = _what_ifs(sc, scenario_names, set_)
         if what_ifs is not None:
@@ -194,7 +226,10 @@ def write_result(result, out: Path) -> None:
     if suffix == ".json":
         write_json(out, result.model_dump(mode="json"))
     elif suffix == ".csv":
-        write_csv_tables(out, result.tables())
+        write_csv_tables(out, result.tables(), {
+            "status": result.status, "objective": result.objective,
+            "engine_version": result.meta.engine_version,
+            "input_sha256": result.meta.input_sha256})
     elif suffix == ".xlsx":
         from pbo.models.io.results_workbook import write_results_workbook
 
@@ -208,20 +243,31 @@ def schema(
     result: Annotated[str | None, typer.Option(
         "--result", metavar="KIND", help="Instead, the JSON Schema of a result's JSON: plan, "
         "sensitivity, sweep, compare, explain, explain-intervention or audit.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Write it to this file (.json) instead of printing it.")] = None,
+    debug: DebugOpt = False,
 ) -> None:
     """Print the JSON Schema of the scenario format (for editors), or of a result's JSON."""
+    from pbo.models.io.atomic import write_stdout
+    from pbo.models.io.export import check_output_path, write_atomic
     from pbo.models.scenario import Scenario
 
-    if result is not None:
-        from pbo.optimizer.present.result_schemas import result_schema
+    try:
+        if result is not None:
+            from pbo.optimizer.present.result_schemas import result_schema
 
-        try:
             document = result_schema(result)
-        except PboError as exc:
-            raise fail(exc, False) from None
-        sys.stdout.write(json.dumps(document, indent=2) + "\n")
-        return
-    sys.stdout.write(json.dumps(Scenario.model_json_schema(), indent=2) + "\n")
+        else:
+            document = Scenario.model_json_schema()
+        text = json.dumps(document, indent=2) + "\n"
+        if out is None:
+            write_stdout(text)
+            return
+        check_output_path(out, [], (".json",))
+        write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    except PboError as exc:
+        raise fail(exc, debug) from None
+    console.print(f"Wrote {out}")
 
 
 @app.command()
@@ -244,7 +290,7 @@ def sweep(
     from pbo.models.io.export import check_output_path, write_csv, write_json
     from pbo.models.io.loading import read_data
     from pbo.models.overrides import apply_overrides, named_changes
-    from pbo.optimizer.analyses.sweep import SweepParam
+    from pbo.optimizer.analyses.sweep import SweepParam, check_size
     from pbo.optimizer.analyses.sweep import sweep as run_sweep
     from pbo.optimizer.present.charts import CHART_SUFFIXES, write_sweep_chart
     from pbo.optimizer.present.tables import sweep_table
@@ -256,6 +302,7 @@ def sweep(
         if plot is not None:
             check_output_path(plot, [scenario], CHART_SUFFIXES, "--plot")
         params = [SweepParam.parse(s) for s in set_]
+        check_size(params)
         if len({p.path for p in params}) < len(params):
             raise UsageError(f"--set {params[0].path}: a sweep varies two different inputs")
         data = read_data(scenario)
@@ -356,7 +403,7 @@ def template(
     debug: DebugOpt = False,
 ) -> None:
     """Write an empty, documented scenario workbook to fill in."""
-    from pbo.models.io.export import write_atomic
+    from pbo.models.io.export import check_output_path, write_atomic
     from pbo.models.io.workbook import write_workbook
 
     try:
@@ -364,6 +411,7 @@ def template(
             raise UsageError(f"{out}: a template is an .xlsx workbook")
         if out.exists():
             raise InputError(f"{out}: already exists; pbo will not overwrite it")
+        check_output_path(out, [], (".xlsx",), "template")
         write_atomic(out, lambda tmp: write_workbook(tmp))
     except PboError as exc:
         raise fail(exc, debug) from None

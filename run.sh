@@ -14,4 +14,5 @@ if [ ! -f "$STAMP" ] || ! grep -qxE "(run|test) $HASH" "$STAMP"; then  # test in
   .venv/bin/python -m pip install --quiet -e . >/dev/null
   echo "$WANT" >> "$STAMP"
 fi
+mkdir -p out
 .venv/bin/pbo solve scenarios/whole_place_example.yaml --out out/whole_place_result.json "$@"

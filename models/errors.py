@@ -30,3 +30,18 @@ class SolverError(PboError):
 
 class InfeasibleError(PboError):
     """Raised only when a caller asks for a plan and the scenario is proven infeasible."""
+
+
+class OutputError(PboError):
+    """A result could not be written (a full disk, a folder that went away): exit 1. The file
+    that was there before is left as it was."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped pbo: `during` says what it stopped, `left` what that leaves behind. A
+    KeyboardInterrupt, so code that does not know it still stops."""
+
+    def __init__(self, during: str, left: str):
+        super().__init__(f"interrupted during {during}; {left}")
+        self.during = during
+        self.left = left

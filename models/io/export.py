@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,13 @@ from typing import Any
 import pandas as pd
 
 from pbo.models.errors import InputError, UsageError
+from pbo.models.io.atomic import manifest_path, write_atomic, write_file_set
 
+__all__ = ["PLAN_TABLES", "check_output_path", "csv_set_paths", "put", "safe_text", "write_atomic",
+           "write_csv", "write_csv_tables", "write_json", "write_scenario"]
+
+PLAN_TABLES = ("interventions", "funding", "partners", "partner_years", "targets", "red_lines")
+"""The tables of a plan result (PlanResult.tables()), one CSV each in a set."""
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -33,41 +38,57 @@ def put(cell: Any, value: Any) -> None:
 
 
 def check_output_path(out: Path, inputs: Iterable[Path], suffixes: Sequence[str] = (),
-                      option: str = "--out") -> None:
-    """A file pbo may write (checked before any solving): one of `suffixes` when given, and
-    never one of the input files."""
+                      option: str = "--out", siblings: Sequence[Path] = ()) -> None:
+    """A file pbo may write (checked before any solving): one of `suffixes` when given, never
+    one of the input files, and a place that can be written (a file, or a new name, in a
+    folder that exists and that pbo may write in). `siblings`: the other files written with
+    it (a CSV set's tables and manifest), checked the same way."""
+    folder = out.resolve() if out.is_symlink() else out
+    if folder.is_dir():
+        raise UsageError(f"{option} {out}: is a folder; name a file in it, e.g. "
+                         f"{out / ('result' + (suffixes[0] if suffixes else '.json'))}")
     if suffixes and out.suffix.lower() not in suffixes:
         listed = ", ".join(suffixes[:-1]) + f" or {suffixes[-1]}" if len(suffixes) > 1 \
             else suffixes[0]
         raise UsageError(f"{option} {out}: expected {listed}")
-    for source in inputs:
-        if source.exists() and out.resolve() == source.resolve():
-            raise InputError(f"{option} {out}: refusing to overwrite the input file")
+    inputs = list(inputs)
+    for target in (out, *siblings):
+        for source in inputs:
+            if source.exists() and target.resolve() == source.resolve():
+                raise InputError(f"{option} {target}: refusing to overwrite the input file")
+        _check_place(target, option)
 
 
-def _file_mode(path: Path) -> int:
-    """The permissions `path` should end with: those it has, or a new file's (0o666 less the
-    umask), not the owner-only 0o600 of a temporary file."""
+def _check_place(path: Path, option: str) -> None:
+    """UsageError unless `path` can be written: not a folder or a device, in a folder that
+    exists and takes a new file (tried, so a read-only disk is found before solving)."""
+    target = path.resolve() if path.is_symlink() else path
+    if target.is_dir():
+        raise UsageError(f"{option} {path}: is a folder; name a file in it, e.g. "
+                         f"{path / ('result' + (path.suffix or '.json'))}")
+    if target.exists() and not target.is_file():
+        raise UsageError(f"{option} {path}: not a regular file (a device or a pipe); pbo "
+                         "writes only files")
+    if target.exists() and not os.access(target, os.W_OK):
+        raise UsageError(f"{option} {path}: the file is read-only")
+    folder = target.parent
+    if not folder.exists():
+        raise UsageError(f"{option} {path}: the folder {folder} does not exist (pbo does not "
+                         "create folders; make it first)")
+    if not folder.is_dir():
+        raise UsageError(f"{option} {path}: {folder} is not a folder")
     try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
-    """Write through a temporary file in the same folder, then rename over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise UsageError(f"{option} {path}: cannot write in {folder} "
+                         f"({(exc.strerror or str(exc)).lower()})") from None
     os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, _file_mode(path))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    os.unlink(probe)
+
+
+def csv_set_paths(path: Path, names: Iterable[str]) -> list[Path]:
+    """plan.csv -> plan_interventions.csv, ..., and plan_manifest.json last."""
+    return [path.with_name(f"{path.stem}_{name}.csv") for name in names] + [manifest_path(path)]
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -89,14 +110,15 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
     write_atomic(path, partial(_to_csv, safe))
 
 
-def write_csv_tables(path: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
-    """One tidy CSV per table beside `path`: plan.csv -> plan_funding.csv, ..."""
-    written = []
-    for name, frame in tables.items():
-        target = path.with_name(f"{path.stem}_{name}.csv")
-        write_csv(target, frame)
-        written.append(target)
-    return written
+def write_csv_tables(path: Path, tables: dict[str, pd.DataFrame],
+                     about: dict[str, Any] | None = None) -> list[Path]:
+    """One tidy CSV per table beside `path` (plan.csv -> plan_funding.csv, ...), replaced as
+    one set, with plan_manifest.json (each file's SHA-256 and the set's id) written last; see
+    atomic.write_file_set. Returns the files written, the manifest last."""
+    targets = csv_set_paths(path, tables)
+    files = [(target, partial(_to_csv, frame.map(safe_text) if not frame.empty else frame))
+             for target, frame in zip(targets, tables.values(), strict=False)]
+    return write_file_set(targets[-1], files, about)
 
 
 def _whole(value: Any) -> Any:

@@ -56,7 +56,8 @@ class Comparison:
                                            "change"])
 
     def partners(self) -> pd.DataFrame:
-        """Each partner's contribution and net position (NPV) in both plans."""
+        """Each partner's contribution and net position (NPV) in both plans; empty (None) in
+        the plan of a scenario that does not have the partner."""
         a = {r.id: r for r in self.first.partners}
         b = {r.id: r for r in self.second.partners}
         rows = []
@@ -69,7 +70,9 @@ class Comparison:
                 "net_savings_first": ra.net_cashable_savings_npv if ra else None,
                 "net_savings_second": rb.net_cashable_savings_npv if rb else None,
             })
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows, columns=["partner", "contribution_first", "contribution_second",
+                                           "net_savings_first", "net_savings_second"],
+                            dtype=object)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Tidy tables: input_changes (path, first, second), objective (one row),
@@ -103,8 +106,9 @@ class Comparison:
 def input_changes(first: Scenario, second: Scenario) -> list[dict[str, Any]]:
     a = flatten(first.model_dump(exclude={"scenarios"}))
     b = flatten(second.model_dump(exclude={"scenarios"}))
-    return [{"path": k, "first": a.get(k), "second": b.get(k)}
-            for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k)]
+    return [{"path": k, "first": a.get(k), "second": b.get(k),
+             "in_first": k in a, "in_second": k in b}
+            for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k) or (k in a) != (k in b)]
 
 
 def compare(first: Scenario, second: Scenario, first_result: PlanResult | None = None,

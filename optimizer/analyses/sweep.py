@@ -8,6 +8,7 @@ variables (a cost, a benefit) rebuilds the model for that point.
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from pbo.models.errors import UsageError
+from pbo.models.errors import Interrupted, UsageError
 from pbo.models.io.loading import scenario_from_data, scenario_sha256
 from pbo.models.overrides import apply_overrides, parse_value
 from pbo.models.results import PlanResult
@@ -24,6 +25,18 @@ from pbo.optimizer.formulation.build import build_model
 from pbo.optimizer.formulation.whatif import update_in_place
 from pbo.optimizer.solving.highs import HighsSession, SolverOptions
 from pbo.optimizer.solving.plan import make_result, solve_built
+
+MAX_POINTS = 10_000
+"""Most solves in one sweep, a range or the whole grid of two (checked before any is made)."""
+
+
+def check_size(params: Sequence[SweepParam]) -> None:
+    """UsageError when the grid of `params` has more than MAX_POINTS points."""
+    total = math.prod(p.points for p in params)
+    if total > MAX_POINTS:
+        sizes = " x ".join(f"{p.points:,}" for p in params)
+        raise UsageError(f"--set: a grid of {sizes} = {total:,} points; a sweep solves at "
+                         f"most {MAX_POINTS:,}")
 
 
 @dataclass(frozen=True)
@@ -42,10 +55,17 @@ class SweepParam:
             raise UsageError(f"--set {text!r}: a sweep is PATH=START:STOP:N, "
                              "e.g. targets.council_savings.min=0:2e7:21")
         start, stop, n = (parse_value(b) for b in bits)
-        if not all(isinstance(v, int | float) for v in (start, stop, n)) or int(n) < 1 \
-                or int(n) != n:
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool)
+                      for v in (start, stop, n))
+        if numbers and not all(math.isfinite(v) for v in (start, stop, n, stop - start)):
+            raise UsageError(f"--set {text!r}: START, STOP and N must be finite numbers "
+                             "(not inf or nan)")
+        if not numbers or n < 1 or int(n) != n:
             raise UsageError(f"--set {text!r}: START and STOP must be numbers and N a whole "
                              "number of points, at least 1")
+        if n > MAX_POINTS:
+            raise UsageError(f"--set {text!r}: {int(n):,} points; a sweep solves at most "
+                             f"{MAX_POINTS:,} (over the whole grid)")
         return cls(path.strip(), float(start), float(stop), int(n))
 
     @property
@@ -138,6 +158,7 @@ def sweep(data: Scenario | Mapping[str, Any], params: Sequence[SweepParam | str]
     chosen = [SweepParam.parse(p) if isinstance(p, str) else p for p in params]
     if not 1 <= len(chosen) <= 2:
         raise UsageError("a sweep takes one or two parameters")
+    check_size(chosen)
     options = options or SolverOptions(check_binding=False)
     grid = list(itertools.product(*(p.values for p in chosen)))
     out = SweepResult(params=chosen)
@@ -154,7 +175,10 @@ def sweep(data: Scenario | Mapping[str, Any], params: Sequence[SweepParam | str]
             session = HighsSession(built, options)
             out.build_seconds += built.build_seconds + session.load_seconds
         before = session.highs_seconds
-        outcome, session, _ = solve_built(built, options, session)
+        try:
+            outcome, session, _ = solve_built(built, options, session)
+        except Interrupted as stopped:
+            raise Interrupted(f"the sweep's point {k + 1} of {len(grid)}", stopped.left) from None
         result = make_result(built, outcome, session, {}, options, start,
                              scenario_sha256(scenario), list(zip(paths, point, strict=True)))
         result = result.model_copy(update={"meta": result.meta.model_copy(

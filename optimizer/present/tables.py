@@ -183,7 +183,8 @@ def comparison_view(comparison) -> Group:
     for col in ("input", "first", "second"):
         inputs.add_column(col, overflow="fold")
     for row in comparison.input_changes:
-        inputs.add_row(row["path"], str(row["first"]), str(row["second"]))
+        inputs.add_row(row["path"], *(str(row[side]) if row.get(f"in_{side}", True) else
+                                      f"not in {side}" for side in ("first", "second")))
     parts.append(inputs if comparison.input_changes else Text("The inputs are the same."))
     moved = Table(title="Interventions", title_justify="left")
     for col in ("intervention", "first", "second", "change"):
@@ -197,9 +198,14 @@ def comparison_view(comparison) -> Group:
     pos = Table(title="Partners (NPV)", title_justify="left")
     for col in ("partner", "pays (first)", "pays (second)", "net (first)", "net (second)"):
         pos.add_column(col, justify="left" if col == "partner" else "right", overflow="fold")
+
+    def cell(value, side: str) -> str:  # a partner one scenario does not have: absent, not £nan
+        return f"not in {side}" if value is None or value != value else money(value)
+
     for _, r in comparison.partners().iterrows():
-        pos.add_row(r["partner"], money(r["contribution_first"]), money(r["contribution_second"]),
-                    money(r["net_savings_first"]), money(r["net_savings_second"]))
+        pos.add_row(r["partner"], cell(r["contribution_first"], "first"),
+                    cell(r["contribution_second"], "second"),
+                    cell(r["net_savings_first"], "first"), cell(r["net_savings_second"], "second"))
     parts.append(pos)
     return Group(*parts)
 

@@ -23,6 +23,7 @@ from pyomo.contrib.appsi.solvers import Highs
 
 from pbo.models.errors import SolverError, UsageError
 from pbo.optimizer.formulation.build import BuiltModel
+from pbo.optimizer.solving import interrupt
 
 Status = Literal["optimal", "infeasible", "time_limit", "unbounded", "error"]
 
@@ -193,7 +194,8 @@ class HighsSession:
             for col, v in start.items():
                 col_value[col] = v
             h.setSolution(h.getNumCol(), np.arange(h.getNumCol(), dtype=np.int32), col_value)
-        h.run()
+        interrupt.run(h, "the main solve" if self.runs == 0 else
+                      f"solve {self.runs + 1} on the same model (after the main solve)")
         clock = float(h.getRunTime())
         run = max(0.0, clock - self._clock)
         self._clock = clock
