@@ -168,7 +168,7 @@ def sensitivity(scenario: Scenario, *, include_non_negotiable: bool = False, pai
     """
     options = options or SolverOptions(check_binding=False)
     started = time.perf_counter()
-    built = build_model(scenario, objective)
+    built = build_model(scenario, objective, options.formulation)
     session = HighsSession(built, options)
     first = session.solve()
     base = BaseSolve(status=first.status,

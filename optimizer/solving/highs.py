@@ -40,6 +40,10 @@ class SolverOptions:
     """Accept the incumbent of a time-limited run (status time_limit) as the plan."""
     check_binding: bool = True
     """Re-solve with each red line relaxed alone to say whether it binds."""
+    formulation: str = "reduced"
+    """reduced (funding per eligibility class) or full (per intervention): same plans."""
+    fairness_time_limit: float | None = None
+    """Seconds for each HiGHS run of the fairness stage (None: time_limit)."""
 
     def __post_init__(self) -> None:
         problems = []
@@ -49,6 +53,12 @@ class SolverOptions:
         if self.time_limit is not None and not self.time_limit > 0:
             problems.append(f"time_limit (--time-limit) {self.time_limit:g}: seconds, more "
                             "than 0")
+        if self.fairness_time_limit is not None and not self.fairness_time_limit > 0:
+            problems.append(f"fairness_time_limit {self.fairness_time_limit:g}: seconds, more "
+                            "than 0")
+        if self.formulation not in ("reduced", "full"):
+            problems.append(f"formulation (--formulation) '{self.formulation}': reduced or "
+                            "full")
         if self.threads is not None and self.threads < 1:
             problems.append(f"threads {self.threads}: at least 1")
         if problems:
@@ -57,7 +67,8 @@ class SolverOptions:
     def as_dict(self) -> dict[str, Any]:
         return {"time_limit": self.time_limit, "mip_gap": self.mip_gap, "threads": self.threads,
                 "accept_time_limited": self.accept_time_limited,
-                "check_binding": self.check_binding}
+                "check_binding": self.check_binding, "formulation": self.formulation,
+                "fairness_time_limit": self.fairness_time_limit}
 
 
 @dataclass
@@ -90,6 +101,15 @@ _HIGHS_STATUS: dict[Any, Status] = {
 
 
 @dataclass
+class SolveReport:
+    """Per solve: seconds per stage, warnings for the user, binding-check re-solves."""
+
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    resolves: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
 class HighsSession:
     """A built model loaded into HiGHS once, then re-solved as it changes."""
 
@@ -99,6 +119,8 @@ class HighsSession:
     highs_seconds: float = 0.0
     """HiGHS's own run time, summed over every run of this session."""
     runs: int = 0
+    report: SolveReport = field(default_factory=lambda: SolveReport())
+    """What the stages of the last solve took and said (plan.solve_built fills it)."""
 
     def __post_init__(self) -> None:
         solver = Highs()
