@@ -23,7 +23,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from pbo.optimizer.solving.fairness import FAIRNESS_TOLERANCE
-from pbo.optimizer.solving.highs import HighsSession, restore, values
+from pbo.optimizer.solving.highs import HighsSession, Outcome, restore, values
 
 
 def red_line_rows(m: pyo.ConcreteModel, red_line_id: str) -> list[Any]:
@@ -59,6 +59,18 @@ def _slack(h: highspy.Highs, rows: list[int], activity: np.ndarray, tol: float) 
         if not (activity[row] < upper - tol and activity[row] > lower + tol):
             return False
     return True
+
+
+def run_against(session: HighsSession, base: float) -> Outcome:
+    """Re-solve (after rows were freed) from the values now in the model, the base plan, as
+    incumbent, stopping as soon as HiGHS's bound shows no plan beats `base` by more than the
+    tolerance (an absolute gap of that tolerance)."""
+    h = session.highs
+    h.setOptionValue("mip_abs_gap", FAIRNESS_TOLERANCE * max(1.0, abs(base)))
+    try:
+        return session.run(start={})
+    finally:
+        h.setOptionValue("mip_abs_gap", 1e-6)
 
 
 def check_binding(session: HighsSession, base: float) -> dict[str, tuple[bool, float | None]]:
@@ -97,11 +109,7 @@ def check_binding(session: HighsSession, base: float) -> dict[str, tuple[bool, f
         restore(m, snapshot)
         with session.edits() as edits:
             edits.free_rows(rows)
-            h.setOptionValue("mip_abs_gap", tol)
-            try:
-                outcome = session.run(start={})
-            finally:
-                h.setOptionValue("mip_abs_gap", 1e-6)
+            outcome = run_against(session, base)
         relaxed_value = objective_value(built) if outcome.has_solution else None
         binds = relaxed_value is not None and better(relaxed_value)
         counts["improved" if binds else "cut_off"] += 1
