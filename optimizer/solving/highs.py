@@ -174,10 +174,11 @@ class HighsSession:
         for var_id, col in self._solver._pyomo_var_to_solver_var_map.items():
             yield self._solver._vars[var_id][0], col
 
-    def run(self, *, start: dict[int, float] | None = None) -> Outcome:
+    def run(self, *, start: dict[int, float] | None = None, load: bool = True) -> Outcome:
         """Run HiGHS on its model as it stands (after `edits`), without a Pyomo update; load
         the solution into the Pyomo variables. `start`: extra column values for a MIP start
-        built from the model's current values."""
+        built from the model's current values. `load=False`: leave the Pyomo values as they
+        are (a re-solve that only needs its objective)."""
         h = self.highs
         began = time.perf_counter()
         if start is not None:
@@ -202,9 +203,10 @@ class HighsSession:
             has_solution = False
         objective = bound = gap = None
         if has_solution:
-            solution = h.getSolution().col_value
-            for var, col in self.columns():
-                var.set_value(solution[col], skip_validation=True)
+            if load:
+                solution = h.getSolution().col_value
+                for var, col in self.columns():
+                    var.set_value(solution[col], skip_validation=True)
             objective = info.objective_function_value
             bound = info.mip_dual_bound if info.mip_node_count >= 0 else objective
             # the gap HiGHS stopped at (within mip_rel_gap when it says optimal), not 0
