@@ -168,6 +168,16 @@ def validate(scenario: ScenarioArg, debug: DebugOpt = False) -> None:
                   f"{len(sc.red_lines)} red lines, {sc.start_year}..{sc.horizon[-1]}")
 
 
+class Formulation(StrEnum):
+    reduced = "reduced"
+    full = "full"
+
+
+FormulationOpt = Annotated[Formulation, typer.Option(
+    help="reduced: one funding variable per partner, eligibility class and year (fast); "
+    "full: one per partner, intervention and year (SPEC 3.1 as written). Same plans.")]
+
+
 @app.command()
 def solve(
     scenario: ScenarioArg,
@@ -179,6 +189,7 @@ def solve(
     mip_gap: Annotated[float, typer.Option(help="Relative MIP gap.")] = 1e-6,
     no_binding: Annotated[bool, typer.Option(
         "--no-binding", help="Skip the re-solves that say which red lines bind.")] = False,
+    formulation: FormulationOpt = Formulation.reduced,
     debug: DebugOpt = False,
 ) -> None:
     """Solve a scenario: which interventions, at what scale, who pays what each year."""
@@ -198,7 +209,8 @@ def solve(
         if what_ifs is not None:
             console.print(what_ifs)
         options = SolverOptions(time_limit=time_limit, mip_gap=mip_gap,
-                                check_binding=not no_binding)
+                                check_binding=not no_binding,
+                                formulation=formulation.value)
         with console.status("Solving…", spinner="dots"):
             result = solve_scenario(sc, objective.value if objective else None, options,
                                     input_sha256=file_sha256(scenario), overrides=overrides,

@@ -35,7 +35,29 @@ def _partners(rng: random.Random, n: int, years: int) -> list[dict[str, Any]]:
     return out
 
 
-def _intervention(rng: random.Random, k: int, ids: list[str], years: int) -> dict[str, Any]:
+def _agreements(rng: random.Random, ids: list[str]) -> dict[str, list[str]]:
+    """Each theme's funding agreement: the 3-5 partners that pool for that kind of work."""
+    return {theme: sorted(rng.sample(ids[1:], min(len(ids) - 1, rng.choice([3, 4, 5]))))
+            for theme in THEMES}
+
+
+def _funders(rng: random.Random, theme: str, agreements: dict[str, list[str]] | None,
+             ids: list[str], benefit_partners: list[str]) -> list[str] | None:
+    """Realistic: the theme's agreement (60%), the agreement and the intervention's main
+    beneficiary (25%), or the whole pool (15%, no funders list). Random (agreements None):
+    2-4 partners drawn at random, plus the main beneficiary (the structure of earlier runs)."""
+    if agreements is None:
+        return sorted(set(rng.sample(ids, rng.choice([2, 3, 4]))) | {benefit_partners[0]})
+    draw = rng.random()
+    if draw < 0.6:
+        return agreements[theme]
+    if draw < 0.85:
+        return sorted({*agreements[theme], benefit_partners[0]})
+    return None
+
+
+def _intervention(rng: random.Random, k: int, ids: list[str], years: int,
+                  agreements: dict[str, list[str]] | None = None) -> dict[str, Any]:
     """One intervention: costs in its first one or two years, benefits from the next."""
     integer = rng.random() < 0.3
     first = rng.randrange(0, max(1, years // 2))
@@ -59,17 +81,19 @@ def _intervention(rng: random.Random, k: int, ids: list[str], years: int) -> dic
         benefits[p] = [0.0] * years
         for t, r in zip(later, ramp, strict=True):
             benefits[p][t] = round(total * r / sum(ramp), 2)
-    funders = sorted(set(rng.sample(ids, rng.choice([2, 3, 4]))) | {benefit_partners[0]})
+    theme = rng.choice(THEMES)
+    funders = _funders(rng, theme, agreements, ids, benefit_partners)
     item: dict[str, Any] = {
-        "id": f"iv_{k:05d}", "name": f"Intervention {k}", "theme": rng.choice(THEMES),
+        "id": f"iv_{k:05d}", "name": f"Intervention {k}", "theme": theme,
         "max_units": max_units, "integer_units": integer, "unit_cost": unit_cost,
         "benefits": benefits, "cashable": round(rng.uniform(0.3, 0.9), 2),
         "optimism_bias": rng.choice([0.0, 0.1, 0.2, 0.3]),
         "deadweight": rng.choice([0.0, 0.1, 0.2]),
         "social_value": round(per_unit_cost * rng.uniform(0, 0.3) / years, 2),
         "outcomes": {"people_helped": round(rng.uniform(0.2, 1.0), 2)},
-        "funders": funders,
     }
+    if funders is not None:
+        item["funders"] = funders
     if not integer and rng.random() < 0.3:
         item["min_units"] = round(max_units * rng.uniform(0.1, 0.3))
     if rng.random() < 0.25:
@@ -156,8 +180,12 @@ def _red_lines(rng: random.Random, partners: list[dict[str, Any]],
 
 
 def generate(interventions: int = 500, partners: int = 10, years: int = 10,
-             seed: int = 0) -> dict[str, Any]:
-    """A scenario dict; the same arguments always give the same scenario."""
+             seed: int = 0, *, structure: str = "realistic",
+             red_lines: bool = True) -> dict[str, Any]:
+    """A scenario dict; the same arguments always give the same scenario.
+
+    `structure`: realistic (funders from each theme's funding agreement) or random (2-4
+    funders drawn per intervention); `red_lines`: False for none (targets kept)."""
     if partners < 6:
         raise ValueError("need at least 6 partners (one grant funder, five for red lines)")
     if years < 3 or interventions < 10:
@@ -165,10 +193,11 @@ def generate(interventions: int = 500, partners: int = 10, years: int = 10,
     rng = random.Random(seed)
     ps = _partners(rng, partners, years)
     ids = [p["id"] for p in ps]
-    ivs = [_intervention(rng, k, ids, years) for k in range(interventions)]
+    agreements = _agreements(rng, ids) if structure == "realistic" else None
+    ivs = [_intervention(rng, k, ids, years, agreements) for k in range(interventions)]
     _size_budgets(rng, ps, ivs, years)
     _links(rng, ivs)
-    red_lines = _red_lines(rng, ps, ivs, years)
+    rules = _red_lines(rng, ps, ivs, years) if red_lines else []
     targets = [{"id": f"{pid}_savings", "partner": pid, "measure": "net_cashable_savings",
                 "min": 0.0} for pid in ids[1:4]]
     targets.append({"id": "people", "measure": "outcome", "outcome": "people_helped",
@@ -178,7 +207,7 @@ def generate(interventions: int = 500, partners: int = 10, years: int = 10,
         "currency": "GBP", "start_year": START_YEAR, "years": years,
         "discount_rate": 0.035, "objective": "net_fiscal_value",
         "cost_sharing": {"rule": "optimise"},
-        "partners": ps, "interventions": ivs, "targets": targets, "red_lines": red_lines,
+        "partners": ps, "interventions": ivs, "targets": targets, "red_lines": rules,
     }
 
 
@@ -200,9 +229,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--years", type=int, default=10)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, required=True, help=".yaml or .json")
+    ap.add_argument("--structure", choices=("realistic", "random"), default="realistic")
+    ap.add_argument("--no-red-lines", action="store_true")
     ap.add_argument("--no-validate", action="store_true")
     args = ap.parse_args(argv)
-    data = generate(args.interventions, args.partners, args.years, args.seed)
+    data = generate(args.interventions, args.partners, args.years, args.seed,
+                    structure=args.structure, red_lines=not args.no_red_lines)
     if not args.no_validate:
         sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
         from pbo.models.io.loading import scenario_from_data

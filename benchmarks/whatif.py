@@ -148,13 +148,12 @@ def report(rows: dict[str, dict[str, Any]]) -> None:
                       f"{fresh['wall']:.1f}", f"{r['in_process_ratio']:.2f}", f"{build:.2f}",
                       f"{split['highs']:.1f}")
     Console(width=140).print(table)
-    print("in-process fresh: build {build:.1f} + load {load:.1f} + HiGHS {highs:.1f} "
-          "(sensitivity), build {b2:.1f} + load {l2:.1f} + HiGHS {h2:.1f} (sweep)".format(
-              **rows["sensitivity"]["fresh_in_process"],
-              b2=rows["sweep"]["fresh_in_process"]["build"],
-              l2=rows["sweep"]["fresh_in_process"]["load"],
-              h2=rows["sweep"]["fresh_in_process"]["highs"]))
-    print(f"sweep statuses: {rows['sweep']['statuses']}; rebuilds: {rows['sweep']['rebuilds']}")
+    for name, r in rows.items():
+        print("in-process fresh ({name}): build {build:.1f} + load {load:.1f} + HiGHS "
+              "{highs:.1f}".format(name=name, **r["fresh_in_process"]))
+    if "sweep" in rows:
+        print(f"sweep statuses: {rows['sweep']['statuses']}; "
+              f"rebuilds: {rows['sweep']['rebuilds']}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -164,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--years", type=int, default=5)
     ap.add_argument("--points", type=int, default=21)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--only", choices=("sensitivity", "sweep"), default=None)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "whatif.json")
     args = ap.parse_args(argv)
     began = time.perf_counter()
@@ -176,8 +176,11 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(tmp_name)
         path = tmp / "scenario.yaml"
         write(data, path)
-        rows = {"sensitivity": bench_sensitivity(data, path, tmp, say),
-                "sweep": bench_sweep(data, path, tmp, args.points, say)}
+        rows = {}
+        if args.only in (None, "sensitivity"):
+            rows["sensitivity"] = bench_sensitivity(data, path, tmp, say)
+        if args.only in (None, "sweep"):
+            rows["sweep"] = bench_sweep(data, path, tmp, args.points, say)
     report(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({

@@ -100,6 +100,16 @@ class Meta(_Row):
     warnings: list[str] = Field(default_factory=list)
     """Things the user should know that did not stop the solve (a ring fence naming a theme no
     intervention has, a fairness stage that stopped early...), in plain words."""
+    stage_seconds: dict[str, float] = Field(default_factory=dict)
+    """Seconds each stage took: build, load (into HiGHS), objective (stage 1), binding (the
+    red-line checks), fairness (stage 2, who pays)."""
+    resolves: dict[str, int] = Field(default_factory=dict)
+    """Binding checks: red lines decided without a re-solve (skipped), by a re-solve stopped
+    once it proved no gain (cut_off), and by one that found a gain (improved)."""
+    formulation: str = ""
+    """The model solved: reduced (funding per eligibility class) or full."""
+    model_size: dict[str, int] = Field(default_factory=dict)
+    """Rows, cols and nonzeros of the model as loaded into HiGHS."""
 
 
 class PlanResult(_Row):

@@ -67,13 +67,26 @@ def _every_family_scenario():
     })
 
 
-def test_every_component_is_named_in_the_document() -> None:
-    built = build.build_model(_every_family_scenario())
-    names = {c.local_name for c in built.m.component_objects(
+def _names(sc, formulation: str) -> set[str]:
+    built = build.build_model(sc, formulation=formulation)
+    return {c.local_name for c in built.m.component_objects(
         (pyo.Var, pyo.Constraint, pyo.Objective), descend_into=True)}
+
+
+def test_every_component_is_named_in_the_document() -> None:
+    """Both formulations: the full one (fund per intervention, cost_sharing rows) and the
+    reduced one (class_fund per eligibility class under optimise; none under fixed)."""
+    fixed = _every_family_scenario()
+    optimise = fixed.model_copy(update={"cost_sharing": type(fixed.cost_sharing)()})
+    full = _names(fixed, "full")
     assert {"select", "units", "fund", "zero", "unit_min", "unit_max", "cost_met",
             "cost_sharing", "budget_limit", "requires", "excludes", "target", "red_line",
-            "objective"} <= names
+            "objective"} <= full
+    reduced = _names(optimise, "reduced")
+    assert {"class_fund", "class_cost_met"} <= reduced
+    assert "fund" not in reduced
+    assert not {"fund", "class_fund", "cost_sharing"} & _names(fixed, "reduced")
+    names = full | reduced
     text = DOC.read_text(encoding="utf-8")
     missing = {n for n in names if f"`{n}`" not in text and f"`{n}[" not in text}
     assert missing == set(), f"docs/FORMULATION.md does not name {sorted(missing)}"

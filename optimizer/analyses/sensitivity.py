@@ -27,6 +27,7 @@ from pbo.models.results import PlanResult
 from pbo.models.scenario import Scenario
 from pbo.optimizer.analyses.marginals import Marginal, marginal_values
 from pbo.optimizer.formulation.build import BuiltModel, build_model
+from pbo.optimizer.solving.binding import run_against
 from pbo.optimizer.solving.highs import HighsSession, Outcome, SolverOptions, restore, values
 from pbo.optimizer.solving.plan import (
     FAIRNESS_TOLERANCE,
@@ -141,7 +142,8 @@ def _relaxed(session: HighsSession, ids: tuple[str, ...], base: BaseSolve,
         return base.status, base.objective, 0.0 if base.objective is not None else None
     with session.edits() as edits:
         edits.free_rows(rows)
-        outcome: Outcome = session.run(start={} if base.objective is not None else None)
+        outcome: Outcome = (run_against(session, base.objective) if base.objective is not None
+                            else session.run())
     objective = objective_value(built) if outcome.has_solution else None
     if objective is None:
         return outcome.status, None, None
@@ -176,7 +178,7 @@ def sensitivity(scenario: Scenario, *, include_non_negotiable: bool = False, pai
     """
     options = options or SolverOptions(check_binding=False)
     started = time.perf_counter()
-    built = build_model(scenario, objective)
+    built = build_model(scenario, objective, options.formulation)
     session = HighsSession(built, options)
     first = session.solve()
     base = BaseSolve(status=first.status,

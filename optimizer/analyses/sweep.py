@@ -171,7 +171,7 @@ def sweep(data: Scenario | Mapping[str, Any], params: Sequence[SweepParam | str]
         if built is None or session is None or not update_in_place(built, scenario, paths):
             if built is not None:
                 out.rebuilds += 1
-            built = build_model(scenario, objective)
+            built = build_model(scenario, objective, options.formulation)
             session = HighsSession(built, options)
             out.build_seconds += built.build_seconds + session.load_seconds
         before = session.highs_seconds

@@ -117,7 +117,7 @@ def nearest_plan(sc: Scenario, weights: ElasticWeights, options: SolverOptions,
     """The best plan among those that violate the targets and negotiable red lines least."""
     start = time.perf_counter()
     options = SolverOptions(**{**options.as_dict(), "check_binding": False})
-    built = build_model(sc, objective)
+    built = build_model(sc, objective, options.formulation)
     m = built.m
     rows = elastic_rows(built, weights)
     if not rows:

@@ -123,7 +123,7 @@ def break_even(sc: Scenario, iid: str, objective: str, solver: SolverOptions,
 
     def enters(factor: float) -> bool:
         try:
-            built = build_model(_scaled(sc, iid, lever, factor), objective)
+            built = build_model(_scaled(sc, iid, lever, factor), objective, solver.formulation)
         except InputError:  # scaled past what HiGHS solves reliably: counted as out of reach
             return False
         outcome = HighsSession(built, solver).solve()
@@ -169,7 +169,7 @@ def _forced_in_conflicts(sc: Scenario, iid: str, least: float, objective: str,
     data = sc.model_dump(mode="json")
     data["red_lines"] = [*data["red_lines"], {"id": f"_force_{iid}", "rule": "must_fund",
                                               "intervention": iid, "min_units": least}]
-    built = build_model(scenario_from_data(data), objective)
+    built = build_model(scenario_from_data(data), objective, solver.formulation)
     session = HighsSession(built, solver)
     if session.solve().status != "infeasible":
         return []
@@ -195,7 +195,7 @@ def explain_intervention(scenario: Scenario, intervention: str,
     solver = SolverOptions(**{**(solver or SolverOptions()).as_dict(), "check_binding": False})
     iv = sc.intervention[intervention]
     least = iv.min_units if iv.min_units > 0 else min(1.0, iv.max_units)
-    built = build_model(sc, objective)
+    built = build_model(sc, objective, solver.formulation)
     session = HighsSession(built, solver)
     outcome = session.solve()
     common = {"intervention": intervention, "objective_name": built.objective,

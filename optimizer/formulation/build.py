@@ -59,11 +59,16 @@ def add_objective(m: pyo.ConcreteModel, d: ModelData, objective: str) -> None:
     m.objective = pyo.Objective(expr=objective_expression(m, d, objective), sense=sense)
 
 
-def build_model(sc: Scenario, objective: str | None = None) -> BuiltModel:
-    """The whole model of SPEC section 3 for `sc` (objective defaults to the scenario's)."""
+def build_model(sc: Scenario, objective: str | None = None,
+                formulation: str = "reduced") -> BuiltModel:
+    """The whole model of SPEC section 3 for `sc` (objective defaults to the scenario's).
+
+    `formulation`: reduced (funding per eligibility class, the default) or full (per
+    intervention, SPEC 3.1 as written); both have the same optimal plans and partner figures
+    (docs/FORMULATION.md)."""
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    d = ModelData.from_scenario(sc)
+    d = ModelData.from_scenario(sc, formulation)
     check_numerics(d)  # refuse magnitudes HiGHS cannot solve reliably, before building
     timings["data"] = time.perf_counter() - start
     m = pyo.ConcreteModel(name=sc.name)

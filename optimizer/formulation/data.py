@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from pbo.models.scenario import Scenario
+
+FORMULATIONS = ("reduced", "full")
+"""reduced: one funding variable per (partner, eligibility class, year), none under the rules
+benefit_share and fixed; full: one per (partner, intervention, year), the SPEC's own."""
 
 
 @dataclass(frozen=True)
@@ -41,9 +46,39 @@ class ModelData:
     """(i, t) -> partners who may pay towards i in t."""
     costed_in_year: dict[int, list[str]] = field(default_factory=dict)
     """t -> interventions with any cost in t."""
+    formulation: str = "reduced"
+    """reduced (funding per eligibility class) or full (per intervention); see classes.py."""
+    classes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Eligibility class id -> its interventions (reduced formulation; classes.py)."""
+    class_of: dict[str, str] = field(default_factory=dict)
+    """Intervention -> its eligibility class."""
+    class_costed: tuple[tuple[str, int], ...] = ()
+    """(c, t) with any cost in some member of class c."""
+    class_fund_index: tuple[tuple[str, str, int], ...] = ()
+    """(p, c, t): p may fund class c, which costs something in t (reduced, rule optimise)."""
+    class_fund_by_partner_year: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+    class_fund_by_class_year: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+
+    @cached_property
+    def shares(self) -> dict[tuple[str, str], float] | None:
+        """(p, i) -> share of i's cost p pays under benefit_share and fixed; None (optimise)."""
+        from pbo.optimizer.formulation.payments import cost_shares
+
+        return cost_shares(self)
+
+    @property
+    def class_funding(self) -> bool:
+        """Funding variables per (partner, class, year): reduced, rule optimise."""
+        return self.formulation == "reduced" and self.scenario.cost_sharing.rule == "optimise"
 
     @classmethod
-    def from_scenario(cls, sc: Scenario) -> ModelData:
+    def from_scenario(cls, sc: Scenario, formulation: str = "reduced") -> ModelData:
+        from pbo.optimizer.formulation.classes import eligibility_classes
+
+        if formulation not in FORMULATIONS:
+            from pbo.models.errors import UsageError
+
+            raise UsageError(f"formulation '{formulation}': one of {', '.join(FORMULATIONS)}")
         years = sc.horizon
         fixed: dict[tuple[str, int], float] = {}
         unit: dict[tuple[str, int], float] = {}
@@ -85,6 +120,17 @@ class ModelData:
         costed_in_year: dict[int, list[str]] = defaultdict(list)
         for i, t in costed:
             costed_in_year[t].append(i)
+        classes = eligibility_classes(sc, funders) if formulation == "reduced" else {}
+        class_of = {i: c for c, members in classes.items() for i in members}
+        class_costed = tuple(dict.fromkeys((class_of[i], t) for i, t in costed)) \
+            if classes else ()
+        class_index = tuple((p, c, t) for c, t in class_costed
+                            for p in funders[classes[c][0]])
+        class_py: dict[tuple[str, int], list[str]] = defaultdict(list)
+        class_ct: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for p, c, t in class_index:
+            class_py[p, t].append(c)
+            class_ct[c, t].append(p)
         return cls(
             scenario=sc, years=years, discount=sc.discount,
             partners=tuple(p.id for p in sc.partners),
@@ -93,4 +139,7 @@ class ModelData:
             fund_index=fund_index, adjusted=adjusted, cashable=cashable, wider_value=wider,
             by_partner_year=dict(by_py), fund_by_partner_year=dict(fund_py),
             fund_by_intervention_year=dict(fund_it), costed_in_year=dict(costed_in_year),
+            formulation=formulation, classes=classes, class_of=class_of,
+            class_costed=class_costed, class_fund_index=class_index,
+            class_fund_by_partner_year=dict(class_py), class_fund_by_class_year=dict(class_ct),
         )

@@ -8,6 +8,7 @@ from typing import Any
 import pyomo.environ as pyo
 
 from pbo.optimizer.formulation.data import ModelData
+from pbo.optimizer.formulation.payments import linear, spend_terms
 
 MEASURES = ("cashable_benefit", "gross_fiscal_benefit", "spend", "net_cashable_savings",
             "net_fiscal_value")
@@ -33,7 +34,7 @@ def _terms(m, d: ModelData, measure: str, partner: str | None, t: int) -> list:
         if partner is None:
             terms.extend(-cost(m, d, i, t) for i in d.costed_in_year.get(t, ()))
         else:
-            terms.extend(-m.fund[partner, i, t] for i in d.fund_by_partner_year.get((partner, t), ()))
+            terms.extend(-x for x in linear(spend_terms(m, d, partner, t)))
     if measure == "spend":
         terms = [-x for x in terms]
     return terms

@@ -47,7 +47,7 @@ def _rows_for(path: str, built: BuiltModel, d: ModelData) -> list[tuple[str, dic
 
 def update_in_place(built: BuiltModel, scenario: Scenario, paths: Iterable[str]) -> bool:
     """Swap in the rows the changed `paths` touch; False (model untouched) if it cannot."""
-    d = ModelData.from_scenario(scenario)
+    d = ModelData.from_scenario(scenario, built.data.formulation)
     plans = []
     for path in paths:
         found = _rows_for(path, built, d)

@@ -152,6 +152,10 @@ def decision_pack(result: PlanResult, scenario: Scenario, explanation: Any = Non
     body = [f"<h1>{_e(scenario.name)}: the plan</h1>",
             *(f"<p class='lead'>{_e(s)}</p>"
               for s in plan_in_words(result, scenario, explanation is not None))]
+    if result.meta.warnings:
+        body += ["<h2>Warnings</h2>",
+                 "<ul>" + "".join(f"<li class='warning'>{_e(w)}</li>"
+                                  for w in result.meta.warnings) + "</ul>"]
     body += _plan_sections(result, scenario, fmt)
     if not result.has_plan and explanation is not None and explanation.sentences:
         body += ["<h2>Why there is no plan</h2>", *_paragraphs(explanation.sentences)]

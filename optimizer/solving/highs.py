@@ -45,6 +45,10 @@ class SolverOptions:
     """Accept the incumbent of a time-limited run (status time_limit) as the plan."""
     check_binding: bool = True
     """Re-solve with each red line relaxed alone to say whether it binds."""
+    formulation: str = "reduced"
+    """reduced (funding per eligibility class) or full (per intervention): same plans."""
+    fairness_time_limit: float | None = None
+    """Seconds for each HiGHS run of the fairness stage (None: time_limit)."""
 
     def __post_init__(self) -> None:
         problems = []
@@ -54,6 +58,12 @@ class SolverOptions:
         if self.time_limit is not None and not self.time_limit > 0:
             problems.append(f"time_limit (--time-limit) {self.time_limit:g}: seconds, more "
                             "than 0")
+        if self.fairness_time_limit is not None and not self.fairness_time_limit > 0:
+            problems.append(f"fairness_time_limit {self.fairness_time_limit:g}: seconds, more "
+                            "than 0")
+        if self.formulation not in ("reduced", "full"):
+            problems.append(f"formulation (--formulation) '{self.formulation}': reduced or "
+                            "full")
         if self.threads is not None and not 1 <= self.threads <= MAX_THREADS:
             problems.append(f"threads {self.threads}: at least 1 and at most {MAX_THREADS}")
         if problems:
@@ -62,7 +72,8 @@ class SolverOptions:
     def as_dict(self) -> dict[str, Any]:
         return {"time_limit": self.time_limit, "mip_gap": self.mip_gap, "threads": self.threads,
                 "accept_time_limited": self.accept_time_limited,
-                "check_binding": self.check_binding}
+                "check_binding": self.check_binding, "formulation": self.formulation,
+                "fairness_time_limit": self.fairness_time_limit}
 
 
 @dataclass
@@ -118,6 +129,15 @@ def plain_status(model_status: Any) -> str:
 
 
 @dataclass
+class SolveReport:
+    """Per solve: seconds per stage, warnings for the user, binding-check re-solves."""
+
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    resolves: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
 class HighsSession:
     """A built model loaded into HiGHS once, then re-solved as it changes."""
 
@@ -127,6 +147,8 @@ class HighsSession:
     highs_seconds: float = 0.0
     """HiGHS's own run time, summed over every run of this session."""
     runs: int = 0
+    report: SolveReport = field(default_factory=lambda: SolveReport())
+    """What the stages of the last solve took and said (plan.solve_built fills it)."""
 
     def __post_init__(self) -> None:
         solver = Highs()
@@ -180,10 +202,11 @@ class HighsSession:
         for var_id, col in self._solver._pyomo_var_to_solver_var_map.items():
             yield self._solver._vars[var_id][0], col
 
-    def run(self, *, start: dict[int, float] | None = None) -> Outcome:
+    def run(self, *, start: dict[int, float] | None = None, load: bool = True) -> Outcome:
         """Run HiGHS on its model as it stands (after `edits`), without a Pyomo update; load
         the solution into the Pyomo variables. `start`: extra column values for a MIP start
-        built from the model's current values."""
+        built from the model's current values. `load=False`: leave the Pyomo values as they
+        are (a re-solve that only needs its objective)."""
         h = self.highs
         began = time.perf_counter()
         if start is not None:
@@ -211,9 +234,10 @@ class HighsSession:
             has_solution = False
         objective = bound = gap = None
         if has_solution:
-            solution = h.getSolution().col_value
-            for var, col in self.columns():
-                var.set_value(solution[col], skip_validation=True)
+            if load:
+                solution = h.getSolution().col_value
+                for var, col in self.columns():
+                    var.set_value(solution[col], skip_validation=True)
             objective = info.objective_function_value
             bound = info.mip_dual_bound if info.mip_node_count >= 0 else objective
             # the gap HiGHS stopped at (within mip_rel_gap when it says optimal), not 0

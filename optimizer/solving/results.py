@@ -20,6 +20,7 @@ from pbo.models.results import (
 )
 from pbo.optimizer.formulation.constraints.targets import target_expression, target_periods
 from pbo.optimizer.formulation.data import ModelData
+from pbo.optimizer.formulation.payments import payments
 
 if TYPE_CHECKING:
     from pbo.optimizer.solving.highs import HighsSession
@@ -82,8 +83,8 @@ def plan_rows(m: pyo.ConcreteModel, d: ModelData, must_fund: set[str]):
             benefit_npv=benefit[i], cashable_benefit_npv=cashable[i]))
     funding = []
     paid: dict[tuple[str, int], float] = defaultdict(float)
-    for p, i, t in d.fund_index:
-        amount = clean(m.fund[p, i, t].value)
+    for (p, i, t), amount in payments(m, d, cost_it, lambda v: clean(v.value)).items():
+        amount = clean(amount)
         if amount > TOL:
             funding.append(FundingRow(partner=p, intervention=i, year=t, amount=amount))
             paid[p, t] += amount

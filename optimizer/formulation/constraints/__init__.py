@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pyomo.environ as pyo
+from pyomo.core.expr.visitor import identify_variables
 
 
 def add_rows(m: pyo.ConcreteModel, name: str, rows: dict[Any, Any]) -> None:
@@ -22,12 +23,24 @@ def add_rows(m: pyo.ConcreteModel, name: str, rows: dict[Any, Any]) -> None:
 
 def anchored(m: pyo.ConcreteModel, expr: Any) -> Any:
     """`expr`, with the zero variable added when it is a constant."""
-    if isinstance(expr, int | float) or not list(_vars(expr)):
+    if isinstance(expr, int | float) or not expr.is_potentially_variable():
+        return m.zero + expr
+    if expr.is_expression_type() and not _has_var(expr):
         return m.zero + expr
     return expr
 
 
-def _vars(expr: Any):
-    from pyomo.core.expr.visitor import identify_variables
+def _has_var(expr: Any) -> bool:
+    """Whether a (sum) expression has a variable among its terms; walks the whole tree
+    only when no top-level term is one (most rows answer at their first term)."""
+    for arg in getattr(expr, "args", ()):
+        if getattr(arg, "is_variable_type", lambda: False)():
+            return True
+        if isinstance(arg, int | float):
+            continue
+        if arg.is_potentially_variable() and any(
+                True for _ in identify_variables(arg, include_fixed=True)):
+            return True
+    return False
 
-    return identify_variables(expr, include_fixed=True)
+

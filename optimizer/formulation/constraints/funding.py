@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from pbo.optimizer.formulation.constraints import add_rows
+from pbo.optimizer.formulation.constraints import add_rows, anchored
 from pbo.optimizer.formulation.data import ModelData
 from pbo.optimizer.formulation.measures import cost
 
@@ -21,7 +21,10 @@ def add_decisions(m: pyo.ConcreteModel, d: ModelData) -> None:
         domain=lambda _m, i: pyo.NonNegativeIntegers if i in integer else pyo.NonNegativeReals,
         bounds=lambda _m, i: (0, upper[i]),
     )
-    m.fund = pyo.Var(d.fund_index, domain=pyo.NonNegativeReals)
+    if d.formulation == "full":
+        m.fund = pyo.Var(d.fund_index, domain=pyo.NonNegativeReals)
+    elif d.class_funding:  # reduced: per eligibility class; none under benefit_share/fixed
+        m.class_fund = pyo.Var(d.class_fund_index, domain=pyo.NonNegativeReals)
     m.zero = pyo.Var(bounds=(0, 0))
 
 
@@ -35,7 +38,14 @@ def add_unit_limits(m: pyo.ConcreteModel, d: ModelData) -> None:
 
 
 def add_cost_met(m: pyo.ConcreteModel, d: ModelData) -> None:
-    """sum_p fund[p,i,t] = fixed_cost[i,t]*select[i] + unit_cost[i,t]*units[i]."""
+    """sum_p fund[p,i,t] = fixed_cost[i,t]*select[i] + unit_cost[i,t]*units[i].
+
+    Reduced formulation: per class, sum_p class_fund[p,c,t] = sum_{i in c} cost[i,t]; under
+    benefit_share and fixed the shares meet the cost, and only an intervention nobody may
+    pay for keeps a row (its cost = 0)."""
+    if d.formulation == "reduced":
+        _add_reduced_cost_met(m, d)
+        return
     rows = {}
     for i, t in d.costed:
         paid = pyo.quicksum(m.fund[p, i, t] for p in d.fund_by_intervention_year.get((i, t), ()))
@@ -43,29 +53,28 @@ def add_cost_met(m: pyo.ConcreteModel, d: ModelData) -> None:
     add_rows(m, "cost_met", rows)
 
 
-def cost_shares(d: ModelData) -> dict[tuple[str, str], float] | None:
-    """(p, i) -> share of i's yearly cost p pays, for rules benefit_share and fixed."""
-    sharing = d.scenario.cost_sharing
-    if sharing.rule == "fixed":
-        return {(p, i): s for i, split in (sharing.shares or {}).items() for p, s in split.items()}
-    if sharing.rule != "benefit_share":
-        return None
-    value: dict[tuple[str, str], float] = {}
-    for (p, i, t), a in d.adjusted.items():
-        value[p, i] = value.get((p, i), 0.0) + d.discount[t] * a
-    shares = {}
-    for i, funders in d.funders.items():
-        weights = {p: max(value.get((p, i), 0.0), 0.0) for p in funders}
-        total = sum(weights.values())
-        for p in funders:
-            shares[p, i] = weights[p] / total if total > 0 else 1.0 / len(funders)
-    return shares
+def _add_reduced_cost_met(m: pyo.ConcreteModel, d: ModelData) -> None:
+    if not d.class_funding:
+        paid = {i for _p, i in d.shares or {}}
+        add_rows(m, "cost_met", {(i, t): anchored(m, -cost(m, d, i, t)) == 0
+                                 for i, t in d.costed if i not in paid})
+        return
+    members: dict[tuple[str, int], list[str]] = {}
+    for i, t in d.costed:
+        members.setdefault((d.class_of[i], t), []).append(i)
+    rows = {}
+    for c, t in d.class_costed:
+        paid = pyo.quicksum(m.class_fund[p, c, t]
+                            for p in d.class_fund_by_class_year.get((c, t), ()))
+        rows[c, t] = paid - pyo.quicksum(cost(m, d, i, t) for i in members[c, t]) == 0
+    add_rows(m, "class_cost_met", rows)
 
 
 def add_cost_sharing(m: pyo.ConcreteModel, d: ModelData) -> None:
-    """benefit_share / fixed: fund[p,i,t] = share[p,i] * cost[i,t]; optimise adds nothing."""
-    shares = cost_shares(d)
-    if shares is None:
+    """benefit_share / fixed: fund[p,i,t] = share[p,i] * cost[i,t]; optimise adds nothing
+    (nor does the reduced formulation, which has no funding variable under these rules)."""
+    shares = d.shares
+    if shares is None or d.formulation != "full":
         return
     add_rows(m, "cost_sharing", {
         (p, i, t): m.fund[p, i, t] == shares.get((p, i), 0.0) * cost(m, d, i, t)

@@ -15,14 +15,14 @@ from pbo.models import scenario as s
 from pbo.optimizer.formulation import measures
 from pbo.optimizer.formulation.constraints import add_rows, anchored
 from pbo.optimizer.formulation.data import ModelData
+from pbo.optimizer.formulation.payments import linear, spend_terms
 
 Rows = dict[tuple[str, Any], Any]
 
 
 def _funding_of(m, d: ModelData, partner: str, keep: Callable[[str, int], bool]):
     """Sum of partner's funding over the (i, t) that `keep` selects, or None if there is none."""
-    terms = [m.fund[partner, i, t] for t in d.years
-             for i in d.fund_by_partner_year.get((partner, t), ()) if keep(i, t)]
+    terms = [x for t in d.years for x in linear(spend_terms(m, d, partner, t, keep))]
     return pyo.quicksum(terms) if terms else None
 
 

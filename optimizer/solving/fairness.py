@@ -1,0 +1,189 @@
+"""Stage 2 of a solve (SPEC 3.4 `optimise`): who pays, for max-min fairness among the plans
+at the optimum. Never silent: a run that stops early or fails leaves a warning in the
+session's report naming the split kept."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+from pbo.models.scenario import Scenario
+from pbo.optimizer.formulation.payments import has_funding_terms, spend_terms
+from pbo.optimizer.solving.highs import HighsSession, Outcome, restore, values
+from pbo.optimizer.solving.results import TOL
+
+FAIRNESS_TOLERANCE = 1e-6
+"""Relative improvement below which relaxing a red line does not count as binding (and the
+SPEC 3.4 tolerance on the objective in the fairness stage, which holds it exactly)."""
+
+FAIRNESS_WORTH = 1e-4
+"""A plan other than stage 1's is taken only when it raises the smallest beneficiary's
+savings by more than this share of the objective (else stage 1's plan is kept as found)."""
+
+
+def gate_only(sc: Scenario) -> set[str]:
+    """Interventions whose selection only gates their scale: no fixed cost, no min_units, no
+    whole units, in no requires/excludes link, named by no red line (must_fund and
+    exclude_intervention set the selection itself). Their scale may be re-chosen as an LP."""
+    linked = {j for iv in sc.interventions for j in (*iv.requires, *iv.excludes)}
+    linked |= {iv.id for iv in sc.interventions if iv.requires or iv.excludes}
+    linked |= {str(getattr(r, "intervention", "")) for r in sc.red_lines}
+    return {iv.id for iv in sc.interventions if iv.min_units == 0 and not iv.integer_units
+            and not any(iv.fixed_cost) and iv.id not in linked}
+
+
+def _stopped(outcome: Outcome) -> str:
+    """How a run ended, in words."""
+    if outcome.status == "time_limit":
+        return "reached its time limit"
+    return f"stopped without an answer ({outcome.message or outcome.status})"
+
+
+class _TimeLimit:
+    """The fairness stage's own time limit per HiGHS run, put back afterwards."""
+
+    def __init__(self, session: HighsSession):
+        self.h, self.options = session.highs, session.options
+
+    def __enter__(self) -> None:
+        limit = self.options.fairness_time_limit
+        if limit is not None:
+            self.h.setOptionValue("time_limit", float(limit))
+
+    def __exit__(self, *_: object) -> None:
+        limit = self.options.time_limit
+        self.h.setOptionValue("time_limit", float(limit) if limit is not None else float("inf"))
+
+
+def fairness_stage(session: HighsSession) -> bool:
+    """SPEC 3.4 `optimise`: among the plans at the optimum, the one whose smallest
+    beneficiary's discounted net cashable savings is largest (max-min fairness), and who pays.
+
+    Done by direct, undone edits of the loaded HiGHS model, as linear programmes over what
+    can move (the funding columns of what the plan pays for; in the reduced formulation one
+    per partner, eligibility class and year):
+    1. stage 1's plan held (every selection and unit), the funding re-divided;
+    2. the lumpy choices held (selections with a fixed cost, min_units or a link, whole
+       units), every other intervention's scale free, the objective held at its optimum
+       (SPEC relative tolerance 1e-6) and the smallest saving at least run 1's;
+    3. only if run 2 is fairer by more than FAIRNESS_WORTH of the objective: its fairness
+       kept and the objective maximised again, so that no unit is shaved within the
+       tolerance. Otherwise run 1's answer stands.
+    A run that stops early or fails adds a warning to `session.report` that names the split
+    kept. Returns False when there is nothing to share (or run 1 found no solution).
+    """
+    began = time.perf_counter()
+    try:
+        with _TimeLimit(session):
+            return _fairness(session)
+    finally:
+        session.report.stage_seconds["fairness"] = time.perf_counter() - began
+
+
+def _columns(session: HighsSession) -> tuple[dict[str, dict[int, float]],
+                                             list[tuple[int, float]]]:
+    """Each beneficiary's discounted net cashable savings as {column: coefficient}, and every
+    funding column with the cost it pays towards in stage 1's plan."""
+    m, d = session.built.m, session.built.data
+    sc, col = d.scenario, session.col_of
+    savings: dict[str, dict[int, float]] = {p: defaultdict(float) for p in sc.beneficiaries}
+    for (p, i, t), c in d.cashable.items():
+        if p in savings:
+            savings[p][col(m.units[i])] += d.discount[t] * c
+    funding_cols: list[tuple[int, float]] = []
+    cost_now = {(i, t): d.fixed_cost.get((i, t), 0.0) * (m.select[i].value or 0.0)
+                + d.unit_cost.get((i, t), 0.0) * (m.units[i].value or 0.0) for i, t in d.costed}
+    for partner in sc.partners:
+        for t in d.years:
+            for k, var in spend_terms(m, d, partner.id, t):
+                if partner.id in savings:
+                    savings[partner.id][col(var)] -= d.discount[t] * k
+                members = d.classes.get(var.index()[1], ()) if d.class_funding else (
+                    (var.index()[1],))
+                funding_cols.append((col(var), sum(cost_now.get((i, t), 0.0)
+                                                   for i in members)))
+    return savings, funding_cols
+
+
+def _fairness(session: HighsSession) -> bool:
+    built = session.built
+    m, d = built.m, built.data
+    sc = d.scenario
+    if sc.cost_sharing.rule != "optimise" or not has_funding_terms(d) or not sc.beneficiaries:
+        return False
+    warn = session.report.warnings.append
+    col = session.col_of
+    savings, funding_cols = _columns(session)
+
+    def current() -> dict[int, float]:
+        return {c: v.value or 0.0 for v, c in session.columns()}
+
+    def smallest() -> float:
+        now = current()
+        return min(sum(now[c] * k for c, k in row.items()) for row in savings.values())
+
+    plan = [v for v in (*m.select.values(), *m.units.values()) if v.value is not None]
+    gates = gate_only(sc)
+    lumpy = [v for v in plan if (v.is_integer() or v.is_binary())
+             and not (v.parent_component() is m.select and v.index() in gates)]
+    lp = session.highs.getLp()
+    costs = {c: float(k) for c, k in enumerate(lp.col_cost_) if k}
+    now = current()
+    optimum = sum(k * now[c] for c, k in costs.items())
+    stage1 = values(m)
+    inf = float("inf")
+    with session.edits() as edits:
+        floor = edits.add_col(-inf, inf)
+        for row in savings.values():
+            edits.add_row(-inf, 0.0, {floor: 1.0, **{c: -k for c, k in row.items()}})
+        edits.set_objective({floor: 1.0}, maximise=True)
+        with session.edits() as held:
+            kept = [float(v.value) for v in plan]
+            held.set_col_bounds([col(v) for v in plan], kept, kept)
+            idle = [c for c, paid in funding_cols if paid <= 0.0]  # pays for nothing: stays 0
+            held.set_col_bounds(idle, [0.0] * len(idle), [0.0] * len(idle))
+            outcome = session.run(start={floor: smallest()})
+        if not outcome.has_solution:
+            restore(m, stage1)  # keep stage 1's plan and funding
+            warn(f"The fairness stage (who pays, SPEC 3.4) {_stopped(outcome)} before it "
+                 "found a split. The split shown is the first stage's: a split that meets "
+                 "every rule, not the fairest one.")
+            return False
+        if outcome.status != "optimal":
+            warn(f"The fairness stage (who pays, SPEC 3.4) {_stopped(outcome)}. The split "
+                 "shown is the fairest it found in time for the plan as chosen; a fairer one "
+                 "may exist.")
+            return True
+        fair_held, run1 = smallest(), values(m)
+        tol = max(1e-9, FAIRNESS_TOLERANCE * abs(optimum))  # SPEC: relative 1e-6
+        if built.maximise:
+            edits.add_row(optimum - tol, inf, costs)
+        else:
+            edits.add_row(-inf, optimum + tol, costs)
+        edits.set_col_bounds([floor], [fair_held], [inf])
+        edits.relax_integrality()
+        counts = [float(round(v.value)) for v in lumpy]
+        edits.set_col_bounds([col(v) for v in lumpy], counts, counts)
+        freed = session.run(start={floor: fair_held})
+        if freed.status != "optimal":
+            restore(m, run1)
+            warn(f"The fairness stage's search over the scale of divisible interventions "
+                 f"{_stopped(freed)}. The split shown is the fairest for the plan as first "
+                 "chosen; an equally good plan at another scale may share more fairly.")
+            return True
+        fair_free = smallest()
+        if fair_free <= fair_held + FAIRNESS_WORTH * max(1.0, abs(optimum)):
+            restore(m, run1)
+            return True
+        run2 = values(m)
+        edits.set_col_bounds([floor], [fair_free - 1e-9 * max(1.0, abs(fair_free))], [inf])
+        edits.set_objective(costs, maximise=built.maximise)
+        polish = session.run(start={})
+        if not polish.has_solution:
+            restore(m, run2)
+            warn(f"The fairness stage's last run (holding the objective exactly) "
+                 f"{_stopped(polish)}. The plan and split shown are the fairer ones it found, "
+                 "within the SPEC's tolerance of the best objective.")
+    for i in gates:  # a gate is selected exactly when it has units (as results count them)
+        m.select[i].set_value(1.0 if (m.units[i].value or 0.0) > TOL else 0.0)
+    return True

@@ -1,0 +1,112 @@
+"""Issue 12 and issue 10's reinvested-savings rows: budget rows in years with no funding
+term, the reduced formulation's split of payments, a fairness stage that is never silent,
+cheaper binding checks, and the stage timings in meta."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+
+from pbo import SolverOptions, solve
+from pbo.models.io.loading import load_scenario, scenario_from_data
+from pbo.optimizer.present.pack import decision_pack
+from pbo.optimizer.present.tables import print_plan
+from tests.conftest import SCENARIOS
+
+BOTH = ("reduced", "full")
+
+
+def _dis_benefit(carry_over: bool, integer: bool) -> dict:
+    return {
+        "name": "dis-benefit", "start_year": 2014, "years": 2, "discount_rate": 0.0,
+        "partners": [{"id": "p", "poolable_budget": 100, "reinvest_savings": 1.0,
+                      "carry_over": carry_over},
+                     {"id": "q", "poolable_budget": 0}],
+        "interventions": [{"id": "x", "max_units": 10, "integer_units": integer,
+                           "unit_cost": [10, 0], "funders": ["p"],
+                           "benefits": {"p": [-50, 0], "q": [200, 0]}}],
+    }
+
+
+@pytest.mark.parametrize("formulation", BOTH)
+def test_reinvested_dis_benefit_limits_a_year_with_no_funding(formulation: str) -> None:
+    """p pays x's 10 a unit in 2014 and carries a dis-benefit of 50 a unit then; with
+    reinvest_savings 1, its 2015 row (no funding term: x costs nothing in 2015) is
+    0 <= 100 + 1 * (-50 u), so u <= 2 (2014's row 10u <= 100 allows 10). Each unit is worth
+    -50 + 200 - 10 = 140: the optimum is 2 units, objective 280."""
+    result = solve(scenario_from_data(_dis_benefit(False, False)),
+                   options=SolverOptions(formulation=formulation))
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(280.0)
+    assert result.interventions[0].units == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize("formulation", BOTH)
+def test_reinvested_dis_benefit_on_running_totals(formulation: str) -> None:
+    """carry_over: 2014: 10u <= 100; 2015 on running totals: 10u - (-50u) <= 200, so
+    u <= 200/60 = 3.33; in whole units 3 (objective 420)."""
+    result = solve(scenario_from_data(_dis_benefit(True, True)),
+                   options=SolverOptions(formulation=formulation))
+    assert result.interventions[0].units == pytest.approx(3.0)
+    assert result.objective == pytest.approx(420.0)
+
+
+def test_payments_split_in_proportion_to_cost_within_a_class() -> None:
+    """a (cost 30, benefits p 30, q 10) and b (cost 10, benefits p 10, q 30) may both be
+    funded by p and q: one class. Both pay back (net 10 and 30: objective 40). Each partner
+    gains 40 (all cashable); the class costs 40; max-min: p pays x, q pays 40 - x, the
+    smallest of 40 - x and x is largest at x = 20 (within p's budget of 25). Within the
+    class each partner pays the same share (20/40) of every intervention: 15 of a, 5 of b."""
+    data = {
+        "name": "split", "start_year": 2020, "years": 1, "discount_rate": 0.0,
+        "partners": [{"id": "p", "poolable_budget": 25}, {"id": "q", "poolable_budget": 100}],
+        "interventions": [
+            {"id": "a", "max_units": 1, "integer_units": True, "unit_cost": 30,
+             "benefits": {"p": 30, "q": 10}},
+            {"id": "b", "max_units": 1, "integer_units": True, "unit_cost": 10,
+             "benefits": {"p": 10, "q": 30}},
+        ],
+    }
+    result = solve(scenario_from_data(data))
+    paid = {(r.partner, r.intervention): r.amount for r in result.funding}
+    assert result.objective == pytest.approx(40.0)
+    assert paid == pytest.approx({("p", "a"): 15.0, ("p", "b"): 5.0, ("q", "a"): 15.0,
+                                  ("q", "b"): 5.0})
+    assert result.meta.formulation == "reduced"
+
+
+def test_fairness_stage_that_stops_early_says_so_everywhere() -> None:
+    """A fairness stage given a tiny time limit per run stops before its scale search ends:
+    the result's meta, the terminal output and the decision pack all say so and name the
+    split kept."""
+    sc = load_scenario(SCENARIOS / "whole_place_example.yaml")
+    result = solve(sc, options=SolverOptions(fairness_time_limit=1e-9, check_binding=False))
+    assert result.status == "optimal"
+    said = [w for w in result.meta.warnings if "fairness stage" in w]
+    assert said
+    assert "split shown is" in said[0]
+    buffer = io.StringIO()
+    print_plan(result, Console(file=buffer, width=200))
+    assert "fairness stage" in buffer.getvalue()
+    pack = decision_pack(result, sc)
+    assert "fairness stage" in pack
+    assert "Warnings" in pack
+    assert set(result.meta.stage_seconds) >= {"build", "load", "objective", "fairness"}
+    # the same scenario, stage 2 unhurried: no warning
+    calm = solve(sc, options=SolverOptions(check_binding=False))
+    assert not any("fairness stage" in w for w in calm.meta.warnings)
+    assert calm.objective == pytest.approx(result.objective, rel=1e-6)
+
+
+def test_binding_checks_report_their_resolves_and_agree_with_full() -> None:
+    """Every red line of the example is decided (skipped, cut off or improved), and the
+    binding flags are those of the full formulation."""
+    sc = load_scenario(SCENARIOS / "whole_place_example.yaml")
+    reduced = solve(sc)
+    full = solve(sc, options=SolverOptions(formulation="full"))
+    assert 1 <= sum(reduced.meta.resolves.values()) <= len(sc.red_lines)
+    assert set(reduced.meta.resolves) == {"skipped", "cut_off", "improved"}
+    assert [r.binding for r in reduced.red_lines] == [r.binding for r in full.red_lines]
+    assert reduced.objective == pytest.approx(full.objective, rel=1e-6)
