@@ -165,7 +165,7 @@ def test_an_input_file_changed_after_the_solve_is_caught(solved, tmp_path):
      "partners[police].payback_year: recorded 2020, recomputed 2021"),
     ("interventions[hub].units", 10.0, "interventions[hub].units: recorded 10, re-solved 9"),
     ("funding[council,hub,2020].amount", 70.0,
-     "funding of interventions[hub] in 2020 (paid = cost) does not hold"),
+     "funding[council,hub,2020].amount: recorded £70.00, re-solved £80.00"),
 ])
 def test_each_forged_figure_is_named(solved, tmp_path, name, value, said):
     payload = copy.deepcopy(solved[1])

@@ -190,7 +190,7 @@ def test_a_plan_that_breaks_a_budget_is_never_reported(monkeypatch):
         m.fund["b", "x", 2020].set_value(30.0)
 
     monkeypatch.setattr(plan_module, "clean_values", moved)
-    result = solve(_budget_pair())
+    result = solve(_budget_pair(), formulation="full")  # per-intervention payments to move
     assert result.status == "error"
     assert result.objective is None
     assert result.funding == []
@@ -235,6 +235,6 @@ def test_solver_values_off_the_rows_are_caught(monkeypatch):
     data = scenario_data(partners=[partner("a", 100)], interventions=[
         iv("x", max_units=5, unit_cost=10, benefits={"a": 15})],
         cost_sharing={"rule": "fixed", "shares": {"x": {"a": 1.0}}})
-    result = solve(scenario_from_data(data))
+    result = solve(scenario_from_data(data), formulation="full")  # a payment variable to move
     assert result.status == "error"
     assert "funding of interventions[x] in 2020 (paid = cost) does not hold" in result.message

@@ -267,8 +267,17 @@ def load_plan(m: pyo.ConcreteModel, d: ModelData, result: PlanResult) -> list[st
     for i in d.interventions:
         m.select[i].set_value(1.0 if rows[i].selected else 0.0, skip_validation=True)
         m.units[i].set_value(rows[i].units, skip_validation=True)
-    for key in d.fund_index:
-        m.fund[key].set_value(paid.get(key, 0.0), skip_validation=True)
+    if d.formulation == "full":
+        for key in d.fund_index:
+            m.fund[key].set_value(paid.get(key, 0.0), skip_validation=True)
+    elif d.class_funding:  # reduced: what each partner pays towards each class
+        by_class: dict[tuple[str, str, int], float] = defaultdict(float)
+        for (p, i, t), amount in paid.items():
+            by_class[p, d.class_of[i], t] += amount
+        for key in d.class_fund_index:
+            m.class_fund[key].set_value(by_class.get(key, 0.0), skip_validation=True)
+    # (benefit_share, fixed: no funding variable; the shares give what each pays, and the
+    # reported rows are compared with them below)
     return []
 
 
