@@ -55,6 +55,9 @@ class SweepParam:
             raise UsageError(f"--set {text!r}: a sweep is PATH=START:STOP:N, "
                              "e.g. targets.council_savings.min=0:2e7:21")
         start, stop, n = (parse_value(b) for b in bits)
+        if any(b.strip().lower().lstrip("+-.") in ("inf", "infinity", "nan") for b in bits):
+            raise UsageError(f"--set {text!r}: START, STOP and N must be finite numbers "
+                             "(not inf or nan)")
         numbers = all(isinstance(v, int | float) and not isinstance(v, bool)
                       for v in (start, stop, n))
         if numbers and not all(math.isfinite(v) for v in (start, stop, n, stop - start)):

@@ -116,6 +116,9 @@ class InputChangeJSON(_Wire):
     """The input's path, list items by id, as --set addresses it."""
     first: Any = None
     second: Any = None
+    in_first: bool = True
+    """False: the first scenario has no such input (its `first` is then null)."""
+    in_second: bool = True
 
 
 class PairJSON(_Wire):
@@ -162,6 +165,9 @@ class AuditJSON(_Wire):
 
     passed: bool
     checks: list[AuditCheckJSON] = Field(default_factory=list)
+    findings: list[str] = Field(default_factory=list)
+    """Each figure that differs, named ("targets[x].achieved: recorded £56.00, recomputed
+    £28.00")."""
 
 
 def _models() -> dict[str, type[BaseModel]]:
