@@ -292,6 +292,21 @@ def test_each_bound_is_a_plain_refusal(good_book, monkeypatch, bound, value, mes
     assert _problems(out) == 1
 
 
+@pytest.mark.parametrize(("dimension", "where"), [
+    (b'<dimension ref="A1:F13"/>', "sheet Costs, row 2"),
+    (b"", "a sheet (xl/worksheets/sheet5.xml), row 2"),
+])
+def test_a_row_wider_than_excel_is_refused(good_book, tmp_path, dimension, where):
+    """20,000 cells in one row (Excel stops at 16,384): refused at the 16,385th."""
+    row = b'<row r="2">' + b"<c><v>1</v></c>" * 20_000 + b"</row>"
+    xml = HEAD.replace(b"<sheetData>", dimension + b"<sheetData>") + row + FOOT
+    book = _replace_part(good_book, tmp_path / "wide.xlsx", _sheet_part(good_book, "Costs"), xml)
+    code, out = _validate(book)
+    assert code == 1
+    assert f"{book}: {where}: more than 16,384 cells in one row, past Excel's last column " \
+           "(XFD)" in out
+
+
 def test_the_bounds_pass_a_large_legitimate_workbook():
     """A 200,000-row Costs sheet (the row bound) fits the byte and ratio bounds as pbo
     writes it: about 220 bytes a row, packing about 10 to 1."""
