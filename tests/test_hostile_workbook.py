@@ -145,6 +145,17 @@ def test_a_chart_sheet_in_place_of_a_table(good_book, tmp_path):
     assert "sheet Outcomes: a chart sheet, not a sheet of cells" in out
 
 
+def test_a_sheet_named_twice(good_book, tmp_path):
+    """Excel cannot make two sheets of one name, but a file can say so: which is meant?"""
+    with zipfile.ZipFile(good_book) as z:
+        listing = z.read("xl/workbook.xml").replace(b'name="Outcomes"', b'name="Costs"')
+    code, out = _validate(_replace_part(good_book, tmp_path / "twice.xlsx", "xl/workbook.xml",
+                                        listing))
+    assert code == 1
+    assert "sheet Costs: appears twice in the workbook; keep one" in out
+    assert _problems(out) == 1
+
+
 def test_a_column_named_twice_and_a_value_under_no_name(good_book, tmp_path):
     def edit(wb):
         ws = wb["Costs"]
