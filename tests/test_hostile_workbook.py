@@ -145,6 +145,17 @@ def test_a_chart_sheet_in_place_of_a_table(good_book, tmp_path):
     assert "sheet Outcomes: a chart sheet, not a sheet of cells" in out
 
 
+def test_a_sheet_named_twice(good_book, tmp_path):
+    """Excel cannot make two sheets of one name, but a file can say so: which is meant?"""
+    with zipfile.ZipFile(good_book) as z:
+        listing = z.read("xl/workbook.xml").replace(b'name="Outcomes"', b'name="Costs"')
+    code, out = _validate(_replace_part(good_book, tmp_path / "twice.xlsx", "xl/workbook.xml",
+                                        listing))
+    assert code == 1
+    assert "sheet Costs: appears twice in the workbook; keep one" in out
+    assert _problems(out) == 1
+
+
 def test_a_column_named_twice_and_a_value_under_no_name(good_book, tmp_path):
     def edit(wb):
         ws = wb["Costs"]
@@ -292,11 +303,49 @@ def test_each_bound_is_a_plain_refusal(good_book, monkeypatch, bound, value, mes
     assert _problems(out) == 1
 
 
-def test_the_bounds_pass_a_large_legitimate_workbook():
-    """A 200,000-row Costs sheet (the row bound) fits the byte and ratio bounds as pbo
-    writes it: about 220 bytes a row, packing about 10 to 1."""
-    assert workbook_file.MAX_ROWS * 220 < workbook_file.MAX_UNPACKED_BYTES
-    assert workbook_file.MAX_ROWS * 6 < workbook_file.MAX_CELLS
+@pytest.mark.parametrize(("dimension", "where"), [
+    (b'<dimension ref="A1:F13"/>', "sheet Costs, row 2"),
+    (b"", "a sheet (xl/worksheets/sheet5.xml), row 2"),
+])
+def test_a_row_wider_than_excel_is_refused(good_book, tmp_path, dimension, where):
+    """20,000 cells in one row (Excel stops at 16,384): refused at the 16,385th."""
+    row = b'<row r="2">' + b"<c><v>1</v></c>" * 20_000 + b"</row>"
+    xml = HEAD.replace(b"<sheetData>", dimension + b"<sheetData>") + row + FOOT
+    book = _replace_part(good_book, tmp_path / "wide.xlsx", _sheet_part(good_book, "Costs"), xml)
+    code, out = _validate(book)
+    assert code == 1
+    assert f"{book}: {where}: more than 16,384 cells in one row, past Excel's last column " \
+           "(XFD)" in out
+
+
+def test_the_bounds_leave_room_for_a_large_legitimate_workbook(tmp_path):
+    """pbo's own workbook of 400 interventions over 10 years (4,000 rows of costs, random
+    figures): its sheets pack well under the zip-bomb ratio, and two sheets at the row bound
+    written that way fit the unpacked bound; it reads back the same."""
+    import random
+
+    from pbo.models.io.loading import scenario_from_data
+    from pbo.models.io.workbook import write_workbook
+
+    rng, years = random.Random(1), 10
+
+    def profile(top: float) -> list[float]:
+        return [round(rng.uniform(0, top), 2) for _ in range(years)]
+
+    scenario = scenario_from_data({
+        "start_year": 2020, "years": years,
+        "partners": [{"id": f"p{k}", "poolable_budget": profile(1e7)} for k in range(3)],
+        "interventions": [{"id": f"i{k}", "max_units": 100, "unit_cost": profile(5000),
+                           "benefits": {"p0": profile(9000)}} for k in range(400)]})
+    book = tmp_path / "large.xlsx"
+    write_workbook(book, scenario)
+    costs = _sheet_part(book, "Costs")
+    with zipfile.ZipFile(book) as z:
+        parts = z.infolist()
+    assert max(p.file_size / p.compress_size for p in parts) < workbook_file.MAX_RATIO / 5
+    per_row = next(p.file_size for p in parts if p.filename == costs) / (400 * years)
+    assert 2 * workbook_file.MAX_ROWS * per_row < workbook_file.MAX_UNPACKED_BYTES
+    assert load_scenario(book) == scenario
 
 
 def _capped(path: Path, timeout: float = 120) -> tuple[int, str]:

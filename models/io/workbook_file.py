@@ -27,8 +27,9 @@ MAX_FILE_BYTES = 64 * MB
 MAX_UNPACKED_BYTES = 256 * MB
 """The most its parts may unpack to, all together."""
 MAX_PART_BYTES = 16 * MB
-"""The most a part read whole (styles, the workbook's sheet list) may unpack to; sheets and
-shared strings, which are streamed, are bound only by MAX_UNPACKED_BYTES."""
+"""The most an XML part read whole (styles, the workbook's sheet list) may unpack to; sheets
+and shared strings, which are streamed, and pictures, which are not read, are bound only by
+MAX_UNPACKED_BYTES."""
 MAX_RATIO = 100
 """The most a part over RATIO_FROM_BYTES may unpack to per byte packed (Apache POI's bound
 against zip bombs; a pbo workbook's sheets pack about 10 to 1)."""
@@ -37,8 +38,12 @@ MAX_ROWS = 200_000
 """Rows per sheet (rows that exist in the file, wherever they are)."""
 MAX_CELLS = 5_000_000
 """Cells in the whole workbook (cells that exist in the file)."""
+MAX_COLUMNS = 16_384
+"""Cells in one row: Excel's last column is XFD, the 16,384th."""
 
 STREAMED = re.compile(r"xl/worksheets/[^/]+\.xml|xl/sharedStrings\.xml")
+WHOLE = re.compile(r"\.(xml|rels)$", re.IGNORECASE)
+"""Parts openpyxl parses whole unless streamed (pictures and the like it does not read)."""
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 ROW, CELL, DIMENSION, FORMULA = f"{NS}row", f"{NS}c", f"{NS}dimension", f"{NS}f"
 AGAIN = "; save it again from Excel as an .xlsx workbook"
@@ -89,7 +94,8 @@ def _check_parts(path: Path, archive: zipfile.ZipFile) -> None:
     total = 0
     for part in archive.infolist():
         total += part.file_size
-        if not STREAMED.fullmatch(part.filename) and part.file_size > MAX_PART_BYTES:
+        if WHOLE.search(part.filename) and not STREAMED.fullmatch(part.filename) \
+                and part.file_size > MAX_PART_BYTES:
             raise InputError(f"{path}: its part {part.filename} unpacks to "
                              f"{_size(part.file_size)}, more than the {_size(MAX_PART_BYTES)} "
                              "pbo reads; not a scenario workbook")
@@ -175,6 +181,8 @@ class WorkbookFile:
                         raise _too_many_cells(self.path)
                     cell = decode.parse_cell(el)
                     cells.append((cell["column"], cell["value"], el.find(FORMULA) is not None))
+                    if len(cells) > MAX_COLUMNS:
+                        raise _too_wide(f"{self.path}: sheet {name}", number)
                 elif kind == "row end":
                     yield number, cells
 
@@ -182,6 +190,11 @@ class WorkbookFile:
 def _too_many_rows(where: str) -> InputError:
     return InputError(f"{where} has more than {MAX_ROWS:,} rows; pbo reads at most "
                       f"{MAX_ROWS:,} rows a sheet")
+
+
+def _too_wide(where: str, row: int) -> InputError:
+    return InputError(f"{where}, row {row}: more than {MAX_COLUMNS:,} cells in one row, "
+                      "past Excel's last column (XFD)")
 
 
 def _too_many_cells(path: Path) -> InputError:
@@ -225,14 +238,18 @@ def _check_undimensioned(path: Path, archive: zipfile.ZipFile) -> None:
     for part in archive.namelist():
         if not STREAMED.fullmatch(part) or part.endswith("sharedStrings.xml"):
             continue
-        rows = cells = 0
+        rows = cells = wide = number = 0
         with archive.open(part) as source:
-            for kind, _ in _stream(source):
+            for kind, el in _stream(source):
                 if kind == "dimension" and not rows:
                     break
-                rows += kind == "row"
-                cells += kind == "cell"
-                if rows > MAX_ROWS:
-                    raise _too_many_rows(f"{path}: a sheet ({part})")
-                if cells > MAX_CELLS:
-                    raise _too_many_cells(path)
+                if kind == "row":
+                    rows, wide, number = rows + 1, 0, int(el.get("r") or number + 1)
+                    if rows > MAX_ROWS:
+                        raise _too_many_rows(f"{path}: a sheet ({part})")
+                elif kind == "cell":
+                    cells, wide = cells + 1, wide + 1
+                    if cells > MAX_CELLS:
+                        raise _too_many_cells(path)
+                    if wide > MAX_COLUMNS:
+                        raise _too_wide(f"{path}: a sheet ({part})", number)
