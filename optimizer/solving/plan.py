@@ -26,6 +26,7 @@ from pbo.optimizer.solving.highs import (
 from pbo.optimizer.solving.results import (
     TOL,
     clean_values,
+    hold_reported,
     plan_rows,
     reconciled,
     target_rows,
@@ -229,6 +230,8 @@ def make_result(built: BuiltModel, outcome: Outcome, session: HighsSession,
         clean_values(m)
     interventions, funding, partners, partner_years = (
         plan_rows(m, d, must_fund) if solved else ([], [], [], []))
+    if solved:  # the objective and targets below: of the plan as reported
+        hold_reported(m, d, interventions, funding)
     red_lines = [
         RedLineResult(id=r.id, rule=r.rule, owner=r.owner, negotiable=r.negotiable,
                       binding=binding[r.id][0] if r.id in binding else None,

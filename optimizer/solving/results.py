@@ -53,25 +53,30 @@ def clean_values(m: pyo.ConcreteModel) -> None:
 
 
 def plan_rows(m: pyo.ConcreteModel, d: ModelData, must_fund: set[str]):
-    """(interventions, funding, partners, partner_years) of the solution loaded in `m`."""
+    """(interventions, funding, partners, partner_years) of the solution loaded in `m`.
+
+    Every figure is computed from the plan as reported: an intervention not selected has no
+    units, no cost, no benefit and no funding (a sliver the solver left is not reported in
+    one figure and counted in another)."""
     sc = d.scenario
-    units = {i: clean(m.units[i].value) for i in d.interventions}
+    solved = {i: clean(m.units[i].value) for i in d.interventions}
     chosen = {i: round(clean(m.select[i].value)) == 1 for i in d.interventions}
+    selected = {iv.id for iv in sc.interventions if chosen[iv.id] and (
+        solved[iv.id] > TOL or any(d.fixed_cost.get((iv.id, t)) for t in d.years)
+        or iv.min_units > 0 or iv.id in must_fund)}
+    for iv in _required_first(sc):  # what a selected intervention requires is selected too
+        if iv.id in selected:
+            selected.update(iv.requires)
+    units = {i: solved[i] if i in selected else 0.0 for i in d.interventions}
     disc = d.discount
-    cost_it = {(i, t): d.fixed_cost.get((i, t), 0.0) * chosen[i] + d.unit_cost.get((i, t), 0.0)
-               * units[i] for i, t in d.costed}
+    cost_it = {(i, t): d.fixed_cost.get((i, t), 0.0) * (i in selected)
+               + d.unit_cost.get((i, t), 0.0) * units[i] for i, t in d.costed}
     benefit: dict[str, float] = defaultdict(float)
     cashable: dict[str, float] = defaultdict(float)
     for (_p, i, t), a in d.adjusted.items():
         benefit[i] += disc[t] * a * units[i]
     for (_p, i, t), c in d.cashable.items():
         cashable[i] += disc[t] * c * units[i]
-    selected = {iv.id for iv in sc.interventions if chosen[iv.id] and (
-        units[iv.id] > TOL or any(d.fixed_cost.get((iv.id, t)) for t in d.years)
-        or iv.min_units > 0 or iv.id in must_fund)}
-    for iv in _required_first(sc):  # what a selected intervention requires is selected too
-        if iv.id in selected:
-            selected.update(iv.requires)
     interventions = []
     for iv in sc.interventions:
         i = iv.id
@@ -84,7 +89,7 @@ def plan_rows(m: pyo.ConcreteModel, d: ModelData, must_fund: set[str]):
     paid: dict[tuple[str, int], float] = defaultdict(float)
     for p, i, t in d.fund_index:
         amount = clean(m.fund[p, i, t].value)
-        if amount > TOL:
+        if amount > TOL and i in selected:
             funding.append(FundingRow(partner=p, intervention=i, year=t, amount=amount))
             paid[p, t] += amount
     partner_years, partners = [], []
@@ -263,12 +268,20 @@ def load_plan(m: pyo.ConcreteModel, d: ModelData, result: PlanResult) -> list[st
                  for p, i, t in paid if (p, i, t) not in fundable]
     if problems:
         return problems
-    for i in d.interventions:
-        m.select[i].set_value(1.0 if rows[i].selected else 0.0, skip_validation=True)
-        m.units[i].set_value(rows[i].units, skip_validation=True)
+    hold_reported(m, d, result.interventions, result.funding)
+    return []
+
+
+def hold_reported(m: pyo.ConcreteModel, d: ModelData, interventions: list[InterventionResult],
+                  funding: list[FundingRow]) -> None:
+    """Set the model's decisions to the plan as reported (every other variable keeps its
+    value), so that the objective and targets are computed from exactly that plan."""
+    paid = {(r.partner, r.intervention, r.year): r.amount for r in funding}
+    for row in interventions:
+        m.select[row.id].set_value(1.0 if row.selected else 0.0, skip_validation=True)
+        m.units[row.id].set_value(row.units, skip_validation=True)
     for key in d.fund_index:
         m.fund[key].set_value(paid.get(key, 0.0), skip_validation=True)
-    return []
 
 
 ROW_TOL = 1e-6
