@@ -285,3 +285,20 @@ def test_any_magnitudes_are_refused_or_give_a_plan_that_reconciles(costs, benefi
         assert_reconciles(result)
     else:  # HiGHS failed even rescaled, or the plan did not add up: said in words
         assert "does not add up" in result.message or result.message == PLAIN_FAILURE
+
+
+def test_an_outcome_target_naming_a_partner_is_refused_with_the_reason(tmp_path):
+    """Kept as a rejection (README, 'Numbers and statuses'): a partner's part of an outcome
+    would be units x its share of the cost, not linear; the message says so and how to
+    target a subset instead."""
+    data = _one(outcomes={"families": 1})
+    data["targets"] = [{"id": "fam", "partner": "a", "measure": "outcome",
+                        "outcome": "families", "min": 1}]
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(data))
+    res = CliRunner().invoke(app, ["validate", str(path)], env={"COLUMNS": "200"})
+    assert res.exit_code == 1
+    assert "targets[fam].partner: an outcome target counts the outcome over the whole " \
+        "partnership, so it takes no partner (a partner's part of an outcome would be units " \
+        "times its share of the cost" in res.output
+    assert "give those an outcome of its own name and target that" in res.output
