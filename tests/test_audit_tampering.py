@@ -175,6 +175,40 @@ def test_each_forged_figure_is_named(solved, tmp_path, name, value, said):
     assert said in res.output
 
 
+@pytest.mark.parametrize(("name", "value", "said"), [
+    ("interventions[hub].units", float("inf"), "interventions[hub].units: inf, not a number"),
+    ("funding[council,hub,2020].amount", float("nan"),
+     "funding[council,hub,2020].amount: nan, not an amount"),
+    ("objective", float("nan"), "objective: recorded £nan, recomputed £72.00"),
+    ("partners[council].payback_year", 10**30,
+     "partners[council].payback_year: recorded 1000000000000000000000000000000, recomputed "
+     "2021"),
+])
+def test_values_no_result_holds_are_named_without_a_traceback(solved, tmp_path, name, value,
+                                                             said):
+    """Python's JSON reads NaN and Infinity; a figure of either is named, not a crash."""
+    payload = copy.deepcopy(solved[1])
+    set_figure(payload, name, value)
+    res = _audit(tmp_path, payload)
+    assert res.exit_code == 1, res.output
+    assert said in res.output
+    assert "Traceback" not in res.output
+
+
+@pytest.mark.parametrize(("overrides", "said"), [
+    ([["interventions.hub.unit_cost", "abc"]],
+     "the input file with the recorded changes: interventions[hub].unit_cost: must be a number"),
+    ([["nonsense.path", 1]], "the input file with the recorded changes: nonsense.path: unknown"),
+    ([["only a path"]], "meta.overrides[0]: ['only a path'] is not a change [PATH, VALUE]"),
+])
+def test_malformed_recorded_changes_are_named(solved, tmp_path, overrides, said):
+    payload = copy.deepcopy(solved[1])
+    payload["meta"]["overrides"] = overrides
+    res = _audit(tmp_path, payload)
+    assert res.exit_code == 1, res.output
+    assert said in res.output
+
+
 def test_a_funding_row_given_twice_is_named(solved, tmp_path):
     payload = copy.deepcopy(solved[1])
     payload["funding"].append(dict(payload["funding"][0]))

@@ -29,6 +29,8 @@ def clean(x: float | None) -> float:
     """Solver noise off a value: -0.0, 1e-12 and 2.9999999999 read as 0 and 3."""
     if x is None:
         return 0.0
+    if not math.isfinite(x):
+        return float(x)
     r = round(x)
     if abs(x - r) < max(1e-6, 1e-9 * abs(x)):
         return float(r) + 0.0
@@ -262,6 +264,10 @@ def load_plan(m: pyo.ConcreteModel, d: ModelData, result: PlanResult) -> list[st
     problems += [f"interventions[{i}]: not in the scenario" for i in rows if i not in known]
     problems += [f"interventions[{i}]: missing from the plan" for i in known if i not in rows]
     paid = {(r.partner, r.intervention, r.year): r.amount for r in result.funding}
+    problems += [f"interventions[{r.id}].units: {r.units}, not a number of units"
+                 for r in result.interventions if not math.isfinite(r.units)]
+    problems += [f"funding[{p},{i},{t}].amount: {v}, not an amount" for (p, i, t), v in
+                 paid.items() if not math.isfinite(v)]
     fundable = set(d.fund_index)
     problems += [f"funding[{p},{i},{t}]: {p} cannot pay towards {i} in {t} in this scenario"
                  for p, i, t in paid if (p, i, t) not in fundable]
