@@ -124,15 +124,16 @@ def test_overrides_cleared_alone_is_caught(solved, tmp_path):
     assert "partners[police].poolable_budget: the file with the recorded changes" in res.output
 
 
-def test_recorded_scenario_edited_to_match_the_figures_is_caught(solved, tmp_path):
-    """The figures of the --set solve and a scenario edited to give them, with no change
-    recorded: the file with no changes is not that scenario."""
-    payload = _with_set(tmp_path, solved)
-    payload["meta"]["overrides"] = []
-    payload["meta"]["input_sha256"] = solved[1]["meta"]["input_sha256"]
+def test_a_recorded_scenario_edited_where_no_figure_shows_is_caught(solved, tmp_path):
+    """A red line's description changes no figure: only the comparison with the input file
+    can see it, and it does."""
+    payload = copy.deepcopy(solved[1])
+    payload["meta"]["scenario"]["red_lines"][0]["description"] = "agreed by the minister"
     res = _audit(tmp_path, payload)
     assert res.exit_code == 1
-    assert "re-solved" not in res.output.split("What differs:")[1]  # figures do follow
+    assert "red_lines[police_cap].description: the file with the recorded changes gives '', " \
+        "the result records 'agreed by the minister'" in res.output
+    assert "re-solved" not in res.output.split("What differs:")[1]  # every figure follows
 
 
 def test_an_input_file_changed_after_the_solve_is_caught(solved, tmp_path):
