@@ -53,14 +53,17 @@ def units_of(result) -> dict[str, float]:
 
 
 def assert_reconciles(result) -> None:
-    """Every figure adds up (funding to cost, partners to partnership, NPVs to years),
-    checked against the scenario the result records as solved."""
-    from pbo.optimizer.formulation.data import ModelData
-    from pbo.optimizer.solving.results import reconciliation_problems
+    """Every figure adds up and follows from the plan's own decisions (the check every solve
+    and `pbo audit` make: rows hold, figures recompute, funding to cost, partners to
+    partnership, NPVs to years), against a fresh model of the scenario the result records."""
+    from pbo.optimizer.formulation.build import build_model
+    from pbo.optimizer.solving.highs import HighsSession
+    from pbo.optimizer.solving.results import reconcile
 
     assert result.meta.scenario is not None
     sc = scenario_from_data(result.meta.scenario)
-    assert reconciliation_problems(result, ModelData.from_scenario(sc)) == []
+    built = build_model(sc, result.objective_name)
+    assert reconcile(result, HighsSession(built)) == []
 
 
 def assert_plan(result, objective: float, units: dict[str, float], funding: Funding) -> None:

@@ -124,15 +124,16 @@ def test_overrides_cleared_alone_is_caught(solved, tmp_path):
     assert "partners[police].poolable_budget: the file with the recorded changes" in res.output
 
 
-def test_recorded_scenario_edited_to_match_the_figures_is_caught(solved, tmp_path):
-    """The figures of the --set solve and a scenario edited to give them, with no change
-    recorded: the file with no changes is not that scenario."""
-    payload = _with_set(tmp_path, solved)
-    payload["meta"]["overrides"] = []
-    payload["meta"]["input_sha256"] = solved[1]["meta"]["input_sha256"]
+def test_a_recorded_scenario_edited_where_no_figure_shows_is_caught(solved, tmp_path):
+    """A red line's description changes no figure: only the comparison with the input file
+    can see it, and it does."""
+    payload = copy.deepcopy(solved[1])
+    payload["meta"]["scenario"]["red_lines"][0]["description"] = "agreed by the minister"
     res = _audit(tmp_path, payload)
     assert res.exit_code == 1
-    assert "re-solved" not in res.output.split("What differs:")[1]  # figures do follow
+    assert "red_lines[police_cap].description: the file with the recorded changes gives '', " \
+        "the result records 'agreed by the minister'" in res.output
+    assert "re-solved" not in res.output.split("What differs:")[1]  # every figure follows
 
 
 def test_an_input_file_changed_after_the_solve_is_caught(solved, tmp_path):
@@ -170,6 +171,40 @@ def test_an_input_file_changed_after_the_solve_is_caught(solved, tmp_path):
 def test_each_forged_figure_is_named(solved, tmp_path, name, value, said):
     payload = copy.deepcopy(solved[1])
     set_figure(payload, name, value)
+    res = _audit(tmp_path, payload)
+    assert res.exit_code == 1, res.output
+    assert said in res.output
+
+
+@pytest.mark.parametrize(("name", "value", "said"), [
+    ("interventions[hub].units", float("inf"), "interventions[hub].units: inf, not a number"),
+    ("funding[council,hub,2020].amount", float("nan"),
+     "funding[council,hub,2020].amount: nan, not an amount"),
+    ("objective", float("nan"), "objective: recorded £nan, recomputed £72.00"),
+    ("partners[council].payback_year", 10**30,
+     "partners[council].payback_year: recorded 1000000000000000000000000000000, recomputed "
+     "2021"),
+])
+def test_values_no_result_holds_are_named_without_a_traceback(solved, tmp_path, name, value,
+                                                             said):
+    """Python's JSON reads NaN and Infinity; a figure of either is named, not a crash."""
+    payload = copy.deepcopy(solved[1])
+    set_figure(payload, name, value)
+    res = _audit(tmp_path, payload)
+    assert res.exit_code == 1, res.output
+    assert said in res.output
+    assert "Traceback" not in res.output
+
+
+@pytest.mark.parametrize(("overrides", "said"), [
+    ([["interventions.hub.unit_cost", "abc"]],
+     "the input file with the recorded changes: interventions[hub].unit_cost: must be a number"),
+    ([["nonsense.path", 1]], "the input file with the recorded changes: nonsense.path: unknown"),
+    ([["only a path"]], "meta.overrides[0]: ['only a path'] is not a change [PATH, VALUE]"),
+])
+def test_malformed_recorded_changes_are_named(solved, tmp_path, overrides, said):
+    payload = copy.deepcopy(solved[1])
+    payload["meta"]["overrides"] = overrides
     res = _audit(tmp_path, payload)
     assert res.exit_code == 1, res.output
     assert said in res.output

@@ -7,6 +7,8 @@ import json
 
 import highspy
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from pbo.cli import app
@@ -17,7 +19,7 @@ from pbo.optimizer.formulation.numerics import check_numerics, numeric_problems
 from pbo.optimizer.solving import plan as plan_module
 from pbo.optimizer.solving.highs import PLAIN_FAILURE, HighsSession, plain_status
 from pbo.optimizer.solving.plan import solve
-from tests.conftest import SCENARIOS, assert_plan, iv, partner, scenario_data
+from tests.conftest import SCENARIOS, assert_plan, assert_reconciles, iv, partner, scenario_data
 
 
 def _run(tmp_path, data, *args):
@@ -129,6 +131,21 @@ def test_nine_orders_of_magnitude_solve_exactly():
                 {("a", "x", 2020): 1000.0, ("a", "y", 2020): 5e6})
 
 
+def test_a_budget_of_1e11_is_solved_by_exact_rescaling():
+    """x0: £1 a unit, benefit £100, at most 1 (net £99 a £); x1: £1m a unit, benefit £10m,
+    at most 1e5 (net £9 a £). The budget, £1e11, is the cost of all of x1, so the optimum
+    funds x0 fully and x1 with what is left: (1e11 - 1)/1e6 units, objective
+    99 + 9 x (1e11 - 1) = 900,000,000,090 (HiGHS alone stops with 'Solve error' here: a
+    bound of 1e11 beside its 1e-7 tolerance; scaled by 2^-17, exactly, it solves)."""
+    data = scenario_data(partners=[partner("a", 1e11)], interventions=[
+        iv("x0", max_units=1.0, unit_cost=1.0, benefits={"a": 100.0}),
+        iv("x1", max_units=1e5, unit_cost=1e6, benefits={"a": 1e7})])
+    result = solve(scenario_from_data(data))
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(900_000_000_090.0, rel=1e-10)
+    assert_reconciles(result)
+
+
 # --- statuses ----------------------------------------------------------------------------
 
 def test_no_interventions_is_the_empty_plan(tmp_path):
@@ -238,3 +255,50 @@ def test_solver_values_off_the_rows_are_caught(monkeypatch):
     result = solve(scenario_from_data(data), formulation="full")  # a payment variable to move
     assert result.status == "error"
     assert "funding of interventions[x] in 2020 (paid = cost) does not hold" in result.message
+
+
+# --- the law: refused, or a plan that reconciles -------------------------------------------
+
+magnitude = st.one_of(st.integers(-2, 8), st.integers(-12, 17)).map(lambda k: 10.0 ** k)
+"""Mostly values a scenario holds, some far out."""
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(costs=st.tuples(magnitude, magnitude), benefits=st.tuples(magnitude, magnitude),
+       most=st.tuples(magnitude, magnitude), budget=magnitude)
+def test_any_magnitudes_are_refused_or_give_a_plan_that_reconciles(costs, benefits, most,
+                                                                    budget):
+    """Over 29 orders of magnitude: never an 'optimal' plan whose figures do not add up."""
+    data = scenario_data(partners=[partner("a", budget)], interventions=[
+        iv(f"x{k}", max_units=most[k], unit_cost=costs[k], benefits={"a": benefits[k]})
+        for k in range(2)])
+    scenario = scenario_from_data(data)
+    refused = numeric_problems(ModelData.from_scenario(scenario))
+    if refused:
+        with pytest.raises(InputError):
+            solve(scenario)
+        return
+    result = solve(scenario)
+    event(result.status)
+    assert result.status in ("optimal", "error")
+    if result.status == "optimal":
+        assert_reconciles(result)
+    else:  # HiGHS failed even rescaled, or the plan did not add up: said in words
+        assert "does not add up" in result.message or result.message == PLAIN_FAILURE
+
+
+def test_an_outcome_target_naming_a_partner_is_refused_with_the_reason(tmp_path):
+    """Kept as a rejection (README, 'Numbers and statuses'): a partner's part of an outcome
+    would be units x its share of the cost, not linear; the message says so and how to
+    target a subset instead."""
+    data = _one(outcomes={"families": 1})
+    data["targets"] = [{"id": "fam", "partner": "a", "measure": "outcome",
+                        "outcome": "families", "min": 1}]
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(data))
+    res = CliRunner().invoke(app, ["validate", str(path)], env={"COLUMNS": "200"})
+    assert res.exit_code == 1
+    assert "targets[fam].partner: an outcome target counts the outcome over the whole " \
+        "partnership, so it takes no partner (a partner's part of an outcome would be units " \
+        "times its share of the cost" in res.output
+    assert "give those an outcome of its own name and target that" in res.output

@@ -7,6 +7,7 @@ re-solve), so each names a figure the same way: 'targets[council_savings].achiev
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pbo.models.results import PlanResult
@@ -56,7 +57,7 @@ def figures(result: PlanResult) -> tuple[dict[str, Any], list[str]]:
 def plan_scale(values: dict[str, Any]) -> float:
     """The largest money figure of a plan (what round-off in its sums is relative to)."""
     money = [abs(v) for k, v in values.items() if k.rsplit(".", 1)[-1] in MONEY
-             and isinstance(v, int | float) and not isinstance(v, bool)]
+             and isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)]
     return max(money, default=0.0)
 
 
@@ -70,6 +71,8 @@ def agree(a: Any, b: Any, scale: float) -> bool:
     if isinstance(a, bool) or isinstance(b, bool) or not (
             isinstance(a, number) and isinstance(b, number)):
         return a == b and type(a) is type(b)
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return a == b  # inf only agrees with itself; nan with nothing
     return abs(a - b) <= tolerance(a, b, scale)
 
 

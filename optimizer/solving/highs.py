@@ -10,6 +10,7 @@ same HiGHS. See benchmarks/README.md.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -123,6 +124,13 @@ PLAIN_FAILURE = ("the solver could not finish on this model (it may hold values 
 """What a user reads for every other HiGHS status (errors, unknown): never its raw name."""
 
 
+RESCALE_ON = (highspy.HighsModelStatus.kSolveError, highspy.HighsModelStatus.kPostsolveError,
+              highspy.HighsModelStatus.kPresolveError, highspy.HighsModelStatus.kUnknown)
+"""HiGHS statuses after which a model with large bounds is run once more, rescaled."""
+BOUND_TARGET = 1e6
+"""The largest bound or right-hand side a rescaled run is brought down to (about)."""
+
+
 def plain_status(model_status: Any) -> str:
     """A HiGHS model status in words (empty when it found the optimum)."""
     return _PLAIN.get(model_status, PLAIN_FAILURE)
@@ -230,6 +238,10 @@ class HighsSession:
         has_solution = info.primal_solution_status == 2
         if model_status == highspy.HighsModelStatus.kModelEmpty:
             return self._empty(run, began)
+        if model_status in RESCALE_ON:
+            again = self._rescaled_run(start)
+            if again is not None:
+                return again
         if status == "time_limit" and not self.options.accept_time_limited:
             has_solution = False
         objective = bound = gap = None
@@ -246,6 +258,27 @@ class HighsSession:
                        bound=bound, gap=gap, highs_seconds=run,
                        wall_seconds=time.perf_counter() - began,
                        message=plain_status(model_status))
+
+    def _rescaled_run(self, start: dict[int, float] | None) -> Outcome | None:
+        """HiGHS failed on a model with large bounds (a budget of 1e11 beside a feasibility
+        tolerance of 1e-7): run once more with every bound and right-hand side scaled by a
+        power of 2, which is exact (HiGHS's user_bound_scale; it reports values unscaled).
+        None when the bounds are not large or this run was already rescaled."""
+        h = self.highs
+        if h.getOptionValue("user_bound_scale")[1] != 0:
+            return None
+        lp = h.getLp()
+        bounds = np.abs(np.concatenate([lp.row_lower_, lp.row_upper_, lp.col_lower_,
+                                        lp.col_upper_]))
+        bounds = bounds[bounds < highspy.kHighsInf]
+        top = float(bounds.max()) if bounds.size else 0.0
+        if top <= BOUND_TARGET:
+            return None
+        h.setOptionValue("user_bound_scale", -math.ceil(math.log2(top / BOUND_TARGET)))
+        try:
+            return self.run(start=start)
+        finally:
+            h.setOptionValue("user_bound_scale", 0)
 
     def _empty(self, run: float, began: float) -> Outcome:
         """No row and no column reached HiGHS (a scenario with no interventions): the empty

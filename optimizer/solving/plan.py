@@ -26,7 +26,13 @@ from pbo.optimizer.solving.highs import (
     SolverOptions,
     highs_version,
 )
-from pbo.optimizer.solving.results import clean_values, plan_rows, reconciled, target_rows
+from pbo.optimizer.solving.results import (
+    clean_values,
+    hold_reported,
+    plan_rows,
+    reconciled,
+    target_rows,
+)
 
 ENGINE_VERSION = __version__
 __all__ = ["FAIRNESS_TOLERANCE", "FAIRNESS_WORTH", "check_binding", "fairness_stage",
@@ -106,6 +112,8 @@ def make_result(built: BuiltModel, outcome: Outcome, session: HighsSession,
         clean_values(m)
     interventions, funding, partners, partner_years = (
         plan_rows(m, d, must_fund) if solved else ([], [], [], []))
+    if solved:  # the objective and targets below: of the plan as reported
+        hold_reported(m, d, interventions, funding)
     red_lines = [
         RedLineResult(id=r.id, rule=r.rule, owner=r.owner, negotiable=r.negotiable,
                       binding=binding[r.id][0] if r.id in binding else None,

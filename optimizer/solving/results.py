@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import highspy
-import numpy as np
 import pyomo.environ as pyo
 
 from pbo.models.results import (
@@ -32,6 +30,8 @@ def clean(x: float | None) -> float:
     """Solver noise off a value: -0.0, 1e-12 and 2.9999999999 read as 0 and 3."""
     if x is None:
         return 0.0
+    if not math.isfinite(x):
+        return float(x)
     r = round(x)
     if abs(x - r) < max(1e-6, 1e-9 * abs(x)):
         return float(r) + 0.0
@@ -54,25 +54,30 @@ def clean_values(m: pyo.ConcreteModel) -> None:
 
 
 def plan_rows(m: pyo.ConcreteModel, d: ModelData, must_fund: set[str]):
-    """(interventions, funding, partners, partner_years) of the solution loaded in `m`."""
+    """(interventions, funding, partners, partner_years) of the solution loaded in `m`.
+
+    Every figure is computed from the plan as reported: an intervention not selected has no
+    units, no cost, no benefit and no funding (a sliver the solver left is not reported in
+    one figure and counted in another)."""
     sc = d.scenario
-    units = {i: clean(m.units[i].value) for i in d.interventions}
+    solved = {i: clean(m.units[i].value) for i in d.interventions}
     chosen = {i: round(clean(m.select[i].value)) == 1 for i in d.interventions}
+    selected = {iv.id for iv in sc.interventions if chosen[iv.id] and (
+        solved[iv.id] > TOL or any(d.fixed_cost.get((iv.id, t)) for t in d.years)
+        or iv.min_units > 0 or iv.id in must_fund)}
+    for iv in _required_first(sc):  # what a selected intervention requires is selected too
+        if iv.id in selected:
+            selected.update(iv.requires)
+    units = {i: solved[i] if i in selected else 0.0 for i in d.interventions}
     disc = d.discount
-    cost_it = {(i, t): d.fixed_cost.get((i, t), 0.0) * chosen[i] + d.unit_cost.get((i, t), 0.0)
-               * units[i] for i, t in d.costed}
+    cost_it = {(i, t): d.fixed_cost.get((i, t), 0.0) * (i in selected)
+               + d.unit_cost.get((i, t), 0.0) * units[i] for i, t in d.costed}
     benefit: dict[str, float] = defaultdict(float)
     cashable: dict[str, float] = defaultdict(float)
     for (_p, i, t), a in d.adjusted.items():
         benefit[i] += disc[t] * a * units[i]
     for (_p, i, t), c in d.cashable.items():
         cashable[i] += disc[t] * c * units[i]
-    selected = {iv.id for iv in sc.interventions if chosen[iv.id] and (
-        units[iv.id] > TOL or any(d.fixed_cost.get((iv.id, t)) for t in d.years)
-        or iv.min_units > 0 or iv.id in must_fund)}
-    for iv in _required_first(sc):  # what a selected intervention requires is selected too
-        if iv.id in selected:
-            selected.update(iv.requires)
     interventions = []
     for iv in sc.interventions:
         i = iv.id
@@ -85,7 +90,7 @@ def plan_rows(m: pyo.ConcreteModel, d: ModelData, must_fund: set[str]):
     paid: dict[tuple[str, int], float] = defaultdict(float)
     for (p, i, t), amount in payments(m, d, cost_it, lambda v: clean(v.value)).items():
         amount = clean(amount)
-        if amount > TOL:
+        if amount > TOL and i in selected:
             funding.append(FundingRow(partner=p, intervention=i, year=t, amount=amount))
             paid[p, t] += amount
     partner_years, partners = [], []
@@ -226,6 +231,7 @@ def reconcile(result: PlanResult, session: HighsSession, said: str = "reported")
     restored afterwards."""
     if not result.has_plan:
         return []
+    from pbo.optimizer.solving.feasibility import model_problems
     from pbo.optimizer.solving.figures import differences
     from pbo.optimizer.solving.highs import restore, values
 
@@ -259,14 +265,27 @@ def load_plan(m: pyo.ConcreteModel, d: ModelData, result: PlanResult) -> list[st
     problems += [f"interventions[{i}]: not in the scenario" for i in rows if i not in known]
     problems += [f"interventions[{i}]: missing from the plan" for i in known if i not in rows]
     paid = {(r.partner, r.intervention, r.year): r.amount for r in result.funding}
+    problems += [f"interventions[{r.id}].units: {r.units}, not a number of units"
+                 for r in result.interventions if not math.isfinite(r.units)]
+    problems += [f"funding[{p},{i},{t}].amount: {v}, not an amount" for (p, i, t), v in
+                 paid.items() if not math.isfinite(v)]
     fundable = set(d.fund_index)
     problems += [f"funding[{p},{i},{t}]: {p} cannot pay towards {i} in {t} in this scenario"
                  for p, i, t in paid if (p, i, t) not in fundable]
     if problems:
         return problems
-    for i in d.interventions:
-        m.select[i].set_value(1.0 if rows[i].selected else 0.0, skip_validation=True)
-        m.units[i].set_value(rows[i].units, skip_validation=True)
+    hold_reported(m, d, result.interventions, result.funding)
+    return []
+
+
+def hold_reported(m: pyo.ConcreteModel, d: ModelData, interventions: list[InterventionResult],
+                  funding: list[FundingRow]) -> None:
+    """Set the model's decisions to the plan as reported (every other variable keeps its
+    value), so that the objective and targets are computed from exactly that plan."""
+    paid = {(r.partner, r.intervention, r.year): r.amount for r in funding}
+    for row in interventions:
+        m.select[row.id].set_value(1.0 if row.selected else 0.0, skip_validation=True)
+        m.units[row.id].set_value(row.units, skip_validation=True)
     if d.formulation == "full":
         for key in d.fund_index:
             m.fund[key].set_value(paid.get(key, 0.0), skip_validation=True)
@@ -277,106 +296,7 @@ def load_plan(m: pyo.ConcreteModel, d: ModelData, result: PlanResult) -> list[st
         for key in d.class_fund_index:
             m.class_fund[key].set_value(by_class.get(key, 0.0), skip_validation=True)
     # (benefit_share, fixed: no funding variable; the shares give what each pays, and the
-    # reported rows are compared with them below)
-    return []
-
-
-ROW_TOL = 1e-6
-"""A row or bound holds when it is off by at most this share of its size (its bound and the
-sum of its terms' sizes): the solver's own feasibility tolerance, with room for rounding."""
-
-
-def model_problems(session: HighsSession) -> list[str]:
-    """Each row and column bound of the loaded HiGHS model that the current values break."""
-    h = session.highs
-    lp = h.getLp()
-    n_col, n_row = lp.num_col_, lp.num_row_
-    x = np.zeros(n_col)
-    var_of: dict[int, Any] = {}
-    for var, col in session.columns():
-        x[col] = var.value or 0.0
-        var_of[col] = var
-    a = lp.a_matrix_
-    start = np.asarray(a.start_, dtype=np.int64)
-    index = np.asarray(a.index_, dtype=np.int64)
-    value = np.asarray(a.value_, dtype=np.float64)
-    major = np.repeat(np.arange(len(start) - 1), np.diff(start))
-    by_column = a.format_ != highspy.MatrixFormat.kRowwise
-    rows, cols = (index, major) if by_column else (major, index)
-    terms = value * x[cols]
-    activity = np.bincount(rows, weights=terms, minlength=n_row)
-    size = np.bincount(rows, weights=np.abs(terms), minlength=n_row)
-    problems = []
-    lower, upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
-    with np.errstate(invalid="ignore"):  # infinite bounds: never broken
-        room = ROW_TOL * np.maximum(np.maximum(1.0, size), np.where(
-            np.isfinite(lower), np.abs(lower), 0.0) + np.where(np.isfinite(upper),
-                                                               np.abs(upper), 0.0))
-        below = np.flatnonzero(lower - activity > room)
-        above = np.flatnonzero(activity - upper > room)
-    if below.size or above.size:
-        con_of = {row: con for con, row in session._solver._pyomo_con_to_solver_con_map.items()}
-        for broken, bounds, side in ((below, lower, "at least"), (above, upper, "at most")):
-            for r in broken:
-                problems.append(f"{row_words(con_of.get(int(r)))} does not hold for the plan "
-                                f"as reported: {activity[r]:,.6g}, where it must be {side} "
-                                f"{bounds[r]:,.6g}")
-    col_lower, col_upper = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
-    whole = np.asarray([k != highspy.HighsVarType.kContinuous for k in lp.integrality_]
-                       or np.zeros(n_col, dtype=bool), dtype=bool)
-    with np.errstate(invalid="ignore"):
-        low = x < col_lower - ROW_TOL * np.maximum(1.0, np.abs(col_lower))
-        high = x > col_upper + ROW_TOL * np.maximum(1.0, np.abs(col_upper))
-    fraction = whole & (np.abs(x - np.round(x)) > ROW_TOL)
-    for c in np.flatnonzero(low | high | fraction):
-        var = var_of.get(int(c))
-        if var is None:
-            continue
-        name = var_words(var)
-        if low[c]:
-            problems.append(f"{name} {x[c]:,.6g} is below its least, {col_lower[c]:,.6g}")
-        if high[c]:
-            problems.append(f"{name} {x[c]:,.6g} is above its most, {col_upper[c]:,.6g}")
-        if fraction[c]:
-            problems.append(f"{name} {x[c]:,.6g} is not a whole number")
-    return problems
-
-
-def _index(component: Any) -> tuple[Any, ...]:
-    k = component.index()
-    return k if isinstance(k, tuple) else (k,)
-
-
-ROW_WORDS = {
-    "cost_met": "funding of interventions[{0}] in {1} (paid = cost)",
-    "cost_sharing": "cost_sharing: {0}'s share of interventions[{1}] in {2}",
-    "budget_limit": "partners[{0}] budget in {1}",
-    "unit_min": "interventions[{0}].min_units",
-    "unit_max": "interventions[{0}].max_units",
-    "requires": "interventions[{0}].requires {1}",
-    "excludes": "interventions[{0}].excludes {1}",
-    "target": "targets[{0}] ({1})",
-    "red_line": "red_lines[{0}] ({1})",
-}
-
-
-def row_words(con: Any) -> str:
-    """A model row as the scenario names it: 'partners[council] budget in 2015'."""
-    if con is None:
-        return "a row added to the model"
-    family = con.parent_component().name
-    words = ROW_WORDS.get(family)
-    return words.format(*_index(con)) if words else con.name
-
-
-def var_words(var: Any) -> str:
-    family = var.parent_component().name
-    k = _index(var)
-    if family in ("units", "select"):
-        return f"interventions[{k[0]}].{'units' if family == 'units' else 'selected'}"
-    if family == "fund":
-        return f"funding[{k[0]},{k[1]},{k[2]}].amount"
-    return var.name
+    # reported rows are compared with what they give)
 
 
 SHOWN_PROBLEMS = 3
