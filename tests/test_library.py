@@ -117,6 +117,8 @@ def test_with_changes_is_the_library_form_of_set() -> None:
     assert sc.targets[0].min == 0
     assert changed_sc == pbo.load_scenario(pbo.example_path("tutorial"), overrides=[
         ("targets.council_savings.min", 3e6), ("interventions.hub.unit_cost", 150000)])
+    assert changed_sc == pbo.load_scenario(pbo.example_path("tutorial"), overrides={
+        "targets.council_savings.min": 3e6, "interventions.hub.unit_cost": 150000})
     with pytest.raises(pbo.InputError) as caught:
         sc.with_changes({"interventions.hubb.unit_cost": 1})
     assert caught.value.problems == [
