@@ -113,13 +113,21 @@ class Meta(_Row):
 
 
 class PlanResult(_Row):
+    """The result of a solve (SPEC section 4): the plan, who pays, each partner's position,
+    targets and red lines, and the manifest to audit it (`pbo solve --out FILE.json`)."""
+
     status: Status
+    """optimal | infeasible | time_limit | unbounded | error."""
     objective_name: str
     objective: float | None
+    """The objective's value (discounted); null when there is no plan."""
     mip_gap: float | None
+    """HiGHS's relative MIP gap at the end; null when there is no plan."""
     message: str = ""
+    """What HiGHS said when it stopped."""
     interventions: list[InterventionResult] = Field(default_factory=list)
     funding: list[FundingRow] = Field(default_factory=list)
+    """Each partner's payment towards each intervention in each year (amounts above zero)."""
     partners: list[PartnerResult] = Field(default_factory=list)
     partner_years: list[PartnerYear] = Field(default_factory=list)
     targets: list[TargetResult] = Field(default_factory=list)

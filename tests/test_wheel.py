@@ -146,6 +146,12 @@ def plan_value(years: int) -> float | None:
     payload: dict[str, object] = result.to_json()
     schema: dict[str, object] = pbo.result_schema("plan")
     page: str = pbo.report(scenario)
+    framed: pbo.Scenario = pbo.scenario_from_frames(
+        partners=[{"id": "council"}], budgets={"partner": ["council"], "year": [2025],
+                                               "poolable_budget": [1.0]},
+        start_year=2025, years=1)
+    audited: bool = pbo.audit(result).passed
+    print(framed.partners[0].poolable_budget, audited)
     try:
         pbo.load_scenario(pbo.example_path("tutorial"))
     except pbo.InputError as exc:

@@ -204,17 +204,20 @@ def scenario_from_data(data: Mapping[str, Any]) -> Scenario:
         raise InputError(validation_problems(exc, data)) from None
 
 
-def load_scenario(path: Path | str, overrides: Iterable[tuple[str, Any]] = (),
+def load_scenario(path: Path | str,
+                  overrides: Iterable[tuple[str, Any]] | Mapping[str, Any] = (),
                   scenarios: Iterable[str] = ()) -> Scenario:
-    """Read, apply named scenarios then `--set` overrides in order, and validate."""
+    """Read, apply named scenarios then `--set` overrides ((PATH, VALUE) pairs, or a mapping
+    {PATH: VALUE}) in order, and validate."""
     return load_with_changes(path, overrides, scenarios)[0]
 
 
-def load_with_changes(path: Path | str, overrides: Iterable[tuple[str, Any]] = (),
+def load_with_changes(path: Path | str,
+                      overrides: Iterable[tuple[str, Any]] | Mapping[str, Any] = (),
                       scenarios: Iterable[str] = ()) -> tuple[Scenario, list[tuple[str, Any]]]:
     """The validated scenario and every change applied to the file, in order (for the
     result's audit trail)."""
-    overrides = list(overrides)
+    overrides = list(overrides.items() if isinstance(overrides, Mapping) else overrides)
     check_set_once(overrides)
     raw, where, problems, locate = _read(path)
     changes = [*named_changes(raw, scenarios), *overrides]
