@@ -100,8 +100,12 @@ def check_binding(session: HighsSession, base: float) -> dict[str, tuple[bool, f
     lp = h.getLp()
     lo, up = np.array(lp.col_lower_), np.array(lp.col_upper_)
     d = built.data
-    is_lp = all(k == highspy.HighsVarType.kContinuous for k in lp.integrality_) or (
-        gate_only(d.scenario) == set(d.interventions))
+    continuous = all(k == highspy.HighsVarType.kContinuous for k in lp.integrality_)
+    # The slack argument needs the base plan optimal, not just within the MIP gap: a gated
+    # model counts as an LP only when HiGHS closed its gap (as it does at an LP vertex).
+    gap = h.getInfo().mip_gap
+    is_lp = continuous or (gate_only(d.scenario) == set(d.interventions)
+                           and 0.0 <= gap <= 1e-9)
     solution = h.getSolution()
     activity = np.array(solution.row_value)
     start = np.array(solution.col_value)
