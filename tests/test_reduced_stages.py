@@ -110,6 +110,10 @@ def test_binding_checks_report_their_resolves_and_agree_with_full() -> None:
     assert set(reduced.meta.resolves) == {"skipped", "cut_off", "improved"}
     assert [r.binding for r in reduced.red_lines] == [r.binding for r in full.red_lines]
     assert reduced.objective == pytest.approx(full.objective, rel=1e-6)
+    named = set(sc.beneficiaries)
+    floors = [min(p.net_cashable_savings_npv for p in r.partners if p.id in named)
+              for r in (reduced, full)]
+    assert floors[0] == pytest.approx(floors[1], rel=1e-6, abs=1e-3)
 
 
 def _caps(integer: bool) -> dict:
