@@ -112,7 +112,7 @@ def compare(data: Data) -> dict[str, Any]:
     return {"status": full.status, "same_plan": same_plan}
 
 
-@settings(max_examples=25, deadline=None, database=None,
+@settings(max_examples=120, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(data=classed_scenarios())
 def test_reduced_and_full_formulations_agree(data: Data) -> None:

@@ -110,3 +110,59 @@ def test_binding_checks_report_their_resolves_and_agree_with_full() -> None:
     assert set(reduced.meta.resolves) == {"skipped", "cut_off", "improved"}
     assert [r.binding for r in reduced.red_lines] == [r.binding for r in full.red_lines]
     assert reduced.objective == pytest.approx(full.objective, rel=1e-6)
+    named = set(sc.beneficiaries)
+    floors = [min(p.net_cashable_savings_npv for p in r.partners if p.id in named)
+              for r in (reduced, full)]
+    assert floors[0] == pytest.approx(floors[1], rel=1e-6, abs=1e-3)
+
+
+def _caps(integer: bool) -> dict:
+    return {
+        "name": "caps", "start_year": 2020, "years": 1, "discount_rate": 0.0,
+        "partners": [{"id": "p", "poolable_budget": 100}],
+        "interventions": [{"id": "a", "max_units": 1000, "unit_cost": 1,
+                           "integer_units": integer, "benefits": {"p": 2}}],
+        "red_lines": [
+            {"id": "share", "rule": "max_share", "partner": "p", "share": 0.5},
+            {"id": "slack_cap", "rule": "spend_cap", "amount": 500},
+            {"id": "huge_cap", "rule": "spend_cap", "amount": 2000},
+        ],
+    }
+
+
+@pytest.mark.parametrize("integer", [False, True])
+def test_binding_checks_skip_what_cannot_bind(integer: bool) -> None:
+    """Each unit of a costs 1 and is worth 2 (net 1); p may pool half of its 100: 50 units,
+    objective 50. Relaxing `share` gives 100 units (binding, relaxed objective 100). The cap
+    of 2000 can never bind (a's whole scale costs 1000): skipped. The cap of 500 is slack at
+    the plan (spend 50): in the continuous model (an LP in effect) that proves it cannot
+    bind, skipped; with whole units it takes a re-solve, stopped at the base objective."""
+    result = solve(scenario_from_data(_caps(integer)))
+    assert result.objective == pytest.approx(50.0)
+    lines = {r.id: r for r in result.red_lines}
+    assert lines["share"].binding is True
+    assert lines["share"].relaxed_objective == pytest.approx(100.0)
+    assert lines["slack_cap"].binding is False
+    assert lines["huge_cap"].binding is False
+    expected = ({"skipped": 1, "cut_off": 1, "improved": 1} if integer
+                else {"skipped": 2, "cut_off": 0, "improved": 1})
+    assert result.meta.resolves == expected
+
+
+def test_cli_formulation_full_is_recorded(tmp_path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from pbo.cli import app
+
+    out = tmp_path / "full.json"
+    res = CliRunner().invoke(app, ["solve", str(SCENARIOS / "tutorial.yaml"),
+                                   "--formulation", "full", "--no-binding", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    meta = json.loads(out.read_text())["meta"]
+    assert meta["formulation"] == "full"
+    assert meta["solver_options"]["formulation"] == "full"
+    bad = CliRunner().invoke(app, ["solve", str(SCENARIOS / "tutorial.yaml"),
+                                   "--formulation", "naive"])
+    assert bad.exit_code == 2

@@ -6,7 +6,11 @@ For each red line, in order of cost:
 2. skipped, not binding, when a proof needs no solve: every row of the red line is implied
    by the bounds of its columns (it can never be violated), or the model is a linear
    programme and every row is slack at the base plan (an LP optimum stays optimal when a
-   slack row is removed: its dual is 0, the KKT conditions still hold);
+   slack row is removed: the two feasible sets agree near it, and a local optimum of an LP
+   is global). The model is a linear programme in effect when every binary only gates its
+   intervention's scale (`fairness.gate_only`: no fixed cost, minimum scale, whole units,
+   link or red line naming it; such a binary can be 1 wherever there are units) and no other
+   column is integer;
 3. otherwise the MIP with the rows freed, started from the base plan, with an absolute gap
    of the tolerance: HiGHS stops as soon as its bound shows that no plan beats the base by
    more than the tolerance ("cut off"). HiGHS 1.16 has no MIP cutoff option
@@ -23,7 +27,7 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 
-from pbo.optimizer.solving.fairness import FAIRNESS_TOLERANCE
+from pbo.optimizer.solving.fairness import FAIRNESS_TOLERANCE, gate_only
 from pbo.optimizer.solving.highs import HighsSession, Outcome, restore, values
 
 
@@ -98,7 +102,13 @@ def check_binding(session: HighsSession, base: float,
     tol = FAIRNESS_TOLERANCE * max(1.0, abs(base))
     lp = h.getLp()
     lo, up = np.array(lp.col_lower_), np.array(lp.col_upper_)
-    is_lp = all(k == highspy.HighsVarType.kContinuous for k in lp.integrality_)
+    d = built.data
+    continuous = all(k == highspy.HighsVarType.kContinuous for k in lp.integrality_)
+    # The slack argument needs the base plan optimal, not just within the MIP gap: a gated
+    # model counts as an LP only when HiGHS closed its gap (as it does at an LP vertex).
+    gap = h.getInfo().mip_gap
+    is_lp = continuous or (gate_only(d.scenario) == set(d.interventions)
+                           and 0.0 <= gap <= 1e-9)
     solution = h.getSolution()
     activity = np.array(solution.row_value)
     start = np.array(solution.col_value)
