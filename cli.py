@@ -478,5 +478,62 @@ def sensitivity(
         raise typer.Exit(3)  # HiGHS stopped (a limit, an error) without a base plan
 
 
+class SharesMethod(StrEnum):
+    shapley = "shapley"
+    core = "core"
+    both = "both"
+
+
+@app.command()
+def shares(
+    scenario: ScenarioArg,
+    method: Annotated[SharesMethod, typer.Option(
+        help="shapley, core (the least core), or both.")] = SharesMethod.both,
+    samples: Annotated[int | None, typer.Option(
+        help="Sample this many orders of arrival for the Shapley value (default: exact up "
+        "to 12 partners, else 200 per partner).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for the sampled Shapley value.")] = 0,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the shares: .json or "
+                                             ".xlsx.")] = None,
+    set_: SetOpt = None,
+    scenario_names: ScenarioOpt = None,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds for each HiGHS run.")] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Cooperative fair shares: each partner alone, its Shapley value and least-core payoff,
+    and its net cashable saving in the plan."""
+    from pbo.models.io.export import check_output_path, write_json
+    from pbo.optimizer.analyses.shares import shares as run_shares
+    from pbo.optimizer.analyses.shares import shares_view
+    from pbo.optimizer.solving.highs import SolverOptions
+    from pbo.optimizer.solving.plan import solve as solve_scenario
+
+    try:
+        if out is not None:
+            check_output_path(out, [scenario], (".json", ".xlsx"))
+        if samples is not None and samples < 2:
+            raise UsageError("--samples: at least 2 orders of arrival")
+        sc, _ = _load(scenario, set_, scenario_names)
+        options = SolverOptions(time_limit=time_limit, check_binding=False)
+        with console.status("Solving every coalition…", spinner="dots"):
+            plan = solve_scenario(sc, options=options)
+            actual = ({p.id: p.net_cashable_savings_npv for p in plan.partners}
+                      if plan.has_plan else None)
+            result = run_shares(sc, method.value, samples, seed, actual, options)
+        console.print(shares_view(result))
+        if out is not None:
+            if out.suffix.lower() == ".json":
+                write_json(out, result.to_json())
+            else:
+                from pbo.models.io.results_workbook import write_tables_workbook
+
+                write_tables_workbook(out, result.tables(), sc.currency,
+                                      {"standalone", "shapley", "shapley_se", "core",
+                                       "actual", "grand_value", "epsilon", "shortfall"})
+            console.print(f"Wrote {out}")
+    except PboError as exc:
+        raise fail(exc, debug) from None
+
+
 if __name__ == "__main__":
     app()

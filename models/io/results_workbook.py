@@ -101,3 +101,17 @@ def write_results_workbook(path: Path, result: PlanResult,
         _sheet(wb, "Marginals", marginals, fmt, set())
     _sheet(wb, "Manifest", manifest_frame(result), fmt, set())
     write_atomic(path, wb.save)
+
+
+def write_tables_workbook(path: Path, tables: dict[str, pd.DataFrame], currency: str,
+                          money_columns: set[str] | None = None) -> None:
+    """One sheet per table (shares, a partner's statement), money in the currency's format,
+    written atomically."""
+    import openpyxl
+
+    fmt = CURRENCY_FORMAT.get(currency, "#,##0")
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, frame in tables.items():
+        _sheet(wb, title[:31], frame, fmt, money_columns)
+    write_atomic(path, wb.save)

@@ -142,6 +142,6 @@ SHEET = {s.name: s for s in SHEETS}
 SETTINGS = ("name", "currency", "start_year", "years", "discount_rate", "objective",
             "cost_sharing")
 SETTING_CHOICES = {"objective": OBJECTIVES, "cost_sharing": ("optimise", "benefit_share",
-                                                              "fixed")}
+                                                              "fixed", "core")}
 LIST_FIELDS = ("funders", "requires", "excludes", "interventions", "themes")
 RED_LINE_FIELDS = tuple(c.name for c in SHEET["RedLines"].columns)

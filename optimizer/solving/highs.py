@@ -99,6 +99,8 @@ class HighsSession:
     highs_seconds: float = 0.0
     """HiGHS's own run time, summed over every run of this session."""
     runs: int = 0
+    notes: list[str] = field(default_factory=list)
+    """Plain-word warnings from stages run on this session, for the result's Meta.warnings."""
 
     def __post_init__(self) -> None:
         solver = Highs()

@@ -181,6 +181,10 @@ def solve_built(built: BuiltModel, options: SolverOptions | None = None,
     if options.check_binding and built.data.scenario.red_lines:
         binding = check_binding(session, optimum)
     fairness_stage(session)
+    if built.data.scenario.cost_sharing.rule == "core":
+        from pbo.optimizer.analyses.core_split import core_stage
+
+        session.notes.extend(core_stage(session))
     return outcome, session, binding
 
 
@@ -235,7 +239,7 @@ def make_result(built: BuiltModel, outcome: Outcome, session: HighsSession,
         + session.load_seconds, highs_seconds=session.highs_seconds,
         overrides=[[p, v] for p, v in overrides], solver_options=options.as_dict(),
         timestamp=datetime.now(UTC).isoformat(timespec="seconds"), scenario_name=sc.name,
-        currency=sc.currency)
+        currency=sc.currency, warnings=list(session.notes))
     return PlanResult(
         status=outcome.status, objective_name=built.objective,
         objective=objective_value(built) if solved else None,

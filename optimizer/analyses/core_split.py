@@ -1,0 +1,102 @@
+"""The cost-sharing rule `core`: who pays, so that each partner's net cashable saving is as
+near its least-core payoff as budgets and eligibility allow (docs/FORMULATION.md).
+
+After stage 1 the plan (every selection and unit) is held and, on the loaded HiGHS model, two
+linear programmes choose who pays: the first minimises the largest gap D between a
+partner's discounted net cashable saving and its payoff x_p; the second holds D and
+minimises the sum of the gaps. Whatever gap remains is reported in plain words.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from pbo.optimizer.analyses.shares import least_core
+from pbo.optimizer.solving.highs import HighsSession, restore, values
+
+REPORT_ABOVE = 0.5
+"""A gap between a partner's net saving and its payoff is reported above this many £."""
+
+
+def net_rows(session: HighsSession) -> dict[str, dict[int, float]]:
+    """Each partner's discounted net cashable saving as {HiGHS column: coefficient}."""
+    m, d = session.built.m, session.built.data
+    col = session.col_of
+    rows: dict[str, dict[int, float]] = {p: defaultdict(float) for p in d.partners}
+    for (p, i, t), c in d.cashable.items():
+        rows[p][col(m.units[i])] += d.discount[t] * c
+    for p, i, t in d.fund_index:
+        rows[p][col(m.fund[p, i, t])] -= d.discount[t]
+    return rows
+
+
+def split_to_payoffs(session: HighsSession, payoffs: dict[str, float]) -> dict[str, float]:
+    """Re-divide who pays for the plan in `session` (held) so that each partner's net
+    cashable saving is nearest its payoff (min max gap, then min total gap); returns each
+    partner's remaining gap (net saving - payoff). The plan's funding is left as found when
+    the LP has no answer."""
+    m = session.built.m
+    col = session.col_of
+    rows = net_rows(session)
+    plan = [v for v in (*m.select.values(), *m.units.values()) if v.value is not None]
+    before = values(m)
+    inf = float("inf")
+    with session.edits() as edits:
+        kept = [float(v.value) for v in plan]
+        edits.set_col_bounds([col(v) for v in plan], kept, kept)
+        widest = edits.add_col(0.0, inf)
+        gaps = {}
+        for p, row in rows.items():
+            over, under = edits.add_col(0.0, inf), edits.add_col(0.0, inf)
+            gaps[p] = (over, under)
+            edits.add_row(payoffs[p], payoffs[p], {**row, over: -1.0, under: 1.0})
+            edits.add_row(-inf, 0.0, {over: 1.0, under: 1.0, widest: -1.0})
+        edits.set_objective({widest: 1.0}, maximise=False)
+        first = session.run()
+        if not first.has_solution:
+            restore(m, before)
+            return {}
+        largest = session.highs.getSolution().col_value[widest]
+        edits.set_col_bounds([widest], [0.0], [largest * (1 + 1e-9) + 1e-9])
+        edits.set_objective({c: 1.0 for pair in gaps.values() for c in pair}, maximise=False)
+        if not session.run().has_solution:
+            restore(m, before)
+            edits.set_col_bounds([widest], [0.0], [inf])
+            edits.set_objective({widest: 1.0}, maximise=False)
+            session.run()
+        x = session.highs.getSolution().col_value
+        return {p: x[over] - x[under] for p, (over, under) in gaps.items()}
+
+
+def core_stage(session: HighsSession) -> list[str]:
+    """Under `cost_sharing: {rule: core}`: the least core of the partnership's game, then the
+    split nearest it. Returns plain-word notes for the result's warnings."""
+    sc = session.built.data.scenario
+    if sc.cost_sharing.rule != "core" or not session.built.data.fund_index:
+        return []
+    from pbo.optimizer.analyses.coalitions import CoalitionGame
+
+    game = CoalitionGame(sc, session.options)
+    core = least_core(game)
+    gaps = split_to_payoffs(session, core.payoffs)
+    cur = sc.currency
+    from pbo.optimizer.present.tables import money
+
+    notes = [f"Cost sharing 'core': no group of partners would reach more than "
+             f"{money(max(core.epsilon, 0.0), cur)} more on its own than this split gives "
+             f"it (the group worst served: {', '.join(core.most_violated) or 'none'})."
+             if core.epsilon > -REPORT_ABOVE else
+             "Cost sharing 'core': every group of partners does better in the partnership "
+             f"than alone, by at least {money(-core.epsilon, cur)}."]
+    if not gaps:
+        notes.append("Cost sharing 'core': the split could not be re-divided; the plan's "
+                     "funding is stage 1's.")
+        return notes
+    off = {p: g for p, g in gaps.items() if abs(g) > REPORT_ABOVE}
+    names = {p.id: p.label for p in sc.partners}
+    if off:
+        notes.append("Cost sharing 'core': budgets and who may fund what leave "
+                     + "; ".join(f"{names[p]} {money(abs(g), cur)} "
+                                 f"{'above' if g > 0 else 'below'} its fair share"
+                                 for p, g in off.items()) + ".")
+    return notes
