@@ -99,6 +99,8 @@ def solve(
     mip_gap: Annotated[float, typer.Option(help="Relative MIP gap.")] = 1e-6,
     no_binding: Annotated[bool, typer.Option(
         "--no-binding", help="Skip the re-solves that say which red lines bind.")] = False,
+    partner: PartnerOpt = None,
+    statement: StatementOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Solve a scenario: which interventions, at what scale, who pays what each year."""
@@ -111,7 +113,10 @@ def solve(
     try:
         if out is not None:
             check_output_path(out, [scenario], RESULT_SUFFIXES)
+        if statement is not None:
+            check_output_path(statement, [scenario], (".json", ".xlsx"), "--statement")
         sc, overrides = _load(scenario, set_, scenario_names)
+        _check_partner(sc, partner)
         options = SolverOptions(time_limit=time_limit, mip_gap=mip_gap,
                                 check_binding=not no_binding)
         with console.status("Solving…", spinner="dots"):
@@ -119,6 +124,7 @@ def solve(
                                     input_sha256=file_sha256(scenario), overrides=overrides,
                                     input_file=str(scenario.resolve()))
         print_plan(result, console)
+        _partner_case(result, sc, partner, statement)
         if out is not None:
             write_result(result, out)
             console.print(f"Wrote {out}")
@@ -130,6 +136,70 @@ def solve(
         err.print(ERROR, f"no plan: HiGHS stopped with status {result.status}"
                   f" ({result.message})")
         raise typer.Exit(3)
+
+
+PartnerOpt = Annotated[str | None, typer.Option(
+    "--partner", metavar="ID", help="Show one partner's case: what it pays and gains each "
+    "year, its payback and return per £1, whose savings its money buys.")]
+StatementOpt = Annotated[Path | None, typer.Option(
+    "--statement", help="Write each partner's statement and the wrong-pocket matrix (only "
+    "--partner's, if given): .json or .xlsx.")]
+
+
+def _check_partner(sc, partner: str | None) -> None:
+    if partner is not None and partner not in sc.partner:
+        from pbo.models.checks import did_you_mean
+
+        raise UsageError(f"--partner {partner}: no such partner"
+                         f"{did_you_mean(partner, list(sc.partner))} "
+                         f"(partners: {', '.join(sc.partner)})")
+
+
+def _partner_case(result, sc, partner: str | None, statement: Path | None) -> None:
+    """`solve --partner ID`: one partner's case after the plan; `--statement`: the file."""
+    if not result.has_plan or (partner is None and statement is None):
+        return
+    from pbo.optimizer.analyses.partner_case import partner_cases, partner_view
+
+    cases = partner_cases(result, sc)
+    if partner is not None:
+        console.print(partner_view(cases, partner))
+    if statement is not None:
+        from pbo.models.io.export import write_json
+
+        if statement.suffix.lower() == ".json":
+            write_json(statement, cases.to_json(partner))
+        else:
+            from pbo.models.io.results_workbook import write_tables_workbook
+
+            write_tables_workbook(statement, cases.tables(partner), sc.currency,
+                                  {"pays", "cashable_benefit", "net", "cumulative_net",
+                                   "pays_npv", "cashable_benefit_npv", "net_npv",
+                                   *cases.columns()})
+        console.print(f"Wrote {statement}")
+
+
+def _pack_extras(sc, result, objective: str | None, time_limit: float | None,
+                 with_shares: bool) -> tuple:
+    """For `report`: the red-line sensitivity with who gains (when there is a plan), and
+    with --shares the fair shares."""
+    if not result.has_plan:
+        return None, None
+    from pbo.optimizer.analyses.sensitivity import sensitivity as run_sensitivity
+    from pbo.optimizer.solving.highs import SolverOptions
+
+    options = SolverOptions(time_limit=time_limit, check_binding=False)
+    with console.status("Relaxing each red line…", spinner="dots"):
+        sens = run_sensitivity(sc, objective=objective, options=options, marginals=False) \
+            if sc.red_lines else None
+    shares = None
+    if with_shares:
+        from pbo.optimizer.analyses.shares import shares as run_shares
+
+        with console.status("Solving every group of partners…", spinner="dots"):
+            shares = run_shares(sc, actual={p.id: p.net_cashable_savings_npv
+                                            for p in result.partners}, options=options)
+    return sens, shares
 
 
 def write_result(result, out: Path) -> None:
@@ -321,6 +391,9 @@ def report(
     set_: SetOpt = None,
     scenario_names: ScenarioOpt = None,
     time_limit: Annotated[float | None, typer.Option(help="Seconds for each HiGHS run.")] = None,
+    with_shares: Annotated[bool, typer.Option(
+        "--shares", help="Add each partner's fair shares (Shapley and least core: one solve "
+        "per group of partners).")] = False,
     debug: DebugOpt = False,
 ) -> None:
     """Solve and write a self-contained HTML decision pack for the board."""
@@ -345,7 +418,8 @@ def report(
             with console.status("No plan: explaining why…", spinner="dots"):
                 why = run_explain(sc, solver=SolverOptions(time_limit=time_limit),
                                   objective=objective.value if objective else None)
-        page = decision_pack(result, sc, why)
+        page = decision_pack(result, sc, why, *_pack_extras(
+            sc, result, objective.value if objective else None, time_limit, with_shares))
         write_atomic(out, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     except PboError as exc:
         raise fail(exc, debug) from None

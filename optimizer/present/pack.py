@@ -18,6 +18,8 @@ table{border-collapse:collapse;margin:.5rem 0;font-family:Helvetica,Arial,sans-s
 th,td{border:1px solid #ccc;padding:.25rem .6rem;text-align:right}
 th{background:#ddebf7}td:first-child,th:first-child{text-align:left}
 .met{color:#2c7a2c}.missed{color:#b22}.lead{font-size:1.1rem}.small{font-size:.8rem;color:#666}
+@media print{body{max-width:none;margin:0}table,svg,figure,.partner{break-inside:avoid;
+page-break-inside:avoid}h2,h3{break-after:avoid;page-break-after:avoid}tr{break-inside:avoid}}
 """
 
 
@@ -80,9 +82,11 @@ def plan_in_words(result: PlanResult, scenario: Scenario, explained: bool = Fals
         said.append("Every target is met." if not missed else
                     f"Targets missed: {', '.join(missed)}.")
     binding = [r for r in result.red_lines if r.binding]
+    described = {r.id: r.description for r in scenario.red_lines}
     for r in binding:
         gain = result.relaxation_gain(r) or 0.0
-        said.append(f"The red line '{r.id}' ({r.owner or 'owner not given'}) costs the "
+        said.append(f"The red line '{described.get(r.id) or r.id}' "
+                    f"({r.owner or 'owner not given'}) costs the "
                     f"partnership {money(abs(gain), cur)}: worth raising with Whitehall.")
     return said
 
@@ -143,7 +147,8 @@ def _plan_sections(result: PlanResult, scenario: Scenario, fmt) -> list[str]:
     return body
 
 
-def decision_pack(result: PlanResult, scenario: Scenario, explanation: Any = None) -> str:
+def decision_pack(result: PlanResult, scenario: Scenario, explanation: Any = None,
+                  sensitivity: Any = None, shares: Any = None) -> str:
     """The pack: the plan in words, who pays, positions, targets, red-line values,
     assumptions, audit trail. With no plan, `explanation` (pbo.optimizer.explain.infeasible's) says why and
     shows the nearest plan that works."""
@@ -165,9 +170,20 @@ def decision_pack(result: PlanResult, scenario: Scenario, explanation: Any = Non
             body += ["<h2>The nearest plan that works</h2>",
                      *(f"<p>{_e(s)}</p>" for s in plan_in_words(nearest, scenario)),
                      *_plan_sections(nearest, scenario, fmt)]
-    valued = [(r.id, gain) for r in result.red_lines
+    from pbo.optimizer.present import pack_partners as pp
+
+    if result.has_plan:
+        from pbo.optimizer.analyses.partner_case import partner_cases
+
+        body += pp.partner_sections(partner_cases(result, scenario), scenario, fmt)
+    if shares is not None:
+        body += pp.shares_section(shares, fmt)
+    described = {r.id: pp.red_line_label(r) for r in scenario.red_lines}
+    valued = [(described.get(r.id, r.id), gain) for r in result.red_lines
               if (gain := result.relaxation_gain(r)) is not None]
-    if valued:
+    if sensitivity is not None:
+        body += pp.red_line_section(sensitivity, fmt)
+    elif valued:
         valued.sort(key=lambda x: -x[1])
         body += ["<h2>What each red line costs</h2>",
                  "<p class='small'>Objective gained by relaxing each red line on its own.</p>",
