@@ -181,11 +181,12 @@ def _partner_case(result, sc, partner: str | None, statement: Path | None) -> No
 
 def _pack_extras(sc, result, objective: str | None, time_limit: float | None,
                  with_shares: bool) -> tuple:
-    """For `report`: the red-line sensitivity with who gains (when there is a plan), and
-    with --shares the fair shares."""
+    """For `report`: the red-line sensitivity with who gains and why each left-out
+    intervention is left out (when there is a plan), and with --shares the fair shares."""
     if not result.has_plan:
-        return None, None
+        return None, None, None
     from pbo.optimizer.analyses.sensitivity import sensitivity as run_sensitivity
+    from pbo.optimizer.analyses.unfunded import unfunded_reasons
     from pbo.optimizer.solving.highs import SolverOptions
 
     options = SolverOptions(time_limit=time_limit, check_binding=False)
@@ -199,7 +200,9 @@ def _pack_extras(sc, result, objective: str | None, time_limit: float | None,
         with console.status("Solving every group of partners…", spinner="dots"):
             shares = run_shares(sc, actual={p.id: p.net_cashable_savings_npv
                                             for p in result.partners}, options=options)
-    return sens, shares
+    with console.status("Finding why each left-out intervention is left out…", spinner="dots"):
+        unfunded = unfunded_reasons(result, sc, options)
+    return sens, shares, unfunded
 
 
 def write_result(result, out: Path) -> None:

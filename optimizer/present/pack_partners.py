@@ -118,3 +118,34 @@ def partner_sections(cases: Any, scenario: Scenario, fmt: Fmt) -> list[str]:
                         [[y.year, fmt(y.pays), fmt(y.cashable_benefit), fmt(y.net),
                           fmt(y.cumulative_net)] for y in s.years]), "</div>"]
     return [*body, "</section>"]
+
+
+def unfunded_section(unfunded: Any) -> list[str]:
+    """The interventions not funded, each with why."""
+    if not unfunded:
+        return []
+    return ["<section id='unfunded'><h2>What is not funded, and why</h2>",
+            _table(["intervention", "why not"], [[u.name, u.why] for u in unfunded]),
+            "</section>"]
+
+
+TARGET_TOLERANCE = 1.0
+"""A money target counts as met within £1 (or 0.01% of the target, if larger); an outcome
+target within 0.01 of a unit."""
+
+
+def target_met(t: Any) -> bool | None:
+    """Met within the stated tolerance (solver rounding is not a miss)."""
+    if t.achieved is None:
+        return None
+    tol = (0.01 if t.measure == "outcome" else TARGET_TOLERANCE)
+    tol = max(tol, 1e-4 * abs(t.required))
+    low = t.min is None or t.achieved >= t.min - tol
+    high = t.max is None or t.achieved <= t.max + tol
+    return low and high
+
+
+def title_words(result: Any, scenario: Scenario) -> str:
+    """The scenario's name and the what-ifs applied, for the pack's title."""
+    changes = "; ".join(f"{p} = {v}" for p, v in result.meta.overrides)
+    return scenario.name + (f" (what-if: {changes})" if changes else "")
