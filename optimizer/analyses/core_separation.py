@@ -25,6 +25,9 @@ from pbo.optimizer.analyses.coalitions import CoalitionGame, Scope, row_scopes
 from pbo.optimizer.formulation.build import build_model
 from pbo.optimizer.solving.highs import HighsSession
 
+QUICK_SOLUTIONS = 3
+"""Improving solutions after which a quick separation run stops."""
+
 
 class Separation:
     """The MILP, built and loaded once; `most_violated(x)` changes only the z_p costs."""
@@ -96,11 +99,14 @@ class Separation:
         if gated:
             m.gated = pyo.Constraint(range(len(gated)), rule=lambda _m, k: gated[k])
 
-    def most_violated(self, x: dict[str, float]) -> frozenset[str]:
-        """The proper coalition with the largest v(S) - x(S) (its members' z_p = 1)."""
+    def most_violated(self, x: dict[str, float], quick: bool = False) -> frozenset[str]:
+        """The proper coalition with the largest v(S) - x(S) (its members' z_p = 1). With
+        `quick`, HiGHS stops at its QUICK_SOLUTIONS-th improving solution: a good coalition,
+        not proven the worst (enough for a cut)."""
         h = self.session.highs
         for p, col in self.z_cols.items():
             h.changeColCost(col, -x[p])
+        h.setOptionValue("mip_max_improving_sols", QUICK_SOLUTIONS if quick else 2 ** 31 - 1)
         outcome = self.session.run()
         if not outcome.has_solution:
             raise SolverError(f"the search for the coalition worst served found no answer "

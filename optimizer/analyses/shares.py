@@ -96,8 +96,8 @@ def least_core(game: CoalitionGame, oracle: Literal["auto", "enumerate", "milp"]
                max_rounds: int = 500) -> LeastCore:
     """min eps s.t. sum_p x_p = v(N), x(S) >= v(S) - eps for every proper coalition S, by
     row generation: the master LP holds the coalitions found so far (at first, every partner
-    alone); the separation problem finds the coalition with the largest v(S) - x(S); it joins
-    the master while it exceeds eps."""
+    alone, and every partner leaving); the separation problem finds the coalition with the
+    largest v(S) - x(S); it joins the master while it exceeds eps."""
     import highspy
 
     from pbo.optimizer.analyses.core_separation import Separation
@@ -122,7 +122,10 @@ def least_core(game: CoalitionGame, oracle: Literal["auto", "enumerate", "milp"]
         cols = np.array([index[p] for p in s] + [n], dtype=np.int32)
         h.addRow(game.value(s), inf, len(cols), cols, np.ones(len(cols)))
 
-    cuts = {frozenset([p]) for p in partners} if n > 1 else set()
+    # start from every partner alone and every partner leaving (all the others together):
+    # cheap coalition solves that save separation rounds
+    cuts = ({frozenset([p]) for p in partners} | {game.grand - {p} for p in partners}
+            if n > 1 else set())
     for s in cuts:
         cut(s)
     rounds = 0
@@ -137,7 +140,9 @@ def least_core(game: CoalitionGame, oracle: Literal["auto", "enumerate", "milp"]
             gap = 0.0
             break
         if separation is not None:
-            worst = separation.most_violated(x)
+            worst = separation.most_violated(x, quick=True)  # any violated one is a cut
+            if game.value(worst) - sum(x[p] for p in worst) <= eps + tol:
+                worst = separation.most_violated(x)  # none found quickly: prove it
         else:
             worst = max((frozenset(c) for k in range(1, n) for c in combinations(partners, k)),
                         key=lambda s: game.value(s) - sum(x[p] for p in s))

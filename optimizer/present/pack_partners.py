@@ -18,11 +18,14 @@ def _e(text: object) -> str:
     return html.escape(str(text))
 
 
-def _table(head: list[str], rows: list[list[object]], cls: str = "") -> str:
-    out = [f"<table{f' class={chr(39)}{cls}{chr(39)}' if cls else ''}><tr>",
-           *(f"<th>{_e(h)}</th>" for h in head), "</tr>"]
+def _table(head: list[str], rows: list[list[object]], text: tuple[int, ...] = ()) -> str:
+    """A table; the columns numbered in `text` hold words and are aligned left."""
+    left = " style='text-align:left'"
+    out = ["<table><tr>", *(f"<th{left if k in text else ''}>{_e(h)}</th>"
+                            for k, h in enumerate(head)), "</tr>"]
     for row in rows:
-        out.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>")
+        out.append("<tr>" + "".join(f"<td{left if k in text else ''}>{_e(c)}</td>"
+                                    for k, c in enumerate(row)) + "</tr>")
     out.append("</table>")
     return "".join(out)
 
@@ -48,7 +51,7 @@ def red_line_section(sens: Any, fmt: Fmt) -> list[str]:
                [[r.description or r.id, r.owner or "—", r.id,
                  "unblocks the plan" if r.status == "unblocks" else fmt(r.value),
                  "—" if r.value is None else fmt(r.value / (sens.annuity or 1.0)),
-                 r.partners_words or "—"] for r in rows]),
+                 r.partners_words or "—"] for r in rows], text=(0, 1, 2, 5)),
         "<p class='small'>Value: what the partnership's objective gains if the red line alone "
         "is relaxed. 'For the partners': each partner's discounted net cashable savings "
         "against today's, with the cost-sharing rule re-applied, and whether a different "
@@ -125,7 +128,8 @@ def unfunded_section(unfunded: Any) -> list[str]:
     if not unfunded:
         return []
     return ["<section id='unfunded'><h2>What is not funded, and why</h2>",
-            _table(["intervention", "why not"], [[u.name, u.why] for u in unfunded]),
+            _table(["intervention", "why not"], [[u.name, u.why] for u in unfunded],
+                   text=(0, 1)),
             "</section>"]
 
 
