@@ -71,3 +71,31 @@ def test_a_relaxation_that_must_hurt_a_partner():
     assert rl.partners_words == ("Council gains only at Police's expense, whatever the split "
                                  "(at best Police loses £100)")
     assert "at Police's expense" in result.headline
+
+
+def test_cli_sensitivity_json_has_the_headline_and_who_gains(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from pbo.cli import app
+
+    sc_data = scenario_data(
+        partners=[partner("a", 100), partner("b", 100)],
+        interventions=[iv("x", unit_cost=100, max_units=2, benefits={"a": 80, "b": 80})],
+        red_lines=[{"id": "cap", "rule": "spend_cap", "amount": 100, "owner": "HM Treasury",
+                    "description": "Spending capped"}])
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(sc_data))
+    out, plot = tmp_path / "sens.json", tmp_path / "tornado.html"
+    run = CliRunner().invoke(app, ["sensitivity", str(path), "--out", str(out), "--plot",
+                                   str(plot)])
+    assert run.exit_code == 0, run.output
+    assert "Fight for Spending capped (HM Treasury) first" in " ".join(run.output.split())
+    data = json.loads(out.read_text())
+    assert data["headline"].startswith("Fight for Spending capped")
+    (row,) = data["red_lines"]
+    assert row["verdict"] == "all_gain"
+    assert row["partner_gains"] == pytest.approx({"a": 30, "b": 30})
+    assert "Spending capped (HM Treasury) [cap]" in plot.read_text()
+    assert "per +1" not in run.output

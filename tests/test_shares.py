@@ -168,3 +168,28 @@ def test_cli_shares_writes_json_and_xlsx(tmp_path):
 
     assert openpyxl.load_workbook(xlsx).sheetnames == ["Shares", "Summary"]
     assert CliRunner().invoke(app, ["shares", str(path), "--samples", "1"]).exit_code == 2
+
+
+def test_one_partner_keeps_everything_under_the_core_rule():
+    """One partner, budget 100; x costs 100 and saves it 150: v(N) = 50, all of it the one
+    partner's (no proper coalition to satisfy, epsilon 0)."""
+    sc = scenario_from_data(scenario_data(
+        partners=[partner("a", 100)], objective="net_cashable_savings",
+        interventions=[iv("x", unit_cost=100, max_units=1, benefits={"a": 150})],
+        cost_sharing={"rule": "core"}))
+    game = CoalitionGame(sc)
+    core = least_core(game)
+    assert core.payoffs == pytest.approx({"a": 50})
+    assert core.epsilon == 0
+    result = solve(sc)
+    assert result.partners[0].net_cashable_savings_npv == pytest.approx(50)
+
+
+def test_cli_shares_of_an_infeasible_partnership_exits_4(tmp_path):
+    path = tmp_path / "game.json"
+    data = three_partner_game().model_dump(mode="json")
+    data["targets"] = [{"id": "far", "measure": "net_cashable_savings", "min": 1e9}]
+    path.write_text(json.dumps(data))
+    run = CliRunner().invoke(app, ["shares", str(path)])
+    assert run.exit_code == 4, run.output
+    assert "no shares to compute" in run.output

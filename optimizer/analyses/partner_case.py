@@ -141,7 +141,6 @@ def partner_view(cases: PartnerCases, partner: str) -> Any:
 
     cur = cases.currency
     s = cases.statement(partner)
-    names = {x.id: x.name for x in cases.statements}
     table = Table(title=f"{s.name}: its case, year by year (undiscounted)",
                   title_justify="left")
     for col in ("year", "pays", "cashable benefit", "net", "cumulative net"):
@@ -156,15 +155,23 @@ def partner_view(cases: PartnerCases, partner: str) -> Any:
     said = [f"Over the horizon (discounted) {s.name} pays {money(s.pays_npv, cur)}, gains "
             f"{money(s.cashable_benefit_npv, cur)} in cashable savings and nets "
             f"{money(s.net_npv, cur)}; {ret}" + (f"; {payback}." if payback else ".")]
+    said.extend(flows_in_words(cases, partner, lambda v: money(v, cur)))
+    return Group(table, Text("\n".join(said)))
+
+
+def flows_in_words(cases: PartnerCases, partner: str, money: Any) -> list[str]:
+    """Whose savings the partner's money buys, and who pays towards its savings."""
+    names = {x.id: x.name for x in cases.statements}
+    said = []
     pays = {q: v for q, v in cases.matrix.get(partner, {}).items() if v > 0.5}
     if pays:
         said.append("Its money buys savings for: " + "; ".join(
-            f"{names.get(q, q)} {money(v, cur)}"
+            f"{names.get(q, q)} {money(v)}"
             for q, v in sorted(pays.items(), key=lambda kv: -kv[1])) + ".")
     funded = {p: row.get(partner, 0.0) for p, row in cases.matrix.items()
               if p != partner and row.get(partner, 0.0) > 0.5}
     if funded:
         said.append("Others pay towards its savings: " + "; ".join(
-            f"{names.get(p, p)} {money(v, cur)}"
+            f"{names.get(p, p)} {money(v)}"
             for p, v in sorted(funded.items(), key=lambda kv: -kv[1])) + ".")
-    return Group(table, Text("\n".join(said)))
+    return said

@@ -106,9 +106,12 @@ def least_core(game: CoalitionGame, oracle: Literal["auto", "enumerate", "milp"]
     n = len(partners)
     grand = game.value(game.grand)
     tol = 1e-6 * max(1.0, abs(grand))
+    if n == 1:  # no proper coalition: the one partner gets everything
+        return LeastCore(payoffs={partners[0]: grand}, epsilon=0.0, most_violated=(),
+                         shortfall=0.0, rounds=0, cuts=0, oracle="none")
     if oracle == "auto":
         oracle = "enumerate" if n <= ENUMERATE_UP_TO else "milp"
-    separation = Separation(game) if oracle == "milp" and n > 1 else None
+    separation = Separation(game) if oracle == "milp" else None
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     inf = highspy.kHighsInf
@@ -124,8 +127,7 @@ def least_core(game: CoalitionGame, oracle: Literal["auto", "enumerate", "milp"]
 
     # start from every partner alone and every partner leaving (all the others together):
     # cheap coalition solves that save separation rounds
-    cuts = ({frozenset([p]) for p in partners} | {game.grand - {p} for p in partners}
-            if n > 1 else set())
+    cuts = {frozenset([p]) for p in partners} | {game.grand - {p} for p in partners}
     for s in cuts:
         cut(s)
     rounds = 0
@@ -135,10 +137,7 @@ def least_core(game: CoalitionGame, oracle: Literal["auto", "enumerate", "milp"]
         h.run()
         sol = list(h.getSolution().col_value)
         x = {p: sol[index[p]] for p in partners}
-        eps = sol[n] if n > 1 else 0.0
-        if n == 1:
-            gap = 0.0
-            break
+        eps = sol[n]
         if separation is not None:
             worst = separation.most_violated(x, quick=True)  # any violated one is a cut
             if game.value(worst) - sum(x[p] for p in worst) <= eps + tol:

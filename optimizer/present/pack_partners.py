@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pbo.models.scenario import Scenario
+from pbo.optimizer.analyses.partner_case import flows_in_words
 from pbo.optimizer.present.charts import bar_chart_svg, heat_map_svg, line_chart_svg
 
 Fmt = Callable[[float], str]
@@ -117,6 +118,7 @@ def partner_sections(cases: Any, scenario: Scenario, fmt: Fmt) -> list[str]:
                  f"<p>Pays {fmt(s.pays_npv)} and gains {fmt(s.cashable_benefit_npv)} in "
                  f"cashable savings (both discounted), netting {fmt(s.net_npv)}; {_e(ret)}"
                  + (f"; {_e(payback)}." if payback else ".") + "</p>",
+                 *(f"<p>{_e(line)}</p>" for line in flows_in_words(cases, s.id, fmt)),
                  _table(["year", "pays", "cashable benefit", "net", "cumulative net"],
                         [[y.year, fmt(y.pays), fmt(y.cashable_benefit), fmt(y.net),
                           fmt(y.cumulative_net)] for y in s.years]), "</div>"]
