@@ -193,3 +193,22 @@ def test_cli_shares_of_an_infeasible_partnership_exits_4(tmp_path):
     run = CliRunner().invoke(app, ["shares", str(path)])
     assert run.exit_code == 4, run.output
     assert "no shares to compute" in run.output
+
+
+@FAST
+@given(small_games())
+def test_core_rule_split_meets_every_coalition_unless_it_says_otherwise(sc):
+    """Under `core`, when no gap is reported, the partners net v(N) between them and each
+    smaller group at least v(S) - epsilon (checked by enumerating every group)."""
+    data = sc.model_dump(mode="json")
+    data["cost_sharing"] = {"rule": "core"}
+    result = solve(scenario_from_data(data))
+    game = CoalitionGame(sc)
+    eps = least_core(game, "enumerate").epsilon
+    if any("fair share" in w for w in result.meta.warnings):
+        return
+    net = {p.id: p.net_cashable_savings_npv for p in result.partners}
+    assert sum(net.values()) == pytest.approx(game.value(game.grand), abs=1e-4)
+    for k in range(1, len(net)):
+        for members in itertools.combinations(net, k):
+            assert sum(net[p] for p in members) >= game.value(members) - eps - 1e-4
