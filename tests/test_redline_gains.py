@@ -99,3 +99,16 @@ def test_cli_sensitivity_json_has_the_headline_and_who_gains(tmp_path):
     assert row["partner_gains"] == pytest.approx({"a": 30, "b": 30})
     assert "Spending capped (HM Treasury) [cap]" in plot.read_text()
     assert "per +1" not in run.output
+
+
+def test_a_relaxation_that_helps_one_partner_and_costs_no_one():
+    """x costs 100 a unit (at most 2) and saves a 150; a's budget is 200, b's 0; a spend cap
+    of 100. Today a nets 150 - 100 = 50; relaxed 300 - 200 = 100 (+50); b is untouched."""
+    sc = scenario_from_data(scenario_data(
+        partners=[partner("a", 200), partner("b", 0)],
+        interventions=[iv("x", unit_cost=100, max_units=2, benefits={"a": 150})],
+        red_lines=[{"id": "cap", "rule": "spend_cap", "amount": 100}]))
+    _, rl = _one(sc)
+    assert rl.verdict == "all_gain"
+    assert rl.partner_gains == pytest.approx({"a": 50, "b": 0})
+    assert rl.partners_words == "no partner loses; a gains"

@@ -124,8 +124,12 @@ def in_words(g: PartnerGains, names: dict[str, str], money: Callable[[float], st
     if g.verdict == "no_change":
         return "no partner's position changes", SHORT["no_change"]
     if g.verdict == "all_gain":
-        least = money(max(0.0, min(g.gains.values())))
-        return f"every partner gains (at least {least} each)", SHORT["all_gain"]
+        least = min(g.gains.values())
+        if least <= NOISE:  # some gain nothing: say who gains, and that nobody loses
+            gainers = [names[p] for p, v in g.gains.items() if v > NOISE]
+            return (f"no partner loses; {' and '.join(gainers)} "
+                    f"{'gains' if len(gainers) == 1 else 'gain'}", "no partner loses")
+        return f"every partner gains (at least {money(least)} each)", SHORT["all_gain"]
     if g.verdict == "all_gain_if_resplit":
         moves = [f"{names[p]} pays {money(abs(v))} {'more' if v > 0 else 'less'}"
                  for p, v in sorted(g.split_pays.items(), key=lambda kv: -kv[1])
@@ -135,8 +139,13 @@ def in_words(g: PartnerGains, names: dict[str, str], money: Callable[[float], st
                 SHORT["all_gain_if_resplit"])
     gainers = [names[p] for p, v in g.gains.items() if v > NOISE]
     losers = [names[p] for p, v in g.split_gains.items() if v <= g.smallest + NOISE]
-    who = " and ".join(gainers) or "the partnership"
     them = " and ".join(losers)
+    if not gainers:  # the gain is in value no partner can cash
+        return (f"no partner gains in cash and {them} "
+                f"{'loses' if len(losers) == 1 else 'each lose'} at least "
+                f"{money(-g.smallest)} whatever the split (the partnership's gain is not "
+                "cashable)", f"at {them}'s expense, whatever the split")
+    who = " and ".join(gainers)
     return (f"{who} {'gains' if len(gainers) <= 1 else 'gain'} only at {them}'s expense, "
             f"whatever the split (at best {losers[0] if len(losers) == 1 else 'each'} loses "
             f"{money(-g.smallest)})", f"at {them}'s expense, whatever the split")
