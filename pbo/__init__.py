@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from pbo.models.scenario import Intervention, Partner, Scenario, Target
     from pbo.optimizer.analyses.audit import AuditReport, audit
     from pbo.optimizer.analyses.compare import Comparison, compare
+    from pbo.optimizer.analyses.partner_case import PartnerCases, partner_cases
     from pbo.optimizer.analyses.sensitivity import SensitivityResult, sensitivity
+    from pbo.optimizer.analyses.shares import SharesResult, shares
     from pbo.optimizer.analyses.sweep import SweepParam, SweepResult, sweep
     from pbo.optimizer.explain.infeasible import explain
     from pbo.optimizer.explain.types import Explanation, InterventionExplanation
@@ -40,6 +42,9 @@ _HOME = {
     "compare": "pbo.optimizer.analyses.compare", "Comparison": "pbo.optimizer.analyses.compare",
     "sensitivity": "pbo.optimizer.analyses.sensitivity",
     "SensitivityResult": "pbo.optimizer.analyses.sensitivity",
+    "shares": "pbo.optimizer.analyses.shares", "SharesResult": "pbo.optimizer.analyses.shares",
+    "partner_cases": "pbo.optimizer.analyses.partner_case",
+    "PartnerCases": "pbo.optimizer.analyses.partner_case",
     "sweep": "pbo.optimizer.analyses.sweep", "SweepParam": "pbo.optimizer.analyses.sweep",
     "SweepResult": "pbo.optimizer.analyses.sweep",
     "explain": "pbo.optimizer.explain.infeasible",
@@ -61,10 +66,12 @@ __all__ = [
     "Intervention",
     "InterventionExplanation",
     "Partner",
+    "PartnerCases",
     "PboError",
     "PlanResult",
     "Scenario",
     "SensitivityResult",
+    "SharesResult",
     "SolverError",
     "SolverOptions",
     "SweepParam",
@@ -75,8 +82,10 @@ __all__ = [
     "explain",
     "explain_intervention",
     "load_scenario",
+    "partner_cases",
     "scenario_from_data",
     "sensitivity",
+    "shares",
     "solve",
     "sweep",
 ]
