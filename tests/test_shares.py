@@ -144,7 +144,7 @@ def test_least_core_payoffs_meet_every_coalition_within_epsilon(sc):
                 for k in range(1, len(x)) for s in itertools.combinations(x, k))
     assert worst <= core.epsilon + 1e-5
     assert core.shortfall == pytest.approx(worst, abs=1e-5)
-    assert least_core(game, "milp").epsilon == pytest.approx(core.epsilon, abs=1e-5)
+    assert least_core(game, "milp").epsilon == pytest.approx(core.epsilon, abs=1e-4)
 
 
 def test_cli_shares_writes_json_and_xlsx(tmp_path):

@@ -153,8 +153,8 @@ def in_words(g: PartnerGains, names: dict[str, str], money: Callable[[float], st
 
 def rule_applier(session: HighsSession) -> Callable[[HighsSession], object]:
     """The scenario's cost-sharing rule, as a step to run on a plan loaded in `session`:
-    the fairness stage for `optimise`; the split nearest the base game's least-core payoffs
-    for `core`; nothing for `benefit_share` and `fixed` (their rows already decide)."""
+    the fairness stage for `optimise`; the split nearest the base game's least core for
+    `core`; nothing for `benefit_share` and `fixed` (their rows already decide)."""
     sc = session.built.data.scenario
     rule = sc.cost_sharing.rule
     if rule == "optimise":
@@ -163,11 +163,13 @@ def rule_applier(session: HighsSession) -> Callable[[HighsSession], object]:
         return fairness_stage
     if rule == "core" and session.built.data.fund_index:
         from pbo.optimizer.analyses.coalitions import CoalitionGame
-        from pbo.optimizer.analyses.core_split import split_to_payoffs
-        from pbo.optimizer.analyses.shares import least_core
+        from pbo.optimizer.analyses.core_split import split_to_least_core
+        from pbo.optimizer.analyses.shares import WorstCoalition, least_core
 
-        payoffs = least_core(CoalitionGame(sc, session.options)).payoffs
-        return lambda s: split_to_payoffs(s, payoffs)
+        game = CoalitionGame(sc, session.options)
+        finder = WorstCoalition(game)
+        core = least_core(game, finder=finder)
+        return lambda s: split_to_least_core(s, game, core, finder)
     return lambda s: None
 
 

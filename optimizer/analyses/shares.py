@@ -90,17 +90,55 @@ class LeastCore:
     cuts: int
     oracle: str
     separation_solves: int = 0
+    cut_sets: tuple[frozenset[str], ...] = ()
+    """The coalitions in the master LP at the end (those that shape the least core)."""
+
+
+class WorstCoalition:
+    """The separation problem: a proper coalition S with v(S) - x(S) above eps (the most
+    violated, once none is above): enumeration of the remembered values for few partners,
+    the membership MILP (core_separation) beyond."""
+
+    def __init__(self, game: CoalitionGame,
+                 oracle: Literal["auto", "enumerate", "milp"] = "auto"):
+        from pbo.optimizer.analyses.core_separation import Separation
+
+        self.game = game
+        if oracle == "auto":
+            oracle = "enumerate" if len(game.partners) <= ENUMERATE_UP_TO else "milp"
+        self.separation = Separation(game) if oracle == "milp" else None
+
+    @property
+    def kind(self) -> str:
+        return "milp" if self.separation is not None else "enumerate"
+
+    @property
+    def solves(self) -> int:
+        return self.separation.session.runs if self.separation is not None else 0
+
+    def shortfall(self, s: frozenset[str], x: dict[str, float]) -> float:
+        return self.game.value(s) - sum(x[p] for p in s)
+
+    def __call__(self, x: dict[str, float], eps: float, tol: float) -> frozenset[str]:
+        if len(self.game.partners) < 2:
+            return frozenset()  # no proper coalition
+        if self.separation is not None:
+            worst = self.separation.most_violated(x, quick=True)  # any violated one is a cut
+            if self.shortfall(worst, x) <= eps + tol:
+                worst = self.separation.most_violated(x)  # none found quickly: prove it
+            return worst
+        partners = self.game.partners
+        return max((frozenset(c) for k in range(1, len(partners))
+                    for c in combinations(partners, k)), key=lambda s: self.shortfall(s, x))
 
 
 def least_core(game: CoalitionGame, oracle: Literal["auto", "enumerate", "milp"] = "auto",
-               max_rounds: int = 500) -> LeastCore:
+               max_rounds: int = 500, finder: WorstCoalition | None = None) -> LeastCore:
     """min eps s.t. sum_p x_p = v(N), x(S) >= v(S) - eps for every proper coalition S, by
     row generation: the master LP holds the coalitions found so far (at first, every partner
-    alone, and every partner leaving); the separation problem finds the coalition with the
-    largest v(S) - x(S); it joins the master while it exceeds eps."""
+    alone, and every partner leaving); the separation problem finds a coalition short by more
+    than eps; it joins the master until none is."""
     import highspy
-
-    from pbo.optimizer.analyses.core_separation import Separation
 
     partners = game.partners
     n = len(partners)
@@ -109,9 +147,7 @@ def least_core(game: CoalitionGame, oracle: Literal["auto", "enumerate", "milp"]
     if n == 1:  # no proper coalition: the one partner gets everything
         return LeastCore(payoffs={partners[0]: grand}, epsilon=0.0, most_violated=(),
                          shortfall=0.0, rounds=0, cuts=0, oracle="none")
-    if oracle == "auto":
-        oracle = "enumerate" if n <= ENUMERATE_UP_TO else "milp"
-    separation = Separation(game) if oracle == "milp" else None
+    finder = finder or WorstCoalition(game, oracle)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     inf = highspy.kHighsInf
@@ -131,29 +167,21 @@ def least_core(game: CoalitionGame, oracle: Literal["auto", "enumerate", "milp"]
     for s in cuts:
         cut(s)
     rounds = 0
-    worst: frozenset[str] = frozenset()
     while True:
         rounds += 1
         h.run()
         sol = list(h.getSolution().col_value)
         x = {p: sol[index[p]] for p in partners}
         eps = sol[n]
-        if separation is not None:
-            worst = separation.most_violated(x, quick=True)  # any violated one is a cut
-            if game.value(worst) - sum(x[p] for p in worst) <= eps + tol:
-                worst = separation.most_violated(x)  # none found quickly: prove it
-        else:
-            worst = max((frozenset(c) for k in range(1, n) for c in combinations(partners, k)),
-                        key=lambda s: game.value(s) - sum(x[p] for p in s))
-        gap = game.value(worst) - sum(x[p] for p in worst)
+        worst = finder(x, eps, tol)
+        gap = finder.shortfall(worst, x)
         if gap <= eps + tol or worst in cuts or rounds >= max_rounds:
             break
         cuts.add(worst)
         cut(worst)
     return LeastCore(payoffs=x, epsilon=eps, most_violated=tuple(sorted(worst)),
-                     shortfall=gap, rounds=rounds, cuts=len(cuts),
-                     oracle="milp" if separation is not None else "enumerate",
-                     separation_solves=separation.session.runs if separation else 0)
+                     shortfall=gap, rounds=rounds, cuts=len(cuts), oracle=finder.kind,
+                     separation_solves=finder.solves, cut_sets=tuple(cuts))
 
 
 @dataclass(frozen=True)
