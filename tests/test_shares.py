@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -92,11 +93,16 @@ def test_core_rule_pays_each_partner_its_least_core_payoff():
 
 def test_core_rule_reports_what_budgets_leave_off():
     """Budgets 100 and a total cost of 300: each partner must pay exactly 100, so the nets
-    are a 275-100 = 175, b 75-100 = -25, c 200-100 = 100, whatever the payoffs."""
+    are a 275-100 = 175, b 75-100 = -25, c 200-100 = 100, whatever the payoffs. The least
+    core forces x_b = 25 (b is £50 short); aiming at x_a in [125, 175] leaves a and c
+    £50 between them, the least any least-core split allows (x_a + x_c = 225 against 275)."""
     result = solve(three_partner_game(100, cost_sharing={"rule": "core"}))
     net = {p.id: p.net_cashable_savings_npv for p in result.partners}
     assert net == pytest.approx({"a": 175, "b": -25, "c": 100})
-    assert any("below its fair share" in w for w in result.meta.warnings)
+    (said,) = [w for w in result.meta.warnings if "fair share" in w]
+    assert "b £50 below its fair share" in said
+    off = re.findall(r"([ac]) £(\d+) (above|below)", said)
+    assert sum(int(v) for _, v, _ in off) == 50
 
 
 @st.composite
