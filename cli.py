@@ -190,6 +190,8 @@ def solve(
     no_binding: Annotated[bool, typer.Option(
         "--no-binding", help="Skip the re-solves that say which red lines bind.")] = False,
     formulation: FormulationOpt = Formulation.reduced,
+    partner: PartnerOpt = None,
+    statement: StatementOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Solve a scenario: which interventions, at what scale, who pays what each year."""
@@ -208,6 +210,9 @@ def solve(
         what_ifs = _what_ifs(sc, scenario_names, set_)
         if what_ifs is not None:
             console.print(what_ifs)
+        if statement is not None:
+            check_output_path(statement, [scenario], (".json", ".xlsx"), "--statement")
+        _check_partner(sc, partner)
         options = SolverOptions(time_limit=time_limit, mip_gap=mip_gap,
                                 check_binding=not no_binding,
                                 formulation=formulation.value)
@@ -218,6 +223,7 @@ def solve(
         result = with_warnings(result, scenario_warnings(sc))
         print_plan(result, console, _explain_command(
             scenario, set_, scenario_names, objective.value if objective else None))
+        _partner_case(result, sc, partner, statement)
         if out is not None:
             write_result(result, out)
             console.print(f"Wrote {out}")
@@ -229,6 +235,73 @@ def solve(
         err.print(ERROR, f"no plan: HiGHS stopped with status {result.status}"
                   f" ({result.message})")
         raise typer.Exit(3)
+
+
+PartnerOpt = Annotated[str | None, typer.Option(
+    "--partner", metavar="ID", help="Show one partner's case: what it pays and gains each "
+    "year, its payback and return per £1, whose savings its money buys.")]
+StatementOpt = Annotated[Path | None, typer.Option(
+    "--statement", help="Write each partner's statement and the wrong-pocket matrix (only "
+    "--partner's, if given): .json or .xlsx.")]
+
+
+def _check_partner(sc, partner: str | None) -> None:
+    if partner is not None and partner not in sc.partner:
+        from pbo.models.checks import did_you_mean
+
+        raise UsageError(f"--partner {partner}: no such partner"
+                         f"{did_you_mean(partner, list(sc.partner))} "
+                         f"(partners: {', '.join(sc.partner)})")
+
+
+def _partner_case(result, sc, partner: str | None, statement: Path | None) -> None:
+    """`solve --partner ID`: one partner's case after the plan; `--statement`: the file."""
+    if not result.has_plan or (partner is None and statement is None):
+        return
+    from pbo.optimizer.analyses.partner_case import partner_cases, partner_view
+
+    cases = partner_cases(result, sc)
+    if partner is not None:
+        console.print(partner_view(cases, partner))
+    if statement is not None:
+        from pbo.models.io.export import write_json
+
+        if statement.suffix.lower() == ".json":
+            write_json(statement, cases.to_json(partner))
+        else:
+            from pbo.models.io.results_workbook import write_tables_workbook
+
+            write_tables_workbook(statement, cases.tables(partner), sc.currency,
+                                  {"pays", "cashable_benefit", "net", "cumulative_net",
+                                   "pays_npv", "cashable_benefit_npv", "net_npv",
+                                   *cases.columns()})
+        console.print(f"Wrote {statement}")
+
+
+def _pack_extras(sc, result, objective: str | None, time_limit: float | None,
+                 with_shares: bool) -> tuple:
+    """For `report`: the red-line sensitivity with who gains and why each left-out
+    intervention is left out (when there is a plan), and with --shares the fair shares."""
+    if not result.has_plan:
+        return None, None, None
+    from pbo.optimizer.analyses.sensitivity import sensitivity as run_sensitivity
+    from pbo.optimizer.analyses.unfunded import unfunded_reasons
+    from pbo.optimizer.solving.highs import SolverOptions
+
+    options = SolverOptions(time_limit=time_limit, check_binding=False)
+    with console.status("Relaxing each red line…", spinner="dots"):
+        sens = run_sensitivity(sc, objective=objective, options=options, marginals=False) \
+            if sc.red_lines else None
+    shares = None
+    if with_shares:
+        from pbo.optimizer.analyses.shares import shares as run_shares
+
+        with console.status("Solving every group of partners…", spinner="dots"):
+            shares = run_shares(sc, actual={p.id: p.net_cashable_savings_npv
+                                            for p in result.partners}, options=options)
+    with console.status("Finding why each left-out intervention is left out…", spinner="dots"):
+        unfunded = unfunded_reasons(result, sc, options)
+    return sens, shares, unfunded
 
 
 def write_result(result, out: Path) -> None:
@@ -457,6 +530,9 @@ def report(
     set_: SetOpt = None,
     scenario_names: ScenarioOpt = None,
     time_limit: Annotated[float | None, typer.Option(help="Seconds for each HiGHS run.")] = None,
+    with_shares: Annotated[bool, typer.Option(
+        "--shares", help="Add each partner's fair shares (Shapley and least core: one solve "
+        "per group of partners).")] = False,
     debug: DebugOpt = False,
 ) -> None:
     """Solve and write a self-contained HTML decision pack for the board."""
@@ -481,7 +557,8 @@ def report(
             with console.status("No plan: explaining why…", spinner="dots"):
                 why = run_explain(sc, solver=SolverOptions(time_limit=time_limit),
                                   objective=objective.value if objective else None)
-        page = decision_pack(result, sc, why)
+        page = decision_pack(result, sc, why, *_pack_extras(
+            sc, result, objective.value if objective else None, time_limit, with_shares))
         write_atomic(out, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     except PboError as exc:
         raise fail(exc, debug) from None
@@ -674,6 +751,63 @@ def serve(
     except PboError as exc:
         raise fail(exc, debug) from None
     console.print("Stopped.")
+
+
+class SharesMethod(StrEnum):
+    shapley = "shapley"
+    core = "core"
+    both = "both"
+
+
+@app.command()
+def shares(
+    scenario: ScenarioArg,
+    method: Annotated[SharesMethod, typer.Option(
+        help="shapley, core (the least core), or both.")] = SharesMethod.both,
+    samples: Annotated[int | None, typer.Option(
+        help="Sample this many orders of arrival for the Shapley value (default: exact up "
+        "to 12 partners, else 200 per partner).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for the sampled Shapley value.")] = 0,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the shares: .json or "
+                                             ".xlsx.")] = None,
+    set_: SetOpt = None,
+    scenario_names: ScenarioOpt = None,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds for each HiGHS run.")] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Cooperative fair shares: each partner alone, its Shapley value and least-core payoff,
+    and its net cashable saving in the plan."""
+    from pbo.models.io.export import check_output_path, write_json
+    from pbo.optimizer.analyses.shares import shares as run_shares
+    from pbo.optimizer.analyses.shares import shares_view
+    from pbo.optimizer.solving.highs import SolverOptions
+    from pbo.optimizer.solving.plan import solve as solve_scenario
+
+    try:
+        if out is not None:
+            check_output_path(out, [scenario], (".json", ".xlsx"))
+        if samples is not None and samples < 2:
+            raise UsageError("--samples: at least 2 orders of arrival")
+        sc, _ = _load(scenario, set_, scenario_names)
+        options = SolverOptions(time_limit=time_limit, check_binding=False)
+        with console.status("Solving every coalition…", spinner="dots"):
+            plan = solve_scenario(sc, options=options)
+            actual = ({p.id: p.net_cashable_savings_npv for p in plan.partners}
+                      if plan.has_plan else None)
+            result = run_shares(sc, method.value, samples, seed, actual, options)
+        console.print(shares_view(result))
+        if out is not None:
+            if out.suffix.lower() == ".json":
+                write_json(out, result.to_json())
+            else:
+                from pbo.models.io.results_workbook import write_tables_workbook
+
+                write_tables_workbook(out, result.tables(), sc.currency,
+                                      {"standalone", "shapley", "shapley_se", "core",
+                                       "actual", "grand_value", "epsilon", "shortfall"})
+            console.print(f"Wrote {out}")
+    except PboError as exc:
+        raise fail(exc, debug) from None
 
 
 if __name__ == "__main__":

@@ -208,8 +208,9 @@ class CostSharing(StrictModel):
     _section = "cost_sharing"
     _listed = False
 
-    rule: Literal["optimise", "benefit_share", "fixed"] = "optimise"
-    """optimise (max-min fairness), benefit_share, or fixed shares."""
+    rule: Literal["optimise", "benefit_share", "fixed", "core"] = "optimise"
+    """optimise (max-min fairness), benefit_share, fixed shares, or core (each partner's net
+    cashable saving as near its least-core payoff as budgets and eligibility allow)."""
     shares: dict[Id, dict[Id, Share]] | None = None
     """With rule fixed: {intervention: {partner: share}}, each summing to 1."""
 

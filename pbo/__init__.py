@@ -49,7 +49,9 @@ if TYPE_CHECKING:
     )
     from pbo.optimizer.analyses.audit import AuditReport, audit
     from pbo.optimizer.analyses.compare import Comparison, compare
+    from pbo.optimizer.analyses.partner_case import PartnerCases, partner_cases
     from pbo.optimizer.analyses.sensitivity import SensitivityResult, sensitivity
+    from pbo.optimizer.analyses.shares import SharesResult, shares
     from pbo.optimizer.analyses.sweep import SweepParam, SweepResult, sweep
     from pbo.optimizer.explain.infeasible import explain
     from pbo.optimizer.explain.types import Explanation, InterventionExplanation
@@ -77,6 +79,9 @@ _HOME = {
     "compare": "pbo.optimizer.analyses.compare", "Comparison": "pbo.optimizer.analyses.compare",
     "sensitivity": "pbo.optimizer.analyses.sensitivity",
     "SensitivityResult": "pbo.optimizer.analyses.sensitivity",
+    "shares": "pbo.optimizer.analyses.shares", "SharesResult": "pbo.optimizer.analyses.shares",
+    "partner_cases": "pbo.optimizer.analyses.partner_case",
+    "PartnerCases": "pbo.optimizer.analyses.partner_case",
     "sweep": "pbo.optimizer.analyses.sweep", "SweepParam": "pbo.optimizer.analyses.sweep",
     "SweepResult": "pbo.optimizer.analyses.sweep",
     "explain": "pbo.optimizer.explain.infeasible",
@@ -108,12 +113,14 @@ __all__ = [
     "NoPooling",
     "NoWorseOff",
     "Partner",
+    "PartnerCases",
     "PboError",
     "PlanResult",
     "RedLine",
     "RingFence",
     "Scenario",
     "SensitivityResult",
+    "SharesResult",
     "SolverError",
     "SolverOptions",
     "SpendCap",
@@ -131,9 +138,11 @@ __all__ = [
     "report",
     "result_schema",
     "scenario_frames",
+    "partner_cases",
     "scenario_from_data",
     "scenario_from_frames",
     "sensitivity",
+    "shares",
     "solve",
     "sweep",
 ]

@@ -100,4 +100,54 @@ def write_results_workbook(path: Path, result: PlanResult,
     if marginals is not None:
         _sheet(wb, "Marginals", marginals, fmt, set())
     _sheet(wb, "Manifest", manifest_frame(result), fmt, set())
+    _readable_formats(wb)
+    write_atomic(path, wb.save)
+
+
+PERCENT_FORMAT = "0.00%"
+COUNT_FORMAT = "#,##0"
+UNITS_FORMAT = {True: "#,##0", False: "#,##0.00"}
+"""Units shown whole when whole, else to 2 places; the cell keeps every digit."""
+
+
+def _column(ws: Any, name: str) -> int | None:
+    for cell in ws[1]:
+        if cell.value == name:
+            return int(cell.column)
+    return None
+
+
+def _readable_formats(wb: Any) -> None:
+    """The MIP gap as a percentage, outcome targets as counts, units rounded for display."""
+    for title in ("Summary", "Manifest"):
+        ws = wb[title]
+        for row in ws.iter_rows(min_row=2):
+            if row[0].value == "MIP gap" and isinstance(row[1].value, int | float):
+                row[1].number_format = PERCENT_FORMAT
+    ws = wb["Targets"]
+    measure = _column(ws, "measure")
+    counts = [c for c in (_column(ws, n) for n in ("required", "min", "max", "achieved")) if c]
+    for r in range(2, ws.max_row + 1):
+        if measure and ws.cell(r, measure).value == "outcome":
+            for c in counts:
+                ws.cell(r, c).number_format = COUNT_FORMAT
+    ws = wb["Interventions"]
+    units = _column(ws, "units")
+    for r in range(2, ws.max_row + 1) if units else ():
+        cell = ws.cell(r, units)
+        if isinstance(cell.value, int | float):
+            cell.number_format = UNITS_FORMAT[float(cell.value).is_integer()]
+
+
+def write_tables_workbook(path: Path, tables: dict[str, pd.DataFrame], currency: str,
+                          money_columns: set[str] | None = None) -> None:
+    """One sheet per table (shares, a partner's statement), money in the currency's format,
+    written atomically."""
+    import openpyxl
+
+    fmt = CURRENCY_FORMAT.get(currency, "#,##0")
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, frame in tables.items():
+        _sheet(wb, title[:31], frame, fmt, money_columns)
     write_atomic(path, wb.save)

@@ -157,7 +157,7 @@ SETTINGS = ("name", "currency", "start_year", "years", "discount_rate", "objecti
 TEXT_SETTINGS = ("name", "currency")
 """Settings read exactly as typed; the others' values are trimmed."""
 SETTING_CHOICES = {"objective": OBJECTIVES, "cost_sharing": ("optimise", "benefit_share",
-                                                              "fixed")}
+                                                              "fixed", "core")}
 LIST_FIELDS = ("funders", "requires", "excludes", "interventions", "themes")
 RESULT_SHEETS = ("Summary", "Manifest")
 """Sheets of pbo's results workbook (pbo solve --out x.xlsx), which is not a scenario."""

@@ -156,12 +156,13 @@ def marginal_values(session: HighsSession, snapshot: dict[int, float | None]) ->
 def _words(unit: str, gain: float, low: float | None, high: float | None, currency: str,
            maximise: bool) -> str:
     if gain == 0.0:
-        return f"each extra {unit} is worth nothing (not binding)"
+        return f"each extra {unit} is worth nothing (there is room to spare)"
     verb = ("is worth" if gain > 0 else "costs") if maximise else (
         "saves" if gain > 0 else "costs")
     span = ""
     if low is not None and high is not None and abs(high - low) <= 1e-9 * max(1.0, abs(low)):
-        span = f" (at {_pounds(low, currency)} only: any move changes the rate)"
+        span = (f" (this rate holds only at today's level, {_pounds(low, currency)}: a move "
+                "either way changes it)")
     elif low is not None or high is not None:
         span = (f" (holds from {_pounds(low, currency) if low is not None else '-∞'}"
                 f" to {_pounds(high, currency) if high is not None else '∞'})")

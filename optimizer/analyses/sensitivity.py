@@ -17,7 +17,7 @@ import itertools
 import math
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -58,6 +58,18 @@ class RedLineValue:
     objective: float | None
     value: float | None
     """Objective gained by relaxing it (min_cost: cost saved); None when not measurable."""
+    description: str = ""
+    partner_gains: dict[str, float] | None = None
+    """Each partner's change in discounted net cashable savings, the cost-sharing rule
+    re-applied to the relaxed plan (None when there is no base plan or relaxed plan)."""
+    verdict: str | None = None
+    """no_change | all_gain | all_gain_if_resplit | someone_loses."""
+    smallest_gain: float | None = None
+    """The largest smallest partner gain any split of the relaxed plan gives."""
+    resplit: dict[str, float] | None = None
+    """Under that split, what each partner pays (NPV) more than under the rule."""
+    partners_words: str = ""
+    partners_short: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,10 +97,16 @@ class SensitivityResult:
     """build, load (into HiGHS), highs (HiGHS run time over every solve), total seconds."""
     plan: PlanResult | None = None
     """The base plan as `pbo solve` gives it (when asked for), for the results workbook."""
+    annuity: float = 1.0
+    """Sum of the discount factors: a horizon value / annuity is its equivalent a year."""
+    owners: dict[str, str] = field(default_factory=dict)
+    """Red line id -> 'description (owner)' for labels."""
+    headline: str = ""
 
     def table(self) -> pd.DataFrame:
         """One row per red line, ranked by value."""
-        cols = ["id", "rule", "owner", "negotiable", "status", "objective", "value"]
+        cols = ["id", "rule", "owner", "negotiable", "status", "objective", "value",
+                "description", "verdict", "smallest_gain", "partners_words"]
         return pd.DataFrame([[getattr(r, c) for c in cols] for r in self.red_lines],
                             columns=cols)
 
@@ -118,6 +136,7 @@ class SensitivityResult:
 
         return {
             "objective_name": self.objective_name,
+            "headline": self.headline,
             "base": {"status": self.base.status, "objective": self.base.objective},
             "red_lines": [clean(vars(r)) for r in self.red_lines],
             "pairs": [clean(vars(p)) for p in self.pairs],
@@ -196,12 +215,26 @@ def sensitivity(scenario: Scenario, *, include_non_negotiable: bool = False, pai
             progress(done, total)
         return out
 
+    today = apply_rule = None
+    if base.objective is not None:
+        from pbo.optimizer.analyses.redline_gains import positions, rule_applier
+
+        apply_rule = rule_applier(session)
+        apply_rule(session)
+        today = positions(session)
+        restore(built.m, snapshot)
     singles = []
     for rule in chosen:
+        if today is not None and apply_rule is not None and red_line_rows(built.m, rule.id):
+            singles.append(_for_partners(session, rule, base, today, snapshot, apply_rule))
+            done += 1
+            if progress is not None:
+                progress(done, total)
+            continue
         status, obj, value = relax((rule.id,))
         singles.append(RedLineValue(id=rule.id, rule=rule.rule, owner=rule.owner,
                                     negotiable=rule.negotiable, status=status, objective=obj,
-                                    value=value))
+                                    value=value, description=rule.description))
     ranked = tuple(sorted(singles, key=_rank_key))
     pair_rows = []
     if top:
@@ -235,9 +268,36 @@ def sensitivity(scenario: Scenario, *, include_non_negotiable: bool = False, pai
     timings = {"build": built.build_seconds, "load": session.load_seconds,
                "highs": session.highs_seconds, "runs": float(session.runs),
                "total": time.perf_counter() - started}
-    return SensitivityResult(objective_name=built.objective, base=base, red_lines=ranked,
-                             pairs=tuple(pair_rows), marginals=duals,
-                             currency=scenario.currency, timings=timings, plan=result)
+    from pbo.optimizer.analyses.redline_gains import headline, label
+
+    out = SensitivityResult(objective_name=built.objective, base=base, red_lines=ranked,
+                            pairs=tuple(pair_rows), marginals=duals,
+                            currency=scenario.currency, timings=timings, plan=result,
+                            annuity=sum(built.data.discount.values()),
+                            owners={r.id: label(r) for r in scenario.red_lines})
+    return replace(out, headline=headline(out, scenario))
+
+
+def _for_partners(session: HighsSession, rule: Any, base: BaseSolve, today: dict[str, float],
+                  snapshot: dict[int, float | None], apply_rule: Any) -> RedLineValue:
+    """One red line relaxed, with who gains and whether a re-split makes everyone gain."""
+    from pbo.optimizer.analyses.redline_gains import in_words, relax_for_partners
+    from pbo.optimizer.present.tables import money
+
+    built = session.built
+    sc = built.data.scenario
+    outcome, obj, gains = relax_for_partners(session, rule.id, today, snapshot, apply_rule)
+    value = None if obj is None or base.objective is None else _gain(built, base.objective, obj)
+    words, short = ("", "") if gains is None else in_words(
+        gains, {p.id: p.label for p in sc.partners}, lambda v: money(v, sc.currency))
+    return RedLineValue(
+        id=rule.id, rule=rule.rule, owner=rule.owner, negotiable=rule.negotiable,
+        status=outcome.status, objective=obj, value=value, description=rule.description,
+        partner_gains=None if gains is None else gains.gains,
+        verdict=None if gains is None else gains.verdict,
+        smallest_gain=None if gains is None else gains.smallest,
+        resplit=None if gains is None else gains.split_pays, partners_words=words,
+        partners_short=short)
 
 
 def sensitivity_view(result: SensitivityResult) -> Any:
@@ -252,18 +312,23 @@ def sensitivity_view(result: SensitivityResult) -> Any:
             f"{money(result.base.objective, cur)}")
     ranked = Table(title="Red lines ranked by value of relaxing them", title_justify="left",
                    caption=head)
-    for col in ("red line", "rule", "owner", "negotiable", "status", "objective", "value"):
-        ranked.add_column(col, justify="right" if col in ("objective", "value") else "left",
-                          overflow="fold", no_wrap=col in ("negotiable", "objective", "value"))
+    for col in ("red line", "owner", "value", "for the partners"):
+        ranked.add_column(col, justify="right" if col == "value" else "left",
+                          overflow="fold", no_wrap=col == "value")
     for r in result.red_lines:
         value = "unblocks" if r.status == "unblocks" else money(r.value, cur)
-        ranked.add_row(r.id, r.rule, r.owner, "yes" if r.negotiable else "no", r.status,
-                       money(r.objective, cur), value)
-    parts: list[Any] = [ranked]
+        if r.status not in ("optimal", "unblocks"):
+            value += f" ({r.status})"
+        name = f"{r.description} [{r.id}]" if r.description else r.id
+        if not r.negotiable:
+            name += " (not negotiable)"
+        ranked.add_row(name, r.owner, value, r.partners_words)
+    from rich.text import Text
+
+    parts: list[Any] = [Text(result.headline, style="bold")] if result.headline else []
+    parts.append(ranked)
     if result.base.status == "infeasible" and not any(r.status == "unblocks"
                                                       for r in result.red_lines):
-        from rich.text import Text
-
         parts.append(Text("No single red line, relaxed alone, makes the scenario feasible. "
                           "`pbo explain` names the conflicting statements and the smallest "
                           "set of red lines whose relaxation does.", style="yellow"))
@@ -279,13 +344,13 @@ def sensitivity_view(result: SensitivityResult) -> Any:
     binding = [mv for mv in result.marginals if mv.dual != 0.0]
     if binding:
         slack = len(result.marginals) - len(binding)
-        marg = Table(title="Marginal values (integer decisions fixed at the plan)",
-                     title_justify="left", caption=f"{slack} other budget, target and cap "
-                     "rows are not binding (worth nothing at the margin)." if slack else None)
-        for col in ("row", "period", "per +1", "meaning"):
-            marg.add_column(col, justify="right" if col == "per +1" else "left", overflow="fold")
+        marg = Table(title="What one more £ (or unit) is worth, with this plan's choices held",
+                     title_justify="left", caption=f"{slack} other budgets, targets and caps "
+                     "have room to spare: one more is worth nothing." if slack else None)
+        for col in ("what", "year", "meaning"):
+            marg.add_column(col, overflow="fold")
         for mv in sorted(binding, key=lambda x: -abs(x.dual)):
-            marg.add_row(f"{mv.kind} {mv.id}", mv.period, f"{mv.dual:,.2f}", mv.words)
+            marg.add_row(f"{mv.kind.replace('_', ' ')} {mv.id}", mv.period, mv.words)
         parts.append(marg)
     return Group(*parts)
 
@@ -297,6 +362,17 @@ def write_tornado(result: SensitivityResult, path: Any) -> None:
 
     rows = [r for r in result.red_lines if r.value is not None]
     gain = "cost saved" if result.objective_name == "min_cost" else "objective gained"
-    write_bar_chart(path, [r.id for r in rows], [float(r.value or 0.0) for r in rows],
-                    "Value of relaxing each red line", lambda v: money(v, result.currency),
-                    f"{gain} by relaxing it ({result.objective_name})")
+    write_bar_chart(path, [tornado_label(r) for r in rows],
+                    [float(r.value or 0.0) for r in rows],
+                    result.headline or "Value of relaxing each red line",
+                    lambda v: money(v, result.currency),
+                    f"{gain} by relaxing it ({result.objective_name.replace('_', ' ')})")
+
+
+def tornado_label(r: RedLineValue, width: int = 60) -> str:
+    """'description (owner) [id]', cut to `width` characters."""
+    text = r.description or r.id
+    text = f"{text} ({r.owner})" if r.owner else text
+    if r.description:
+        text += f" [{r.id}]"
+    return text if len(text) <= width else text[:width - 1] + "…"

@@ -285,3 +285,42 @@ def flow_diagram_svg(flows: Sequence[tuple[str, str, float]], value_format) -> s
                          f"<title>{html.escape(n)}</title>{spans}</text>")
     parts.append("</svg>")
     return "".join(parts)
+
+
+def heat_map_svg(rows: Sequence[str], columns: Sequence[str],
+                 values: Mapping[tuple[str, str], float], title: str,
+                 value_format: Callable[[float], str] = compact) -> str:
+    """A matrix of non-negative amounts as shaded cells (darker: more), each labelled."""
+    if not rows or not columns:
+        return "<p>Nothing to chart.</p>"
+    left, top, cell_w, cell_h = 200, 110, 74, 30
+    width = left + cell_w * len(columns) + 140  # room for the last slanted label
+    height = top + cell_h * len(rows) + 20
+    most = max([v for v in values.values() if v > 0] + [1e-9])
+    parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
+             "font-family='sans-serif' font-size='11' role='img'>",
+             f"<title>{html.escape(title)}</title>"]
+    for k, name in enumerate(columns):
+        x = left + k * cell_w + cell_w / 2
+        parts.append(f"<text x='{x:.1f}' y='{top - 8}' transform='rotate(-35 {x:.1f} "
+                     f"{top - 8})'><title>{html.escape(name)}</title>"
+                     f"{html.escape(_short(name, 22))}</text>")
+    for r, name in enumerate(rows):
+        y = top + r * cell_h
+        parts.append(f"<text x='{left - 8}' y='{y + cell_h / 2 + 4:.1f}' text-anchor='end'>"
+                     f"<title>{html.escape(name)}</title>{html.escape(_short(name))}</text>")
+        for k, col in enumerate(columns):
+            v = values.get((name, col), 0.0)
+            shade = max(0.0, v) / most
+            fill = f"rgb({int(247 - 200 * shade)},{int(251 - 150 * shade)},{int(255 - 90 * shade)})"
+            ink = "#fff" if shade > 0.55 else "#222"
+            x = left + k * cell_w
+            parts.append(f"<rect x='{x}' y='{y}' width='{cell_w - 2}' height='{cell_h - 2}' "
+                         f"fill='{fill}'><title>{html.escape(name)} → {html.escape(col)}: "
+                         f"{html.escape(value_format(v))}</title></rect>")
+            if v > 0.5:
+                parts.append(f"<text x='{x + cell_w / 2 - 1:.1f}' y='{y + cell_h / 2 + 3:.1f}' "
+                             f"text-anchor='middle' fill='{ink}'>"
+                             f"{html.escape(value_format(v))}</text>")
+    parts.append("</svg>")
+    return "".join(parts)

@@ -9,6 +9,7 @@ from typing import Any
 from pbo.models.results import PlanResult
 from pbo.models.scenario import Scenario
 from pbo.optimizer.present.charts import bar_chart_svg, flow_diagram_svg, line_chart_svg
+from pbo.optimizer.present.pack_partners import target_met
 from pbo.optimizer.present.tables import money, number
 
 CSS = """
@@ -18,6 +19,8 @@ table{border-collapse:collapse;margin:.5rem 0;font-family:Helvetica,Arial,sans-s
 th,td{border:1px solid #ccc;padding:.25rem .6rem;text-align:right}
 th{background:#ddebf7}td:first-child,th:first-child{text-align:left}
 .met{color:#2c7a2c}.missed{color:#b22}.lead{font-size:1.1rem}.small{font-size:.8rem;color:#666}
+@media print{body{max-width:none;margin:0}table,svg,figure,.partner{break-inside:avoid;
+page-break-inside:avoid}h2,h3{break-after:avoid;page-break-after:avoid}tr{break-inside:avoid}}
 """
 
 
@@ -75,14 +78,16 @@ def plan_in_words(result: PlanResult, scenario: Scenario, explained: bool = Fals
             f" by {money(abs(p.net_cashable_savings_npv), cur)}"
         said.append(f"{p.name} pays {money(p.contribution_npv, cur)} and {verdict}{by} in "
                     f"cashable terms{payback}.")
-    missed = [t.id for t in result.targets if t.met is False]
+    missed = [t.id for t in result.targets if target_met(t) is False]
     if result.targets:
         said.append("Every target is met." if not missed else
                     f"Targets missed: {', '.join(missed)}.")
     binding = [r for r in result.red_lines if r.binding]
+    described = {r.id: r.description for r in scenario.red_lines}
     for r in binding:
         gain = result.relaxation_gain(r) or 0.0
-        said.append(f"The red line '{r.id}' ({r.owner or 'owner not given'}) costs the "
+        said.append(f"The red line '{described.get(r.id) or r.id}' "
+                    f"({r.owner or 'owner not given'}) costs the "
                     f"partnership {money(abs(gain), cur)}: worth raising with Whitehall.")
     return said
 
@@ -139,17 +144,22 @@ def _plan_sections(result: PlanResult, scenario: Scenario, fmt) -> list[str]:
                                                        "outcome" else fmt(t.required)),
               "—" if t.achieved is None else (number(t.achieved) if t.measure == "outcome"
                                               else fmt(t.achieved)),
-              {True: "yes", False: "NO", None: "—"}[t.met]] for t in result.targets])]
+              {True: "yes", False: "NO", None: "—"}[target_met(t)]] for t in result.targets]),
+                 "<p class='small'>A money target counts as met within £1 (or 0.01% of the "
+                 "target, if larger), an outcome target within 0.01.</p>"]
     return body
 
 
-def decision_pack(result: PlanResult, scenario: Scenario, explanation: Any = None) -> str:
+def decision_pack(result: PlanResult, scenario: Scenario, explanation: Any = None,
+                  sensitivity: Any = None, shares: Any = None, unfunded: Any = None) -> str:
     """The pack: the plan in words, who pays, positions, targets, red-line values,
     assumptions, audit trail. With no plan, `explanation` (pbo.optimizer.explain.infeasible's) says why and
     shows the nearest plan that works."""
     cur = scenario.currency
     fmt = lambda v: money(v, cur)  # noqa: E731
-    body = [f"<h1>{_e(scenario.name)}: the plan</h1>",
+    from pbo.optimizer.present import pack_partners as pp
+
+    body = [f"<h1>{_e(pp.title_words(result, scenario))}: the plan</h1>",
             *(f"<p class='lead'>{_e(s)}</p>"
               for s in plan_in_words(result, scenario, explanation is not None))]
     if result.meta.warnings:
@@ -169,9 +179,19 @@ def decision_pack(result: PlanResult, scenario: Scenario, explanation: Any = Non
             body += ["<h2>The nearest plan that works</h2>",
                      *(f"<p>{_e(s)}</p>" for s in plan_in_words(nearest, scenario)),
                      *_plan_sections(nearest, scenario, fmt)]
-    valued = [(r.id, gain) for r in result.red_lines
+    body += pp.unfunded_section(unfunded)
+    if result.has_plan:
+        from pbo.optimizer.analyses.partner_case import partner_cases
+
+        body += pp.partner_sections(partner_cases(result, scenario), scenario, fmt)
+    if shares is not None:
+        body += pp.shares_section(shares, fmt)
+    described = {r.id: pp.red_line_label(r) for r in scenario.red_lines}
+    valued = [(described.get(r.id, r.id), gain) for r in result.red_lines
               if (gain := result.relaxation_gain(r)) is not None]
-    if valued:
+    if sensitivity is not None:
+        body += pp.red_line_section(sensitivity, fmt)
+    elif valued:
         valued.sort(key=lambda x: -x[1])
         body += ["<h2>What each red line costs</h2>",
                  "<p class='small'>Objective gained by relaxing each red line on its own.</p>",
@@ -198,5 +218,6 @@ def decision_pack(result: PlanResult, scenario: Scenario, explanation: Any = Non
                  ["MIP gap", "—" if result.mip_gap is None else f"{result.mip_gap:.4%}"],
                  ["timestamp", result.meta.timestamp]])]
     return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>{_e(scenario.name)} — decision pack</title><style>{CSS}</style></head>"
+            f"<title>{_e(pp.title_words(result, scenario))} — decision pack</title>"
+            f"<style>{CSS}</style></head>"
             f"<body>{''.join(body)}</body></html>\n")

@@ -63,6 +63,10 @@ def solve_built(built: BuiltModel, options: SolverOptions | None = None,
         binding = check_binding(session, optimum)
         report.stage_seconds["binding"] = time.perf_counter() - began
     fairness_stage(session)
+    if built.data.scenario.cost_sharing.rule == "core":
+        from pbo.optimizer.analyses.core_split import core_stage
+
+        session.report.warnings.extend(core_stage(session))
     return outcome, session, binding
 
 
