@@ -197,7 +197,11 @@ def sensitivity(scenario: Scenario, *, include_non_negotiable: bool = False, pai
     """
     options = options or SolverOptions(check_binding=False)
     started = time.perf_counter()
-    built = build_model(scenario, objective, options.formulation)
+    # The re-split (who gains from a relaxation, if the split changes) moves payments: under
+    # benefit_share and fixed the reduced model has none (share x cost), so the full one.
+    formulation = options.formulation if scenario.cost_sharing.rule in ("optimise", "core") \
+        else "full"
+    built = build_model(scenario, objective, formulation)
     session = HighsSession(built, options)
     first = session.solve()
     base = BaseSolve(status=first.status,

@@ -68,8 +68,10 @@ class ModelData:
 
     @property
     def class_funding(self) -> bool:
-        """Funding variables per (partner, class, year): reduced, rule optimise."""
-        return self.formulation == "reduced" and self.scenario.cost_sharing.rule == "optimise"
+        """Funding variables per (partner, class, year): reduced, rules optimise and core
+        (the rules that choose who pays)."""
+        return self.formulation == "reduced" and self.scenario.cost_sharing.rule in (
+            "optimise", "core")
 
     @classmethod
     def from_scenario(cls, sc: Scenario, formulation: str = "reduced") -> ModelData:
