@@ -19,6 +19,7 @@ from pbo.models.base import (
     Year,
     expand_profile,
 )
+from pbo.models.uncertainty import Uncertainty
 
 Objective = Literal["net_fiscal_value", "net_cashable_savings", "public_value", "min_cost"]
 OBJECTIVES: tuple[str, ...] = Objective.__args__  # type: ignore[attr-defined]
@@ -86,6 +87,9 @@ class Intervention(StrictModel):
     """Selected only if each of these is selected."""
     excludes: list[Id] = Field(default_factory=list)
     """Never selected together with these."""
+    confidence: Annotated[int, Field(ge=1, le=6)] | None = None
+    """Confidence grade of its estimates, 1 (best) to 6: a default range and optimism-bias
+    correction for `pbo risk` (pbo.models.uncertainty); the point plan is unchanged."""
 
     @property
     def label(self) -> str:
@@ -215,6 +219,8 @@ class Scenario(StrictModel):
     red_lines: list[RedLine] = Field(default_factory=list)
     scenarios: dict[Id, dict[str, Any]] = Field(default_factory=dict)
     """Named overrides {name: {PATH: VALUE}}, applied with --scenario."""
+    uncertainty: Uncertainty | None = None
+    """Uncertain inputs for `pbo risk` (pbo.models.uncertainty); the point plan ignores it."""
 
     @model_validator(mode="after")
     def _check_and_normalise(self) -> Scenario:
@@ -273,3 +279,16 @@ class Scenario(StrictModel):
         """Partners named in any intervention's benefits (the max-min fairness set)."""
         named = {p for i in self.interventions for p in i.benefits}
         return [p.id for p in self.partners if p.id in named]
+
+    @model_validator(mode="after")
+    def _check_uncertainty(self) -> Scenario:
+        """Every uncertain input names an input that exists and is a number or a profile."""
+        if self.uncertainty is None and not any(i.confidence for i in self.interventions):
+            return self
+        from pbo.models.checks import ScenarioProblems
+        from pbo.models.uncertainty import uncertainty_problems
+
+        problems = uncertainty_problems(self.model_dump(by_alias=True))
+        if problems:
+            raise ScenarioProblems(problems)
+        return self

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from pbo.models.scenario import Intervention, Partner, Scenario, Target
     from pbo.optimizer.analyses.audit import AuditReport, audit
     from pbo.optimizer.analyses.compare import Comparison, compare
+    from pbo.optimizer.analyses.risk import risk
+    from pbo.optimizer.analyses.risk_result import RiskResult
     from pbo.optimizer.analyses.sensitivity import SensitivityResult, sensitivity
     from pbo.optimizer.analyses.sweep import SweepParam, SweepResult, sweep
     from pbo.optimizer.explain.infeasible import explain
@@ -38,6 +40,7 @@ _HOME = {
     "Intervention": "pbo.models.scenario", "Target": "pbo.models.scenario",
     "audit": "pbo.optimizer.analyses.audit", "AuditReport": "pbo.optimizer.analyses.audit",
     "compare": "pbo.optimizer.analyses.compare", "Comparison": "pbo.optimizer.analyses.compare",
+    "risk": "pbo.optimizer.analyses.risk", "RiskResult": "pbo.optimizer.analyses.risk_result",
     "sensitivity": "pbo.optimizer.analyses.sensitivity",
     "SensitivityResult": "pbo.optimizer.analyses.sensitivity",
     "sweep": "pbo.optimizer.analyses.sweep", "SweepParam": "pbo.optimizer.analyses.sweep",
@@ -63,6 +66,7 @@ __all__ = [
     "Partner",
     "PboError",
     "PlanResult",
+    "RiskResult",
     "Scenario",
     "SensitivityResult",
     "SolverError",
@@ -75,6 +79,7 @@ __all__ = [
     "explain",
     "explain_intervention",
     "load_scenario",
+    "risk",
     "scenario_from_data",
     "sensitivity",
     "solve",
