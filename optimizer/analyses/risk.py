@@ -58,13 +58,7 @@ class RiskJob:
         return sampled_scenario(self.base, sample_changes(self.base, self.dims, self.values[k]))
 
     def setup(self) -> dict[str, Any]:
-        from pbo.optimizer.formulation.whatif import IN_PLACE_FIELDS
-
-        paths = [m.path for d in self.dims for m in d.members]
-        in_place = all(len(p.split(".")) == 3 and p.split(".")[2] in IN_PLACE_FIELDS.get(
-            p.split(".")[0], ()) for p in paths)
-        return {"plan": FixedPlan.from_dict(self.plan), "paths": paths, "in_place": in_place,
-                "built": None, "session": None}
+        return {"plan": FixedPlan.from_dict(self.plan), "loaded": None}
 
     def run(self, state: dict[str, Any], k: int) -> dict[str, Any]:
         from pbo.optimizer.formulation.data import ModelData
@@ -82,24 +76,29 @@ class RiskJob:
         return out
 
     def _reoptimise(self, state: dict[str, Any], sc: Scenario) -> dict[str, Any]:
-        """Solve the sample: in place on the worker's model where only rows change (targets,
-        budgets, red-line parameters), else on a model built for the sample."""
+        """Solve the sample on the worker's loaded HiGHS model, its numbers swapped in
+        (risk_inplace); the first sample, or one of another shape, loads its own model."""
+        from pbo.optimizer.analyses.risk_inplace import Loaded
         from pbo.optimizer.formulation.build import build_model
-        from pbo.optimizer.formulation.whatif import update_in_place
         from pbo.optimizer.solving.highs import HighsSession
         from pbo.optimizer.solving.plan import make_result, solve_built
 
         options = SolverOptions(**self.options)
-        built, session = state["built"], state["session"]
-        if built is None or not (state["in_place"] and update_in_place(built, sc, state["paths"])):
-            built = build_model(sc, self.objective)
-            session = HighsSession(built, options)
-            state["built"], state["session"] = built, session
-        outcome, session, _ = solve_built(built, options, session)
+        new = build_model(sc, self.objective)
+        loaded = state["loaded"]
+        if loaded is None or not loaded.load(new):
+            loaded = state["loaded"] = Loaded.of(new, HighsSession(new, options))
+        loaded.session.highs.clearSolver()  # no warm state: a sample's answer is its own
+        outcome, session, _ = solve_built(loaded.built, options, loaded.session)
         if not outcome.has_solution:
             return {"status": outcome.status, "objective": None, "chosen": []}
-        result = make_result(built, outcome, session, {}, options, time.perf_counter(), "", [])
-        return {"status": result.status, "objective": result.objective,
+        if loaded.built is not new:
+            loaded.copy_values(new)
+        result = make_result(new, outcome, session, {}, options, time.perf_counter(), "", [])
+        # 12 significant figures: a solve on a model loaded afresh and one whose numbers were
+        # swapped in may differ in the last bits; the record does not depend on the worker.
+        objective = None if result.objective is None else float(f"{result.objective:.12g}")
+        return {"status": result.status, "objective": objective,
                 "chosen": [r.id for r in result.interventions if r.selected]}
 
 
