@@ -251,7 +251,10 @@ def resolve(data: Mapping[str, Any]) -> tuple[list[Dimension], list[str]]:
             path = f"interventions.{i}.{field}"
             members[path] = (group, Member(path, "triangular", params, False))
     for k, entry in enumerate(section.get("inputs") or []):
-        spec = UncertainInput.model_validate(entry)
+        try:
+            spec = UncertainInput.model_validate(entry)
+        except ValueError:
+            continue  # pydantic reports it, located
         paths, problem = expand(data, spec.path)
         if problem:
             problems.append(f"uncertainty.inputs[{k}].path: {spec.path}: {problem}")

@@ -32,6 +32,7 @@ from pbo.optimizer.analyses.risk_sampling import (
     describe,
     member_values,
     point_data,
+    point_values,
     sample_changes,
     sampled_scenario,
     uniforms,
@@ -54,37 +55,42 @@ class RiskJob:
     reoptimise: bool
     options: dict[str, Any]
 
-    def scenario(self, k: int) -> Scenario:
-        return sampled_scenario(self.base, sample_changes(self.base, self.dims, self.values[k]))
+    def scenario(self, k: int, points: list[Any] | None = None) -> Scenario:
+        return sampled_scenario(self.base, sample_changes(self.base, self.dims,
+                                                          self.values[k], points))
 
     def setup(self) -> dict[str, Any]:
-        return {"plan": FixedPlan.from_dict(self.plan), "loaded": None}
+        return {"plan": FixedPlan.from_dict(self.plan), "loaded": None,
+                "points": point_values(self.base, self.dims)}
 
     def run(self, state: dict[str, Any], k: int) -> dict[str, Any]:
         from pbo.optimizer.formulation.data import ModelData
 
-        sc = self.scenario(k)
-        d = ModelData.from_scenario(sc)
+        sc = self.scenario(k, state["points"])
+        new = None
+        if self.reoptimise:
+            from pbo.optimizer.formulation.build import build_model
+
+            new = build_model(sc, self.objective)
+        d = new.data if new is not None else ModelData.from_scenario(sc)
         ev = evaluate(sc, state["plan"], self.objective, d)
         out: dict[str, Any] = {
             "objective": ev["objective"],
             "targets": {t: [v["value"], v["met"]] for t, v in ev["targets"].items()},
             "partners": {p: [v["net_npv"], v["cumulative"], v["breached"]]
                          for p, v in ev["partners"].items()}}
-        if self.reoptimise:
-            out["reoptimised"] = self._reoptimise(state, sc)
+        if new is not None:
+            out["reoptimised"] = self._reoptimise(state, new)
         return out
 
-    def _reoptimise(self, state: dict[str, Any], sc: Scenario) -> dict[str, Any]:
+    def _reoptimise(self, state: dict[str, Any], new: Any) -> dict[str, Any]:
         """Solve the sample on the worker's loaded HiGHS model, its numbers swapped in
         (risk_inplace); the first sample, or one of another shape, loads its own model."""
         from pbo.optimizer.analyses.risk_inplace import Loaded
-        from pbo.optimizer.formulation.build import build_model
         from pbo.optimizer.solving.highs import HighsSession
         from pbo.optimizer.solving.plan import make_result, solve_built
 
         options = SolverOptions(**self.options)
-        new = build_model(sc, self.objective)
         loaded = state["loaded"]
         if loaded is None or not loaded.load(new):
             loaded = state["loaded"] = Loaded.of(new, HighsSession(new, options))

@@ -14,7 +14,6 @@ from typing import Any, Literal
 import numpy as np
 
 from pbo.models.io.loading import scenario_from_data
-from pbo.models.overrides import apply_overrides
 from pbo.models.scenario import Scenario
 from pbo.models.uncertainty import Dimension, Member, _lookup
 
@@ -77,17 +76,48 @@ def member_values(dims: Sequence[Dimension], u: np.ndarray) -> list[list[float]]
              for m in dim.members] for row in u]
 
 
+def point_values(base: Mapping[str, Any], dims: Sequence[Dimension]) -> list[Any]:
+    """The point value of every member of every draw, in order."""
+    return [_lookup(base, m.path) for dim in dims for m in dim.members]
+
+
 def sample_changes(base: Mapping[str, Any], dims: Sequence[Dimension],
-                   values: Sequence[float]) -> list[tuple[str, Any]]:
-    """The (path, value) changes of one sample, from its member values."""
+                   values: Sequence[float], points: Sequence[Any] | None = None
+                   ) -> list[tuple[str, Any]]:
+    """The (path, value) changes of one sample, from its member values (`points`: the
+    members' point values, from point_values, if already known)."""
     members = [m for dim in dims for m in dim.members]
+    points = points if points is not None else point_values(base, dims)
     changes: list[tuple[str, Any]] = []
-    for member, x in zip(members, values, strict=True):
-        if member.absolute:
-            changes.append((member.path, float(x)))
-        else:
-            changes.append((member.path, _scaled(_lookup(base, member.path), float(x))))
+    for member, x, point in zip(members, values, points, strict=True):
+        changes.append((member.path, float(x) if member.absolute else _scaled(point, float(x))))
     return changes
+
+
+def with_changes(base: Mapping[str, Any], changes: Sequence[tuple[str, Any]]) -> dict[str, Any]:
+    """`base` with each change applied, copying only what a change touches (the sampled
+    paths were checked when the scenario was validated, so they all exist)."""
+    out: dict[str, Any] = dict(base)
+    copied: set[tuple[str, ...]] = set()
+    positions: dict[str, dict[str, int]] = {}
+    for path, value in changes:
+        parts = path.split(".")
+        node: Any = out
+        for depth, key in enumerate(parts[:-1]):
+            here = tuple(parts[: depth + 1])
+            if isinstance(node, list):
+                index = positions.setdefault(".".join(parts[:depth]), {
+                    item["id"]: k for k, item in enumerate(node) if isinstance(item, dict)})
+                slot: Any = index[key]
+            else:
+                slot = key
+            if here not in copied:
+                child = node[slot]
+                node[slot] = list(child) if isinstance(child, list) else dict(child)
+                copied.add(here)
+            node = node[slot]
+        node[parts[-1]] = value
+    return out
 
 
 def point_data(scenario: Scenario) -> dict[str, Any]:
@@ -99,7 +129,7 @@ def point_data(scenario: Scenario) -> dict[str, Any]:
 
 
 def sampled_scenario(base: Mapping[str, Any], changes: list[tuple[str, Any]]) -> Scenario:
-    return scenario_from_data(apply_overrides(base, changes))
+    return scenario_from_data(with_changes(base, changes))
 
 
 def describe(dims: Sequence[Dimension]) -> list[dict[str, Any]]:
