@@ -220,3 +220,26 @@ def test_the_decision_pack_says_how_sure_we_are():
     assert "How sure are we?" in page
     assert "<svg" in page
     assert "<td>savings</td><td>60%</td>" in page  # 6 of 10 strata have m <= 1.1
+
+
+def test_robust_plan_counts_a_partners_cost_overrun():
+    """One partner pays for x units of a (at most 100, planned cost 10 each, benefit 20).
+    Unit cost 10m, m ~ U(0.5, 1.5); target: the partner's spend at most 1000.
+
+    Held fixed, the point plan (x = 100) pays 1000m: within the target only when m <= 1, so
+    P(met) = 0.5. In the robust model each planned payment grows with its cost, so sample k
+    needs 10 m_k x <= 1000. At 90% of K = 20 two samples may fall short: the two highest m
+    are let go, the third highest binds, and the objective (rising in x) gives x = 100/m_(18)
+    (m sorted ascending, 1-based 18th).
+    """
+    sc = scenario_from_data(scenario_data(
+        partners=[partner("p", 1000)],
+        interventions=[iv("a", max_units=100, unit_cost=10, benefits={"p": 20})],
+        targets=[{"id": "spend", "partner": "p", "measure": "spend", "max": 1000}],
+        uncertainty={"inputs": [{"path": "interventions.a.unit_cost",
+                                 "distribution": "uniform", "low": 0.5, "high": 1.5}]}))
+    r = risk(sc, 20, seed=5, reoptimise=False, robust=0.9, robust_samples=20, workers=1)
+    m = np.sort(0.5 + uniforms(20, 1, 5 + 1)[:, 0])
+    units = {i.id: i.units for i in r.robust["plan"].interventions}
+    assert units["a"] == pytest.approx(100 / m[17], rel=1e-6)
+    assert r.targets_table().set_index("target").loc["spend", "p_met"] == pytest.approx(0.5)

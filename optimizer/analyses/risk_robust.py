@@ -5,9 +5,10 @@ of the point estimates: what the partners commit to). On top of it, for each of 
 each target row, the target's expression is written again with that sample's numbers over the
 same decision variables; a binary `short[k]` lets sample k fall short of every target at once
 (big-M), and at most floor((1 - level) K) samples may be short. The objective is the
-average over the K samples of the objective. A partner's payments appear in its own targets
-as planned (a cost that overruns in a sample shows in partnership-wide measures and in the
-evaluation of the plan held fixed, not in these rows).
+average over the K samples of the objective. In a partner's own targets, each planned
+payment grows with its cost in the sample (as when the plan is held fixed), by the ratio of
+its unit cost (or fixed cost, where it has no unit cost): exact when an intervention-year's
+fixed and unit costs move together.
 """
 
 from __future__ import annotations
@@ -49,6 +50,39 @@ def _lowest(expr: Any, cap: float) -> float:
     return low
 
 
+def _ratio(point: ModelData, sample: ModelData, i: str, t: int) -> float:
+    """How much a year's cost of i grows in the sample (by its unit cost where it has one)."""
+    for table in (point.unit_cost, point.fixed_cost):
+        base = table.get((i, t), 0.0)
+        if base:
+            other = sample.unit_cost if table is point.unit_cost else sample.fixed_cost
+            return other.get((i, t), 0.0) / base
+    return 1.0
+
+
+def _overrun(m: Any, point: ModelData, sample: ModelData, target: Any, period: Any) -> Any:
+    """What a partner pays beyond its planned payments in the sample, in the target's terms:
+    each planned payment grows with its cost, as in the evaluation of the plan held fixed.
+    Zero for partnership-wide and benefit-only measures (and when the model names its
+    payments otherwise than fund[p, i, t])."""
+    fund = getattr(m, "fund", None)
+    if (target.partner is None or fund is None or target.measure not in
+            ("spend", "net_cashable_savings", "net_fiscal_value")):
+        return 0.0
+    if period == "horizon":
+        weights = {t: point.discount[t] if target.discounted else 1.0 for t in point.years}
+    else:
+        weights = {int(period): 1.0}
+    terms = []
+    for t, w in weights.items():
+        for i in point.fund_by_partner_year.get((target.partner, t), ()):
+            extra = _ratio(point, sample, i, t) - 1.0
+            if extra and (target.partner, i, t) in fund:
+                terms.append(w * extra * fund[target.partner, i, t])
+    total = pyo.quicksum(terms) if terms else 0.0
+    return total if target.measure == "spend" else -total
+
+
 def _cost_cap(d: ModelData) -> float:
     iv = d.scenario.intervention
     return sum(d.fixed_cost.get((i, t), 0.0) + d.unit_cost.get((i, t), 0.0) * iv[i].max_units
@@ -72,7 +106,8 @@ def robust_plan(scenario: Scenario, base: Mapping[str, Any], dims: Sequence[Any]
     for s, dk in enumerate(samples):
         for target in scenario.targets:
             for period in target_periods(dk, target):
-                expr = target_expression(m, dk, target, period)
+                expr = target_expression(m, dk, target, period) + _overrun(m, d, dk, target,
+                                                                           period)
                 if target.min is not None:
                     big = max(0.0, target.min - _lowest(expr, cap))
                     rows[target.id, str(period), s, "min"] = expr + big * m.short[s] >= target.min
