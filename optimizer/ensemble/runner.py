@@ -24,7 +24,7 @@ from typing import Any
 
 from pbo.models.errors import PboError, SolverError
 from pbo.optimizer.ensemble.checkpoint import Checkpoint, Memory
-from pbo.optimizer.ensemble.worker import Job, run_chunk
+from pbo.optimizer.ensemble.worker import Job, forget, run_chunk
 
 SCHEDULER_ENV = "PBO_SCHEDULER"
 RESTARTS = 3
@@ -108,8 +108,11 @@ def _local(job: Job, todo: list[int], workers: int, chunk: int | None,
     if progress:
         progress(len(store.done), tasks)
     if workers == 1 or len(chunks) <= 1:
-        for c in chunks:
-            _report(store, run_chunk(job, c), tasks, progress)
+        try:
+            for c in chunks:
+                _report(store, run_chunk(job, c), tasks, progress)
+        finally:
+            forget()
         return EnsembleRun(results=[], backend="serial", workers=1, chunks=len(chunks))
     restarts = 0
     pending = chunks

@@ -36,3 +36,8 @@ def run_chunk(job: Job, indices: Sequence[int]) -> list[tuple[int, dict[str, Any
         _BUILT.clear()
         state = _BUILT[job.key] = job.setup()
     return [(k, job.run(state, k)) for k in indices]
+
+
+def forget() -> None:
+    """Drop this process's built model (after a serial run, in the caller's process)."""
+    _BUILT.clear()
