@@ -810,5 +810,110 @@ def shares(
         raise fail(exc, debug) from None
 
 
+# --- pbo risk: how sure are we? (issue 14) -------------------------------------------------
+class SampleMethod(StrEnum):
+    lhs = "lhs"
+    sobol = "sobol"
+
+
+@app.command()
+def risk(
+    scenario: ScenarioArg,
+    samples: Annotated[int, typer.Option("--samples", "-n", help="How many samples to draw.")]
+    = 200,
+    seed: Annotated[int, typer.Option(help="Seed of the sampler (same seed, same samples).")]
+    = 0,
+    method: Annotated[SampleMethod, typer.Option(help="Latin hypercube or Sobol sampling.")]
+    = SampleMethod.lhs,
+    robust: Annotated[float | None, typer.Option(
+        help="Also find a plan meeting every target in this share of samples, e.g. 0.9.")]
+    = None,
+    robust_samples: Annotated[int, typer.Option(
+        help="Samples K in the robust (sample-average) model.")] = 50,
+    reoptimise: Annotated[bool, typer.Option(
+        "--reoptimise/--no-reoptimise", help="Re-solve each sample (choices, regret).")]
+    = True,
+    workers: Annotated[int | None, typer.Option(
+        help="Local worker processes (default: one per core).")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler, e.g. tcp://HOST:8786 (or set PBO_SCHEDULER).")] = None,
+    checkpoint: Annotated[Path | None, typer.Option(
+        help="Keep finished samples in this file (default: next to --out, else none).")]
+    = None,
+    resume: Annotated[bool, typer.Option(help="Continue a stopped run from its checkpoint.")]
+    = False,
+    objective: Annotated[Objective | None, typer.Option(help="Override the objective.")] = None,
+    set_: SetOpt = None,
+    scenario_names: ScenarioOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the result: .json or .xlsx.")]
+    = None,
+    charts: Annotated[Path | None, typer.Option(
+        help="Write charts into this folder (targets, fans, labels; .png).")] = None,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds for each HiGHS run.")] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """How sure are we? The plan under uncertain inputs, robust choices, a robust plan."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from pbo.models.io.export import check_output_path, write_json
+    from pbo.optimizer.analyses.risk import risk as run_risk
+    from pbo.optimizer.ensemble.runner import Interrupted
+    from pbo.optimizer.present.risk_tables import risk_tables
+    from pbo.optimizer.solving.highs import SolverOptions
+
+    try:
+        if out is not None:
+            check_output_path(out, [scenario], (".json", ".xlsx"))
+        sc, _changes = _load(scenario, set_, scenario_names)
+        if checkpoint is None and out is not None:
+            checkpoint = out.with_name(out.stem + ".checkpoint.jsonl")
+        if resume and checkpoint is None:
+            raise UsageError("--resume: give --checkpoint FILE (or --out, which names one)")
+        columns = (TextColumn("Samples"), BarColumn(), MofNCompleteColumn(),
+                   TimeRemainingColumn())
+        with Progress(*columns, console=err, transient=True) as bar:
+            task = bar.add_task("Samples", total=samples)
+            result = run_risk(
+                sc, samples, seed, method=method.value,
+                objective=objective.value if objective else None,
+                options=SolverOptions(time_limit=time_limit, check_binding=False),
+                reoptimise=reoptimise, robust=robust, robust_samples=robust_samples,
+                workers=workers, scheduler=scheduler, checkpoint=checkpoint, resume=resume,
+                progress=lambda k, n: bar.update(task, completed=k, total=n),
+                input_file=str(scenario.resolve()))
+        from pbo.optimizer.present.tables import print_warnings
+
+        print_warnings(result.warnings, err)
+        console.print(risk_tables(result))
+        if out is not None and out.suffix.lower() == ".xlsx":
+            from pbo.models.io.risk_workbook import write_risk_workbook
+
+            write_risk_workbook(out, {"Samples": result.samples_table(),
+                                      "Targets": result.targets_table(),
+                                      "Partners": result.partners_table(),
+                                      "Interventions": result.interventions_table(),
+                                      "Budgets": result.budgets_table()}, result.manifest)
+            console.print(f"Wrote {out}")
+        elif out is not None:
+            write_json(out, result.to_json())
+            console.print(f"Wrote {out}")
+        if charts is not None:
+            from pbo.optimizer.present.risk_charts import write_risk_charts
+
+            for path in write_risk_charts(result, charts):
+                console.print(f"Wrote {path}")
+    except Interrupted as exc:
+        err.print(ERROR, str(exc))
+        raise typer.Exit(130) from None
+    except PboError as exc:
+        raise fail(exc, debug) from None
+
+
 if __name__ == "__main__":
     app()

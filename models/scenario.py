@@ -20,6 +20,7 @@ from pbo.models.base import (
     Year,
     expand_profile,
 )
+from pbo.models.uncertainty import Uncertainty
 
 Objective = Literal["net_fiscal_value", "net_cashable_savings", "public_value", "min_cost"]
 OBJECTIVES: tuple[str, ...] = Objective.__args__  # type: ignore[attr-defined]
@@ -91,6 +92,9 @@ class Intervention(StrictModel):
     """Selected only if each of these is selected."""
     excludes: list[Id] = Field(default_factory=list)
     """Never selected together with these."""
+    confidence: Annotated[int, Field(ge=1, le=6)] | None = None
+    """Confidence grade of its estimates, 1 (best) to 6: a default range and optimism-bias
+    correction for `pbo risk` (pbo.models.uncertainty); the point plan is unchanged."""
 
     @property
     def label(self) -> str:
@@ -234,6 +238,8 @@ class Scenario(StrictModel):
     red_lines: list[RedLine] = Field(default_factory=list)
     scenarios: dict[Id, dict[str, Any]] = Field(default_factory=dict)
     """Named overrides {name: {PATH: VALUE}}, applied with --scenario."""
+    uncertainty: Uncertainty | None = None
+    """Uncertain inputs for `pbo risk` (pbo.models.uncertainty); the point plan ignores it."""
 
     def _check_and_normalise(self) -> list[str]:
         """Every cross-reference problem; with none, every profile expanded to one value per
@@ -242,6 +248,9 @@ class Scenario(StrictModel):
         from pbo.models.checks import scenario_problems
 
         problems = scenario_problems(self.model_dump())
+        if problems:
+            return problems
+        problems = self._uncertainty_problems()
         if problems:
             return problems
         normalised = self._normalised()
@@ -331,3 +340,11 @@ class Scenario(StrictModel):
         """Partners named in any intervention's benefits (the max-min fairness set)."""
         named = {p for i in self.interventions for p in i.benefits}
         return [p.id for p in self.partners if p.id in named]
+
+    def _uncertainty_problems(self) -> list[str]:
+        """Every uncertain input names an input that exists and is a number or a profile."""
+        if self.uncertainty is None and not any(i.confidence for i in self.interventions):
+            return []
+        from pbo.models.uncertainty import uncertainty_problems
+
+        return uncertainty_problems(self.model_dump(by_alias=True))

@@ -50,6 +50,8 @@ if TYPE_CHECKING:
     from pbo.optimizer.analyses.audit import AuditReport, audit
     from pbo.optimizer.analyses.compare import Comparison, compare
     from pbo.optimizer.analyses.partner_case import PartnerCases, partner_cases
+    from pbo.optimizer.analyses.risk import risk
+    from pbo.optimizer.analyses.risk_result import RiskResult
     from pbo.optimizer.analyses.sensitivity import SensitivityResult, sensitivity
     from pbo.optimizer.analyses.shares import SharesResult, shares
     from pbo.optimizer.analyses.sweep import SweepParam, SweepResult, sweep
@@ -77,6 +79,7 @@ _HOME = {
     **{name: "pbo.models.scenario" for name in _SCENARIO_TYPES},
     "audit": "pbo.optimizer.analyses.audit", "AuditReport": "pbo.optimizer.analyses.audit",
     "compare": "pbo.optimizer.analyses.compare", "Comparison": "pbo.optimizer.analyses.compare",
+    "risk": "pbo.optimizer.analyses.risk", "RiskResult": "pbo.optimizer.analyses.risk_result",
     "sensitivity": "pbo.optimizer.analyses.sensitivity",
     "SensitivityResult": "pbo.optimizer.analyses.sensitivity",
     "shares": "pbo.optimizer.analyses.shares", "SharesResult": "pbo.optimizer.analyses.shares",
@@ -118,6 +121,7 @@ __all__ = [
     "PlanResult",
     "RedLine",
     "RingFence",
+    "RiskResult",
     "Scenario",
     "SensitivityResult",
     "SharesResult",
@@ -139,6 +143,7 @@ __all__ = [
     "result_schema",
     "scenario_frames",
     "partner_cases",
+    "risk",
     "scenario_from_data",
     "scenario_from_frames",
     "sensitivity",

@@ -151,7 +151,8 @@ def _plan_sections(result: PlanResult, scenario: Scenario, fmt) -> list[str]:
 
 
 def decision_pack(result: PlanResult, scenario: Scenario, explanation: Any = None,
-                  sensitivity: Any = None, shares: Any = None, unfunded: Any = None) -> str:
+                  sensitivity: Any = None, shares: Any = None, unfunded: Any = None,
+                  risk: Any = None) -> str:
     """The pack: the plan in words, who pays, positions, targets, red-line values,
     assumptions, audit trail. With no plan, `explanation` (pbo.optimizer.explain.infeasible's) says why and
     shows the nearest plan that works."""
@@ -197,6 +198,10 @@ def decision_pack(result: PlanResult, scenario: Scenario, explanation: Any = Non
                  "<p class='small'>Objective gained by relaxing each red line on its own.</p>",
                  bar_chart_svg([i for i, _ in valued], [v for _, v in valued],
                                "Value of relaxing each red line", fmt)]
+    if risk is not None:  # a pbo.optimizer.analyses.risk_result.RiskResult
+        from pbo.optimizer.present.risk_section import how_sure_section
+
+        body.append(how_sure_section(risk))
     body += ["<h2>Assumptions</h2>",
              f"<p>Discount rate {scenario.discount_rate:.1%} a year (HM Treasury Green Book "
              f"STPR is 3.5%); prices in {_e(cur)}; cost sharing rule "

@@ -1,0 +1,127 @@
+"""`pbo risk` speed (issue 14), on a generated 300-intervention, 8-partner, 5-year scenario.
+
+    python benchmarks/risk.py                      # writes benchmarks/results/risk.json
+    python benchmarks/risk.py --samples 8 --saa 50 # smaller
+
+1. Cost per sample (plan held fixed + re-optimised, one worker) against one fresh `pbo solve`
+   (a subprocess, as a user runs it; also `--no-binding`, and in-process build + load + solve).
+2. Speed-up of 2 local worker processes against 1 on the same samples.
+3. The robust (sample-average) plan's build and solve time for K = 50 and 200.
+
+The machine may be shared: every figure is one wall-clock run, so read them as rough.
+Uncertain inputs: every unit cost (one group, triangular 0.9/1/1.3) and every intervention's
+benefits (independent PERT 0.7/1/1.2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generate import generate, write  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+
+
+def scenario_file(folder: Path, interventions: int) -> Path:
+    data = generate(interventions=interventions, partners=8, years=5, seed=0)
+    data["uncertainty"] = {"inputs": [
+        {"path": "interventions.*.unit_cost", "distribution": "triangular", "low": 0.9,
+         "mode": 1.0, "high": 1.3, "group": "costs"},
+        {"path": "interventions.*.benefits", "distribution": "pert", "low": 0.7, "mode": 1.0,
+         "high": 1.2}]}
+    path = folder / f"risk_{interventions}.yaml"
+    write(data, path)
+    return path
+
+
+def pbo_command() -> list[str]:
+    exe = shutil.which("pbo") or str(Path(sys.executable).with_name("pbo"))
+    return [exe]
+
+
+def timed(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def per_sample(sc: Any, samples: int, workers: int) -> dict[str, float]:
+    from pbo.optimizer.analyses.risk import make_job
+    from pbo.optimizer.ensemble.runner import run_ensemble
+    from pbo.optimizer.solving.highs import SolverOptions
+    from pbo.optimizer.solving.plan import solve
+
+    options = SolverOptions(check_binding=False)
+    point = solve(sc, None, options)
+    job, *_ = make_job(sc, point, samples, 0, "lhs", True, options)
+    start = time.perf_counter()
+    run = run_ensemble(job, samples, workers=workers)
+    seconds = time.perf_counter() - start
+    return {"workers": run.workers, "samples": samples, "seconds": seconds,
+            "per_sample": seconds / samples}
+
+
+def saa(sc: Any, k: int, time_limit: float) -> dict[str, Any]:
+    from pbo.models.uncertainty import resolve
+    from pbo.optimizer.analyses.risk_robust import robust_plan
+    from pbo.optimizer.analyses.risk_sampling import point_data
+    from pbo.optimizer.solving.highs import SolverOptions
+
+    dims, _ = resolve(sc.model_dump(by_alias=True))
+    start = time.perf_counter()
+    out = robust_plan(sc, point_data(sc), dims, 0.9, k, 1, "lhs", sc.objective,
+                      SolverOptions(check_binding=False, time_limit=time_limit))
+    return {"K": k, "status": out["status"], "build_seconds": out["build_seconds"],
+            "solve_seconds": out["solve_seconds"], "total": time.perf_counter() - start}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--interventions", type=int, default=300)
+    ap.add_argument("--samples", type=int, default=16)
+    ap.add_argument("--saa", default="50,200")
+    ap.add_argument("--saa-time-limit", type=float, default=300.0)
+    args = ap.parse_args(argv)
+    from pbo.models.io.loading import load_scenario
+
+    folder = HERE / "results"
+    folder.mkdir(exist_ok=True)
+    path = scenario_file(folder, args.interventions)
+    sc = load_scenario(path)
+    report: dict[str, Any] = {"scenario": str(path), "cpus": os.cpu_count()}
+    report["pbo_solve_seconds"] = timed([*pbo_command(), "solve", str(path)])
+    report["pbo_solve_no_binding_seconds"] = timed([*pbo_command(), "solve", str(path),
+                                                    "--no-binding"])
+    from pbo.optimizer.solving.highs import SolverOptions
+    from pbo.optimizer.solving.plan import solve
+
+    start = time.perf_counter()
+    solve(sc, None, SolverOptions(check_binding=False))
+    report["in_process_solve_no_binding_seconds"] = time.perf_counter() - start
+    one = per_sample(sc, args.samples, 1)
+    two = per_sample(sc, args.samples, 2)
+    report["one_worker"], report["two_workers"] = one, two
+    report["per_sample_vs_pbo_solve"] = one["per_sample"] / report["pbo_solve_seconds"]
+    report["per_sample_vs_pbo_solve_no_binding"] = (one["per_sample"]
+                                                    / report["pbo_solve_no_binding_seconds"])
+    report["per_sample_vs_in_process_solve"] = (one["per_sample"]
+                                                / report["in_process_solve_no_binding_seconds"])
+    report["speed_up_two_workers"] = one["seconds"] / two["seconds"]
+    report["saa"] = [saa(sc, int(k), args.saa_time_limit) for k in args.saa.split(",") if k]
+    (folder / "risk.json").write_text(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

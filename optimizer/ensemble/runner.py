@@ -1,0 +1,180 @@
+"""Run every task of a job, in chunks, on local worker processes or a Dask cluster.
+
+Locally (the default) a ProcessPoolExecutor with one process per core; on a cluster, a
+dask.distributed Client (`scheduler="tcp://HOST:8786"`, or the PBO_SCHEDULER environment
+variable). Both run the same function, `worker.run_chunk`, over the same chunks; only the
+client differs. With one worker, chunks run in this process.
+
+Results are checkpointed as they arrive (pbo.optimizer.ensemble.checkpoint); a resumed run
+skips what is done. A chunk whose worker died is run again (the local pool is restarted;
+Dask re-schedules it by itself), and every task is kept once. Ctrl-C stops the run, keeps
+what has finished and raises Interrupted, which says how to resume.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pbo.models.errors import PboError, SolverError
+from pbo.optimizer.ensemble.checkpoint import Checkpoint, Memory
+from pbo.optimizer.ensemble.worker import Job, forget, run_chunk
+
+SCHEDULER_ENV = "PBO_SCHEDULER"
+RESTARTS = 3
+"""How many times a local pool whose worker died is restarted before the run gives up."""
+
+Progress = Callable[[int, int], None]
+
+
+class Interrupted(PboError):
+    """The run was stopped (Ctrl-C); what finished is in the checkpoint."""
+
+    def __init__(self, done: int, total: int, checkpoint: Path | None):
+        self.done, self.total, self.checkpoint = done, total, checkpoint
+        where = (f"kept in {checkpoint}; run the same command again with --resume to "
+                 "continue" if checkpoint else "not kept (no checkpoint file)")
+        super().__init__(f"stopped after {done} of {total} tasks: {where}")
+
+
+@dataclass
+class EnsembleRun:
+    """Every task's result, in task order, and how the run went."""
+
+    results: list[dict[str, Any]]
+    backend: str
+    workers: int
+    chunks: int
+    resumed: int = 0
+    """Tasks found already done in the checkpoint."""
+    restarts: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def chunked(indices: Sequence[int], size: int) -> list[list[int]]:
+    return [list(indices[k:k + size]) for k in range(0, len(indices), size)]
+
+
+def chunk_size(tasks: int, workers: int) -> int:
+    """About four chunks per worker (a slow chunk does not hold the rest up), at most 64."""
+    return max(1, min(64, math.ceil(tasks / max(1, 4 * workers))))
+
+
+def run_ensemble(job: Job, tasks: int, *, workers: int | None = None,
+                 scheduler: str | None = None, checkpoint: Path | None = None,
+                 resume: bool = False, chunk: int | None = None,
+                 progress: Progress | None = None) -> EnsembleRun:
+    """Run tasks 0..tasks-1 of `job` and return their results in order."""
+    scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
+    store: Checkpoint | Memory = (Checkpoint(checkpoint, job.key, tasks, resume)
+                                  if checkpoint else Memory())
+    resumed = len(store.done)
+    todo = [k for k in range(tasks) if k not in store.done]
+    try:
+        if scheduler:
+            run = _on_dask(job, todo, scheduler, chunk, store, tasks, progress)
+        else:
+            n = max(1, workers or os.cpu_count() or 1)
+            run = _local(job, todo, n, chunk, store, tasks, progress)
+    except KeyboardInterrupt:
+        raise Interrupted(len(store.done), tasks, store.path) from None
+    finally:
+        store.close()
+    missing = [k for k in range(tasks) if k not in store.done]
+    if missing:
+        raise SolverError(f"{len(missing)} of {tasks} tasks did not finish")
+    run.results = [store.done[k] for k in range(tasks)]
+    run.resumed = resumed
+    return run
+
+
+def _report(store: Checkpoint | Memory, rows: list[tuple[int, dict[str, Any]]], tasks: int,
+            progress: Progress | None) -> None:
+    store.add(rows)
+    if progress:
+        progress(len(store.done), tasks)
+
+
+def _local(job: Job, todo: list[int], workers: int, chunk: int | None,
+           store: Checkpoint | Memory, tasks: int, progress: Progress | None) -> EnsembleRun:
+    size = chunk or chunk_size(len(todo), workers)
+    chunks = chunked(todo, size)
+    if progress:
+        progress(len(store.done), tasks)
+    if workers == 1 or len(chunks) <= 1:
+        try:
+            for c in chunks:
+                _report(store, run_chunk(job, c), tasks, progress)
+        finally:
+            forget()
+        return EnsembleRun(results=[], backend="serial", workers=1, chunks=len(chunks))
+    restarts = 0
+    pending = chunks
+    while pending:
+        pending = _pool_pass(job, pending, workers, store, tasks, progress)
+        if pending:
+            restarts += 1
+            if restarts > RESTARTS:
+                raise SolverError(f"worker processes kept dying ({restarts} restarts)")
+    return EnsembleRun(results=[], backend="local", workers=workers, chunks=len(chunks),
+                       restarts=restarts)
+
+
+def _pool_pass(job: Job, chunks: list[list[int]], workers: int, store: Checkpoint | Memory,
+               tasks: int, progress: Progress | None) -> list[list[int]]:
+    """Run chunks on a fresh pool; the chunks left unfinished if a worker died."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver")
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context)
+    futures: dict[Future, list[int]] = {pool.submit(run_chunk, job, c): c for c in chunks}
+    left: list[list[int]] = []
+    try:
+        waiting = set(futures)
+        while waiting:
+            done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
+            for fut in done:
+                try:
+                    rows = fut.result()
+                except BrokenProcessPool:
+                    left.append(futures[fut])
+                    continue
+                _report(store, rows, tasks, progress)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return left
+
+
+def _on_dask(job: Job, todo: list[int], scheduler: str, chunk: int | None,
+             store: Checkpoint | Memory, tasks: int, progress: Progress | None) -> EnsembleRun:
+    from distributed import Client, as_completed
+
+    client = Client(scheduler, set_as_default=False)
+    try:
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        size = chunk or chunk_size(len(todo), workers)
+        chunks = chunked(todo, size)
+        if progress:
+            progress(len(store.done), tasks)
+        shared = client.scatter(job, broadcast=True, hash=False)
+        futures = [client.submit(run_chunk, shared, c, pure=False, retries=RESTARTS)
+                   for c in chunks]
+        try:
+            with client.as_current():
+                for fut in as_completed(futures):
+                    _report(store, fut.result(), tasks, progress)
+        except BaseException:
+            client.cancel(futures)
+            raise
+        return EnsembleRun(results=[], backend="dask", workers=workers, chunks=len(chunks),
+                           extra={"scheduler": scheduler})
+    finally:
+        client.close()
