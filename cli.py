@@ -278,32 +278,6 @@ def _partner_case(result, sc, partner: str | None, statement: Path | None) -> No
         console.print(f"Wrote {statement}")
 
 
-def _pack_extras(sc, result, objective: str | None, time_limit: float | None,
-                 with_shares: bool) -> tuple:
-    """For `report`: the red-line sensitivity with who gains and why each left-out
-    intervention is left out (when there is a plan), and with --shares the fair shares."""
-    if not result.has_plan:
-        return None, None, None
-    from pbo.optimizer.analyses.sensitivity import sensitivity as run_sensitivity
-    from pbo.optimizer.analyses.unfunded import unfunded_reasons
-    from pbo.optimizer.solving.highs import SolverOptions
-
-    options = SolverOptions(time_limit=time_limit, check_binding=False)
-    with console.status("Relaxing each red line…", spinner="dots"):
-        sens = run_sensitivity(sc, objective=objective, options=options, marginals=False) \
-            if sc.red_lines else None
-    shares = None
-    if with_shares:
-        from pbo.optimizer.analyses.shares import shares as run_shares
-
-        with console.status("Solving every group of partners…", spinner="dots"):
-            shares = run_shares(sc, actual={p.id: p.net_cashable_savings_npv
-                                            for p in result.partners}, options=options)
-    with console.status("Finding why each left-out intervention is left out…", spinner="dots"):
-        unfunded = unfunded_reasons(result, sc, options)
-    return sens, shares, unfunded
-
-
 def write_result(result, out: Path) -> None:
     from pbo.models.io.export import check_output_path, write_csv_tables, write_json
 
@@ -538,7 +512,7 @@ def report(
     """Solve and write a self-contained HTML decision pack for the board."""
     from pbo.models.io.export import check_output_path, write_atomic
     from pbo.models.io.loading import file_sha256
-    from pbo.optimizer.present.pack import decision_pack
+    from pbo.optimizer.present.publish import report as publish
     from pbo.optimizer.solving.highs import SolverOptions
     from pbo.optimizer.solving.plan import solve as solve_scenario
 
@@ -550,15 +524,10 @@ def report(
                                     SolverOptions(time_limit=time_limit),
                                     input_sha256=file_sha256(scenario), overrides=overrides,
                                     input_file=str(scenario.resolve()))
-        why = None
-        if result.status == "infeasible":
-            from pbo.optimizer.explain.infeasible import explain as run_explain
-
-            with console.status("No plan: explaining why…", spinner="dots"):
-                why = run_explain(sc, solver=SolverOptions(time_limit=time_limit),
-                                  objective=objective.value if objective else None)
-        page = decision_pack(result, sc, why, *_pack_extras(
-            sc, result, objective.value if objective else None, time_limit, with_shares))
+        page = publish(sc, objective=objective.value if objective else None,
+                       options=SolverOptions(time_limit=time_limit), result=result,
+                       shares=with_shares,
+                       status=lambda what: console.status(what, spinner="dots"))
         write_atomic(out, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     except PboError as exc:
         raise fail(exc, debug) from None

@@ -127,19 +127,22 @@ def test_a_sample_swapped_into_the_workers_model_solves_as_if_built_for_it(seria
 
 
 def test_a_sample_of_another_shape_is_not_swapped_in():
-    """A zero cost drawn non-zero adds payment variables: that sample needs its own model."""
+    """A zero cost drawn non-zero adds payment variables (in the full formulation, one per
+    partner, intervention and year): that sample needs its own model."""
     from pbo.optimizer.analyses.risk_inplace import Loaded
     from pbo.optimizer.formulation.build import build_model
     from pbo.optimizer.solving.highs import HighsSession
 
     sc = _scenario()
-    built = build_model(sc)
+    built = build_model(sc, formulation="full")
     loaded = Loaded.of(built, HighsSession(built))
     data = sc.model_dump(by_alias=True)
     data.pop("uncertainty")
     same = [dict(i) for i in data["interventions"]]
     same[0]["unit_cost"] = [2 * c for c in same[0]["unit_cost"]]
-    assert loaded.load(build_model(scenario_from_data({**data, "interventions": same})))
+    assert loaded.load(build_model(scenario_from_data({**data, "interventions": same}),
+                                   formulation="full"))
     other = [dict(i) for i in data["interventions"]]
     other[2]["unit_cost"] = [500, 500, 500]  # handyperson cost only 2015 at the point
-    assert not loaded.load(build_model(scenario_from_data({**data, "interventions": other})))
+    assert not loaded.load(build_model(scenario_from_data({**data, "interventions": other}),
+                                       formulation="full"))

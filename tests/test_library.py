@@ -318,7 +318,7 @@ def test_items_built_alone_are_located_as_in_a_scenario() -> None:
     assert problems(lambda: pbo.MaxShare(id="cap", rule="max_share", partner="p",
                                          share=2)) == ["red_lines[cap].share: must be <= 1, not 2"]
     assert problems(lambda: pbo.CostSharing(rule="fair")) == [
-        "cost_sharing.rule: Input should be 'optimise', 'benefit_share' or 'fixed'; got "
+        "cost_sharing.rule: Input should be 'optimise', 'benefit_share', 'fixed' or 'core'; got "
         "'fair'"]
 
 

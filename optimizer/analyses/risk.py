@@ -100,12 +100,24 @@ class RiskJob:
             return {"status": outcome.status, "objective": None, "chosen": []}
         if loaded.built is not new:
             loaded.copy_values(new)
-        result = make_result(new, outcome, session, {}, options, time.perf_counter(), "", [])
+        if loaded.built is new:
+            result = make_result(new, outcome, session, {}, options, time.perf_counter(), "",
+                                 [])
+            value, status = result.objective, result.status
+            chosen = [r.id for r in result.interventions if r.selected]
+        else:  # solved on the worker's model with this sample's numbers: read from `new`
+            # (make_result would reconcile against the worker's model, built for another)
+            from pbo.optimizer.solving.plan import objective_value
+            from pbo.optimizer.solving.results import clean_values, must_fund_of, plan_rows
+
+            clean_values(new.m)
+            rows = plan_rows(new.m, new.data, must_fund_of(new.data))[0]
+            value, status = objective_value(new), outcome.status
+            chosen = [r.id for r in rows if r.selected]
         # 12 significant figures: a solve on a model loaded afresh and one whose numbers were
         # swapped in may differ in the last bits; the record does not depend on the worker.
-        objective = None if result.objective is None else float(f"{result.objective:.12g}")
-        return {"status": result.status, "objective": objective,
-                "chosen": [r.id for r in result.interventions if r.selected]}
+        objective = None if value is None else float(f"{value:.12g}")
+        return {"status": status, "objective": objective, "chosen": chosen}
 
 
 def _key(payload: dict[str, Any]) -> str:

@@ -3,21 +3,60 @@ self-contained HTML page, returned and, given a path, written atomically."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from pbo.models.results import PlanResult
 from pbo.models.scenario import Scenario
 from pbo.optimizer.solving.highs import SolverOptions
 
+Status = Callable[[str], Any]
+"""Called with what is being done ("Relaxing each red line…"); returns a context manager (the
+command line's spinner)."""
+
+
+def pack_extras(scenario: Scenario, result: PlanResult, objective: str | None,
+                options: SolverOptions | None, with_shares: bool = False,
+                status: Status | None = None) -> tuple[Any, Any, Any]:
+    """The pack's analyses beside the plan: the red-line sensitivity with who gains and why
+    each left-out intervention is left out (when there is a plan), and with `with_shares`
+    the fair shares (one solve per group of partners)."""
+    if not result.has_plan:
+        return None, None, None
+    from dataclasses import replace
+
+    from pbo.optimizer.analyses.sensitivity import sensitivity
+    from pbo.optimizer.analyses.unfunded import unfunded_reasons
+
+    step = status or (lambda _what: contextlib.nullcontext())
+    options = replace(options or SolverOptions(), check_binding=False)
+    with step("Relaxing each red line…"):
+        sens = sensitivity(scenario, objective=objective, options=options, marginals=False) \
+            if scenario.red_lines else None
+    shares = None
+    if with_shares:
+        from pbo.optimizer.analyses.shares import shares as run_shares
+
+        with step("Solving every group of partners…"):
+            shares = run_shares(scenario, actual={p.id: p.net_cashable_savings_npv
+                                                  for p in result.partners}, options=options)
+    with step("Finding why each left-out intervention is left out…"):
+        unfunded = unfunded_reasons(result, scenario, options)
+    return sens, shares, unfunded
+
 
 def report(scenario: Scenario, out: Path | str | None = None, *, objective: str | None = None,
-           options: SolverOptions | None = None, result: PlanResult | None = None) -> str:
+           options: SolverOptions | None = None, result: PlanResult | None = None,
+           shares: bool = False, status: Status | None = None) -> str:
     """The decision pack of `scenario` (`pbo report`): one HTML page for a board, returned as
     text; with `out` (.html or .htm) also written there, atomically.
 
     `result` is a plan of `scenario` already solved (otherwise it is solved here, with
     `objective` and `options`); when it has no plan because the scenario is infeasible the
-    page says why, as `pbo explain` would.
+    page says why, as `pbo explain` would. The pack also relaxes each red line (who gains)
+    and says why each left-out intervention is left out; `shares` adds the fair shares.
 
     >>> import pbo
     >>> page = pbo.report(pbo.load_scenario(pbo.example_path("tutorial")))
@@ -34,12 +73,15 @@ def report(scenario: Scenario, out: Path | str | None = None, *, objective: str 
         from pbo.optimizer.solving.plan import solve
 
         result = solve(scenario, objective, options)
+    step = status or (lambda _what: contextlib.nullcontext())
     why = None
     if result.status == "infeasible":
         from pbo.optimizer.explain.infeasible import explain
 
-        why = explain(scenario, solver=options, objective=objective)
-    page = decision_pack(result, scenario, why)
+        with step("No plan: explaining why…"):
+            why = explain(scenario, solver=options, objective=objective)
+    page = decision_pack(result, scenario, why,
+                         *pack_extras(scenario, result, objective, options, shares, status))
     if target is not None:
         write_atomic(target, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     return page

@@ -34,6 +34,18 @@ class RedLineValueJSON(_Wire):
     objective: float | None
     value: float | None
     """Objective gained by relaxing it (min_cost: cost saved); null when not measurable."""
+    description: str = ""
+    partner_gains: dict[str, float] | None = None
+    """Each partner's change in discounted net cashable savings when it is relaxed, the
+    cost-sharing rule re-applied to the relaxed plan."""
+    verdict: str | None = None
+    """all_gain | all_gain_if_resplit | someone_loses (see the README)."""
+    smallest_gain: float | None = None
+    """The largest smallest partner gain any split of the relaxed plan's costs gives."""
+    resplit: dict[str, float] | None = None
+    """What each partner pays (discounted) in that split."""
+    partners_words: str = ""
+    partners_short: str = ""
 
 
 class PairValueJSON(_Wire):
@@ -70,6 +82,8 @@ class SensitivityJSON(_Wire):
     solve and each red line relaxed alone, ranked by value."""
 
     objective_name: str
+    headline: str = ""
+    """Which red lines to fight for first, in plain words."""
     base: BaseSolveJSON
     red_lines: list[RedLineValueJSON]
     pairs: list[PairValueJSON]
