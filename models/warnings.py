@@ -1,8 +1,8 @@
 """Warnings: what a user should know about a valid scenario, never stopping a solve.
 
 Each named warning check reads a validated Scenario and returns plain sentences, located
-like problems ('red_lines[rf].themes: ...'). `pbo validate` prints them (and exits 0),
-`pbo solve` prints them before the plan and records them in the result's `meta.warnings`.
+like problems ('red_lines[rf].themes: ...'). `pbo validate` prints them (and exits 0); every
+solve records them in the result's `meta.warnings` (and `pbo solve` prints them first).
 Add a check by writing a function and listing it in WARNINGS.
 """
 

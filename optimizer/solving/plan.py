@@ -89,7 +89,9 @@ def solve(scenario: Scenario, objective: str | None = None,
     outcome, session, binding = solve_built(built, options)
     result = make_result(built, outcome, session, binding, options, start,
                          input_sha256 or scenario_sha256(scenario), list(overrides))
-    return with_manifest(result, scenario, input_file)
+    from pbo.models.warnings import scenario_warnings, with_warnings
+
+    return with_warnings(with_manifest(result, scenario, input_file), scenario_warnings(scenario))
 
 
 def model_size(session: HighsSession) -> dict[str, int]:
