@@ -9,18 +9,8 @@ from rich.table import Table
 from rich.text import Text
 
 from pbo.optimizer.analyses.risk_result import RiskResult
-
-
-def _money(x: float | None) -> str:
-    if x is None:
-        return "-"
-    sign = "-" if x < 0 else ""
-    x = abs(x)
-    if x >= 1e6:
-        return f"{sign}{x / 1e6:,.2f}m"
-    if x >= 1e3:
-        return f"{sign}{x / 1e3:,.0f}k"
-    return f"{sign}{x:,.0f}"
+from pbo.optimizer.present.tables import money as _money
+from pbo.optimizer.present.tables import number
 
 
 def _pct(x: float | None) -> str:
@@ -42,8 +32,9 @@ def risk_tables(result: RiskResult) -> Group:
         targets.add_column("robust", justify="right")
     for row in frame.to_dict(orient="records"):
         required = row["min"] if row["min"] is not None else row["max"]
-        cells = [row["target"], _money(required), _money(row["p10"]), _money(row["p50"]),
-                 _money(row["p90"]), _pct(row["p_met"])]
+        shown = number if row["measure"] == "outcome" else _money  # a count, not money
+        cells = [row["target"], shown(required), shown(row["p10"]), shown(row["p50"]),
+                 shown(row["p90"]), _pct(row["p_met"])]
         if robust:
             cells.append(_pct(row["robust_p_met"]))
         targets.add_row(*cells)
