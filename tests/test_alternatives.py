@@ -4,6 +4,7 @@ slack on the bundled example."""
 from __future__ import annotations
 
 import itertools
+import json
 
 import pytest
 from typer.testing import CliRunner
@@ -94,3 +95,25 @@ def test_cli_alternatives(tmp_path) -> None:
     assert out.exists()
     bad = CliRunner().invoke(app, ["alternatives", str(EXAMPLE), "--slack", "2"])
     assert bad.exit_code == 2
+
+
+def test_the_pack_compares_the_alternatives(tmp_path) -> None:
+    """`pbo report --alternatives 2 --slack 0` on the three tied schemes: the pack's table has
+    the best plan and the two others, each £50, none below the best."""
+    from pbo.optimizer.present.publish import report
+
+    page = report(three_ties(), alternatives=2, slack=0.0)
+    section = page[page.index("<h2>Near-optimal alternatives</h2>"):]
+    section = section[:section.index("</table>")]
+    assert section.count("<tr>") == 4  # the head, the best and two alternatives
+    for name in ("Scheme a", "Scheme b", "Scheme c"):
+        assert name in section
+    assert section.count("<td>£50</td>") == 3
+    assert "as good" in section
+    data = tmp_path / "ties.json"
+    data.write_text(json.dumps(three_ties().model_dump(mode="json")))
+    out = tmp_path / "pack.html"
+    run = CliRunner().invoke(app, ["report", str(data), "--out", str(out), "--alternatives",
+                                   "2", "--slack", "0"])
+    assert run.exit_code == 0, run.output
+    assert "Near-optimal alternatives" in out.read_text()

@@ -152,7 +152,7 @@ def _plan_sections(result: PlanResult, scenario: Scenario, fmt) -> list[str]:
 
 def decision_pack(result: PlanResult, scenario: Scenario, explanation: Any = None,
                   sensitivity: Any = None, shares: Any = None, unfunded: Any = None,
-                  risk: Any = None) -> str:
+                  risk: Any = None, alternatives: Any = None) -> str:
     """The pack: the plan in words, who pays, positions, targets, red-line values,
     assumptions, audit trail. With no plan, `explanation` (pbo.optimizer.explain.infeasible's) says why and
     shows the nearest plan that works."""
@@ -198,6 +198,8 @@ def decision_pack(result: PlanResult, scenario: Scenario, explanation: Any = Non
                  "<p class='small'>Objective gained by relaxing each red line on its own.</p>",
                  bar_chart_svg([i for i, _ in valued], [v for _, v in valued],
                                "Value of relaxing each red line", fmt)]
+    if alternatives is not None:  # a pbo.optimizer.analyses.alternatives.AlternativesResult
+        body += alternatives_section(alternatives, fmt)
     if risk is not None:  # a pbo.optimizer.analyses.risk_result.RiskResult
         from pbo.optimizer.present.risk_section import how_sure_section
 
@@ -226,3 +228,23 @@ def decision_pack(result: PlanResult, scenario: Scenario, explanation: Any = Non
             f"<title>{_e(pp.title_words(result, scenario))} — decision pack</title>"
             f"<style>{CSS}</style></head>"
             f"<body>{''.join(body)}</body></html>\n")
+
+
+def alternatives_section(found: Any, fmt: Any) -> list[str]:
+    """Near-optimal alternatives side by side: each plan's objective, how far below the best,
+    what it funds and what distinguishes it."""
+    if not found.best.has_plan:
+        return []
+    best = found.best
+    rows = [["best plan", fmt(best.objective), "—",
+             ", ".join(r.name for r in best.interventions if r.selected), "—"]]
+    for k, alt in enumerate(found.alternatives, start=1):
+        r = alt.result
+        rows.append([f"alternative {k}", fmt(r.objective),
+                     fmt(abs((best.objective or 0.0) - (r.objective or 0.0))),
+                     ", ".join(i.name for i in r.interventions if i.selected), alt.label])
+    return ["<h2>Near-optimal alternatives</h2>",
+            f"<p class='small'>{_e(found.message[:1].upper() + found.message[1:])}: plans "
+            "that fund different interventions, each within that distance of the best.</p>",
+            _table(["plan", "objective", "below the best", "funds", "what distinguishes it"],
+                   rows)]

@@ -49,14 +49,16 @@ def pack_extras(scenario: Scenario, result: PlanResult, objective: str | None,
 
 def report(scenario: Scenario, out: Path | str | None = None, *, objective: str | None = None,
            options: SolverOptions | None = None, result: PlanResult | None = None,
-           shares: bool = False, status: Status | None = None) -> str:
+           shares: bool = False, alternatives: int = 0, slack: float = 0.02,
+           status: Status | None = None) -> str:
     """The decision pack of `scenario` (`pbo report`): one HTML page for a board, returned as
     text; with `out` (.html or .htm) also written there, atomically.
 
     `result` is a plan of `scenario` already solved (otherwise it is solved here, with
     `objective` and `options`); when it has no plan because the scenario is infeasible the
     page says why, as `pbo explain` would. The pack also relaxes each red line (who gains)
-    and says why each left-out intervention is left out; `shares` adds the fair shares.
+    and says why each left-out intervention is left out; `shares` adds the fair shares, and
+    `alternatives` = K up to K near-optimal alternatives within `slack` of the best.
 
     >>> import pbo
     >>> page = pbo.report(pbo.load_scenario(pbo.example_path("tutorial")))
@@ -80,8 +82,18 @@ def report(scenario: Scenario, out: Path | str | None = None, *, objective: str 
 
         with step("No plan: explaining why…"):
             why = explain(scenario, solver=options, objective=objective)
+    found = None
+    if alternatives and result.has_plan:
+        from dataclasses import replace
+
+        from pbo.optimizer.analyses.alternatives import alternatives as find
+
+        with step("Finding near-optimal alternatives…"):
+            found = find(scenario, slack=slack, count=alternatives, objective=objective,
+                         options=replace(options or SolverOptions(), check_binding=False))
     page = decision_pack(result, scenario, why,
-                         *pack_extras(scenario, result, objective, options, shares, status))
+                         *pack_extras(scenario, result, objective, options, shares, status),
+                         alternatives=found)
     if target is not None:
         write_atomic(target, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     return page

@@ -137,6 +137,11 @@ def report(
     with_shares: Annotated[bool, typer.Option(
         "--shares", help="Add each partner's fair shares (Shapley and least core: one solve "
         "per group of partners).")] = False,
+    alternatives: Annotated[int, typer.Option(
+        "--alternatives", metavar="K", help="Add up to K near-optimal alternatives (plans "
+        "within --slack of the best that fund different interventions).")] = 0,
+    slack: Annotated[float, typer.Option(help="With --alternatives: how far below the best, "
+                                         "as a share of it (0.02 = 2%).")] = 0.02,
     debug: DebugOpt = False,
 ) -> None:
     """Solve and write a self-contained HTML decision pack for the board."""
@@ -156,7 +161,7 @@ def report(
                                     input_file=str(scenario.resolve()))
         page = publish(sc, objective=objective.value if objective else None,
                        options=SolverOptions(time_limit=time_limit), result=result,
-                       shares=with_shares,
+                       shares=with_shares, alternatives=alternatives, slack=slack,
                        status=lambda what: console.status(what, spinner="dots"))
         write_atomic(out, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     except PboError as exc:
