@@ -191,6 +191,15 @@ uncertainty:
     assert data["manifest"]["samples"] == 6
     assert len(data["samples"]) == 6
     assert (tmp_path / "charts" / "risk_fan.png").exists()
+    audited = runner.invoke(app, ["audit", str(out)])  # samples 0, 1, 2, 4, 5 re-run
+    assert audited.exit_code == 0, audited.output
+    assert "Risk run confirmed: samples 0, 1, 2, 4, 5 of 6" in audited.output
+    data["samples"][5]["objective"] += 1.0
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps(data))
+    audited = runner.invoke(app, ["audit", str(forged)])
+    assert audited.exit_code == 1, audited.output
+    assert "sample 5: re-run gives different figures from the result's" in audited.output
     xlsx = tmp_path / "r.xlsx"
     res = runner.invoke(app, ["risk", str(path), "-n", "4", "--workers", "1", "--out",
                               str(xlsx), "--no-reoptimise"])

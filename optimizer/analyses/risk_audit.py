@@ -56,3 +56,29 @@ def audit_risk(scenario: Scenario, recorded: Mapping[str, Any],
         if not _same(again, recorded["samples"][k]):
             problems.append(f"sample {k}: re-run gives different figures from the result's")
     return problems
+
+
+AUDITED_SAMPLES = 5
+"""How many of a risk result's samples `pbo audit` re-runs (spread over the run)."""
+
+
+def sample_subset(n: int, k: int = AUDITED_SAMPLES) -> list[int]:
+    """k sample indices spread evenly over 0..n-1 (the first and the last included)."""
+    if n <= k:
+        return list(range(n))
+    return sorted({round(j * (n - 1) / (k - 1)) for j in range(k)})
+
+
+def audit_risk_run(scenario: Scenario, recorded: Mapping[str, Any]) -> tuple[list[int],
+                                                                              list[str]]:
+    """`pbo audit` of a risk result: the scenario it was run on (by its hash), then a spread
+    of its samples re-run and compared. Returns (the samples re-run, the problems)."""
+    from pbo.models.io.loading import scenario_sha256
+
+    manifest = recorded["manifest"]
+    if scenario_sha256(scenario) != manifest.get("input_sha256"):
+        return [], ["the scenario differs from the one the risk run used (its SHA-256 does "
+                    "not match the manifest's; a run made with --set or --scenario is "
+                    "audited against a file holding those changes)"]
+    indices = sample_subset(int(manifest["samples"]))
+    return indices, audit_risk(scenario, recorded, indices)

@@ -72,8 +72,12 @@ def audit(
     from pbo.optimizer.present.tables import audit_table
 
     try:
+        payload = read_json(result_file)
+        if isinstance(payload.get("manifest"), dict) and "job_key" in payload["manifest"]:
+            _audit_risk(payload, input_file)  # a `pbo risk` result
+            return
         with console.status("Re-solving the recorded input…", spinner="dots"):
-            report = run_audit(read_json(result_file),
+            report = run_audit(payload,
                                str(input_file.resolve()) if input_file is not None else None)
     except PboError as exc:
         raise fail(exc, debug) from None
@@ -84,6 +88,27 @@ def audit(
             console.print(f"  - {finding}", soft_wrap=True)
     if not report.passed:
         raise typer.Exit(1)
+
+
+def _audit_risk(payload: dict, input_file: Path | None) -> None:
+    """A risk result: a spread of its samples re-run from the scenario and compared."""
+    from pbo.models.io.loading import load_scenario
+    from pbo.optimizer.analyses.risk_audit import audit_risk_run
+
+    named = payload["manifest"].get("input_file")
+    path = input_file or (Path(named) if named else None)
+    if path is None:
+        raise InputError("the risk result names no scenario file: give --input FILE")
+    with console.status("Re-running samples of the risk run…", spinner="dots"):
+        indices, problems = audit_risk_run(load_scenario(path), payload)
+    if problems:
+        console.print("What differs:")
+        for problem in problems:
+            console.print(f"  - {problem}", soft_wrap=True)
+        raise typer.Exit(1)
+    total = payload["manifest"]["samples"]
+    console.print(f"Risk run confirmed: samples {', '.join(map(str, indices))} of {total} "
+                  f"re-run from {path.name} give the recorded figures.")
 
 
 @app.command()
