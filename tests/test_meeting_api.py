@@ -148,3 +148,19 @@ def test_serve_beyond_loopback_needs_a_token(tmp_path) -> None:
 
     with pytest.raises(InputError, match="needs an access token"):
         serve(EXAMPLE, host="0.0.0.0", port=0)
+
+
+def test_switching_the_objective_back_reuses_the_loaded_model(client) -> None:
+    """The first switch to public_value builds that model; switching back to the base
+    objective and again to public_value re-solves loaded models (no build), each giving what
+    `pbo solve --objective` gives."""
+    first = client.post("/api/solve", json={"objective": "public_value"}).json()
+    back = client.post("/api/solve", json={}).json()
+    again = client.post("/api/solve", json={"objective": "public_value"}).json()
+    assert first["rebuilt"] is True
+    assert back["rebuilt"] is False
+    assert again["rebuilt"] is False
+    expected = solve(load_scenario(EXAMPLE), "public_value").objective
+    assert first["objective"] == pytest.approx(expected, rel=1e-6)
+    assert again["objective"] == pytest.approx(expected, rel=1e-6)
+    assert back["objective"] == pytest.approx(solve(load_scenario(EXAMPLE)).objective, rel=1e-6)

@@ -7,7 +7,8 @@ exactly as `pbo solve --set` would, so the page and the command give the same pl
   (formulation.whatif.update_in_place);
 - a red line switched off (`red_lines.ID.active=false`) has its rows freed in the loaded
   HiGHS model for that solve, as sensitivity does: the model is built with every red line on;
-- anything else (the objective, the cost-sharing rule, a cost) builds the model again.
+- anything else (the objective, the cost-sharing rule, a cost) needs a model of its own:
+  it is built once and kept loaded (up to KEPT_SHAPES of them), so switching back re-solves.
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ class LiveSolve:
     seconds: float
 
 
+KEPT_SHAPES = 4
+"""Loaded models kept at once (one for each objective or cost-sharing rule tried lately)."""
+
+
 class LiveModel:
     """The scenario's data, and the model of its current shape, loaded once into HiGHS."""
 
@@ -60,7 +65,7 @@ class LiveModel:
         self._built: BuiltModel | None = None
         self._session: HighsSession | None = None
         self._shape: tuple[Any, ...] | None = None
-        self._in_place: set[str] = set()
+        self._kept: dict[tuple[Any, ...], tuple[BuiltModel, HighsSession, set[str]]] = {}
         self.rebuilds = 0
         self.base = scenario_from_data(self.data)
 
@@ -101,23 +106,33 @@ class LiveModel:
                          seconds=time.perf_counter() - started)
 
     def _prepare(self, scenario: Scenario, changes: Mapping[str, Any]) -> bool:
-        """Bring the loaded model to `scenario` in place where it can; True if rebuilt.
+        """Bring a loaded model to `scenario` in place where it can; True if one was built.
 
-        The model's shape is the objective, the cost-sharing rule and every change that cannot
-        be swapped in; while it holds, the in-place changes (now and last time) swap rows."""
+        A model's shape is the objective, the cost-sharing rule and every change that cannot
+        be swapped in. Up to KEPT_SHAPES loaded models are kept, one a shape, so switching the
+        objective or the rule back and forth builds each model once; within a shape the
+        in-place changes (now and when it was last used) swap rows."""
         in_place = {p for p in changes if in_place_path(p)}
         shape = (scenario.objective, scenario.cost_sharing.model_dump_json(),
                  repr(sorted((p, repr(v)) for p, v in changes.items() if p not in in_place)))
-        paths = in_place | self._in_place
-        if self._built is not None and shape == self._shape and (
-                not paths or update_in_place(self._built, scenario, sorted(paths))):
-            self._in_place = in_place
-            return False
-        self._built = build_model(scenario)
-        self._session = HighsSession(self._built, self.options)
-        self._shape, self._in_place = shape, in_place
+        kept = self._kept.pop(shape, None)
+        if kept is not None:
+            built, session, before = kept
+            paths = in_place | before
+            if not paths or update_in_place(built, scenario, sorted(paths)):
+                self._use(shape, built, session, in_place)
+                return False
+        built = build_model(scenario)
+        self._use(shape, built, HighsSession(built, self.options), in_place)
         self.rebuilds += 1
         return True
+
+    def _use(self, shape: tuple[Any, ...], built: BuiltModel, session: HighsSession,
+             in_place: set[str]) -> None:
+        self._built, self._session, self._shape = built, session, shape
+        self._kept[shape] = (built, session, in_place)  # the newest last
+        while len(self._kept) > KEPT_SHAPES:
+            self._kept.pop(next(iter(self._kept)))
 
 
 def in_place_path(path: str) -> bool:
