@@ -252,3 +252,23 @@ def test_robust_plan_counts_a_partners_cost_overrun():
     units = {i.id: i.units for i in r.robust["plan"].interventions}
     assert units["a"] == pytest.approx(100 / m[17], rel=1e-6)
     assert r.targets_table().set_index("target").loc["spend", "p_met"] == pytest.approx(0.5)
+
+
+def test_a_workbook_never_drops_the_uncertain_inputs(tmp_path):
+    """The workbook has no sheet for `uncertainty:` or confidence grades: converting such a
+    scenario to .xlsx is refused with the reason (exit 1), never written without them."""
+    from typer.testing import CliRunner
+
+    from pbo.cli import app
+
+    path = tmp_path / "s.yaml"
+    path.write_text((SCENARIOS / "tutorial.yaml").read_text() + """
+uncertainty:
+  inputs:
+    - {path: interventions.*.unit_cost, distribution: uniform, low: 0.9, high: 1.1}
+""")
+    out = tmp_path / "s.xlsx"
+    res = CliRunner().invoke(app, ["convert", str(path), str(out)])
+    assert res.exit_code == 1, res.output
+    assert "no sheet yet for the uncertainty section" in res.output
+    assert not out.exists()

@@ -150,6 +150,17 @@ def scenario_document(scenario: Any) -> dict[str, Any]:
     return _whole(doc)
 
 
+def workbook_cannot_hold(scenario: Any) -> str:
+    """What of `scenario` a workbook would lose, in words ('' when nothing): the uncertain
+    inputs of `pbo risk` and interventions' confidence grades have no sheet yet."""
+    lost = []
+    if getattr(scenario, "uncertainty", None) is not None:
+        lost.append("the uncertainty section")
+    if any(getattr(iv, "confidence", None) for iv in scenario.interventions):
+        lost.append("interventions' confidence grades")
+    return " and ".join(lost)
+
+
 def write_scenario(path: Path, scenario: Any) -> None:
     """A scenario as .yaml, .json or .xlsx, written atomically."""
     import yaml
@@ -164,6 +175,10 @@ def write_scenario(path: Path, scenario: Any) -> None:
     elif suffix == ".xlsx":
         from pbo.models.io.workbook import write_workbook
 
+        lost = workbook_cannot_hold(scenario)
+        if lost:  # never drop part of a scenario without a word
+            raise InputError(f"{path}: the workbook has no sheet yet for {lost}; convert to "
+                             ".yaml or .json, which keep it")
         write_atomic(path, lambda tmp: write_workbook(tmp, scenario))
     else:
         raise InputError(f"{path}: unknown scenario format '{suffix}' "
