@@ -21,10 +21,19 @@ from pbo.models.errors import (
 )
 from pbo.optimizer.present.terminal import SafeConsole
 
+HELP_ORDER = ("validate", "solve", "sweep", "compare", "sensitivity", "explain", "alternatives",
+              "shares", "risk", "report", "serve", "audit", "template", "convert", "schema")
+"""`pbo --help` lists the commands in the order a user meets them (others after, A to Z)."""
+
 
 class _Commands(typer.core.TyperGroup):
     """Ctrl-C in any command: one sentence on what it stopped and what that leaves, exit 130
-    (128 + SIGINT, as shells report it), no traceback."""
+    (128 + SIGINT, as shells report it), no traceback. Commands listed in HELP_ORDER."""
+
+    def list_commands(self, ctx):  # type: ignore[no-untyped-def]
+        names = super().list_commands(ctx)
+        rank = {name: k for k, name in enumerate(HELP_ORDER)}
+        return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
 
     def invoke(self, ctx):  # type: ignore[no-untyped-def]
         try:

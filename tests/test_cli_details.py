@@ -75,3 +75,12 @@ def test_ids_wrap_instead_of_being_cut_at_80_columns(args: list[str]) -> None:
     assert shown.exit_code == 0, shown.output
     assert "…" not in shown.output
     assert max(len(line) for line in shown.output.splitlines()) <= 80
+
+
+def test_help_lists_every_command_in_the_order_users_meet_them() -> None:
+    from pbo.cli import HELP_ORDER
+
+    out = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "100"}).output
+    listed = [line.split()[0] for line in out.split("Commands:")[1].splitlines()
+              if line.startswith("  ") and line.split()]
+    assert listed == list(HELP_ORDER)
