@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,19 +20,21 @@ from pbo.models.io.export import write_atomic
 from pbo.models.io.loading import read_data, scenario_from_data
 from pbo.models.overrides import apply_overrides, named_changes
 
-MAX_NAME = 80
-
 
 def check_name(name: str) -> str:
+    """The name as the scenario's `scenarios:` keys take it (an id), or a plain InputError."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from pbo.models.base import Id
+
     name = name.strip()
     if not name:
         raise InputError("scenarios: a what-if needs a name")
-    if len(name) > MAX_NAME:
-        raise InputError(f"scenarios: a what-if's name is at most {MAX_NAME} characters")
-    if any(unicodedata.category(c).startswith("C") for c in name) or "." in name \
-            or "," in name:
-        raise InputError(f"scenarios[{name!r}]: a name has no control characters, dots or "
-                         "commas (--scenario a,b lists names with commas)")
+    try:
+        TypeAdapter(Id).validate_python(name)
+    except ValidationError:
+        raise InputError(f"scenarios[{name!r}]: a what-if's name is an id: a letter or _ "
+                         "first, then letters, digits, _ or -, at most 80 characters") from None
     return name
 
 

@@ -26,6 +26,7 @@ from pbo.models.io.loading import scenario_sha256
 from pbo.models.results import PlanResult
 from pbo.models.scenario import Scenario
 from pbo.optimizer.formulation.build import build_model
+from pbo.optimizer.solving.held import objective_terms
 from pbo.optimizer.solving.highs import HighsSession, SolverOptions, restore, values
 from pbo.optimizer.solving.plan import FAIRNESS_TOLERANCE, fairness_stage, make_result, solve_built
 
@@ -152,10 +153,7 @@ def alternatives(scenario: Scenario, *, slack: float = 0.02, count: int = 4,
     names = {iv.id: iv.name for iv in scenario.interventions}
     m, d = built.m, built.data
     col = session.col_of
-    lp = session.highs.getLp()
-    costs = {c: float(k) for c, k in enumerate(lp.col_cost_) if k}
-    now = {c: v.value or 0.0 for v, c in session.columns()}
-    optimum = sum(k * now[c] for c, k in costs.items())
+    costs, optimum = objective_terms(session)
     tol = max(1e-9, max(slack, FAIRNESS_TOLERANCE) * abs(optimum))
     inf = float("inf")
     found = [funded(best)]

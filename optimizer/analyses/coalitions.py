@@ -31,6 +31,7 @@ import pyomo.environ as pyo
 from pbo.models.errors import InfeasibleError, SolverError
 from pbo.models.scenario import Scenario
 from pbo.optimizer.formulation.build import BuiltModel, build_model
+from pbo.optimizer.solving.held import net_rows
 from pbo.optimizer.solving.highs import HighsSession, SolverOptions
 
 ALL, GRAND, NEVER = "all", "grand", "never"
@@ -79,15 +80,11 @@ def row_scopes(built: BuiltModel) -> dict[Any, Scope]:
 def member_costs(session: HighsSession, members: frozenset[str]) -> dict[int, float]:
     """Objective of a coalition, by HiGHS column: its members' discounted cashable benefit
     per unit, less their discounted payments."""
-    m, d = session.built.m, session.built.data
-    col = session.col_of
     coef: dict[int, float] = defaultdict(float)
-    for (p, i, t), c in d.cashable.items():
+    for p, row in net_rows(session).items():
         if p in members:
-            coef[col(m.units[i])] += d.discount[t] * c
-    for p, i, t in d.fund_index:
-        if p in members:
-            coef[col(m.fund[p, i, t])] -= d.discount[t]
+            for c, k in row.items():
+                coef[c] += k
     return dict(coef)
 
 

@@ -10,29 +10,14 @@ is reported in plain words. `split_to_payoffs` aims at given payoffs instead.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from pbo.optimizer.analyses.shares import least_core
-from pbo.optimizer.formulation.payments import spend_terms
+from pbo.optimizer.solving.held import hold_plan, net_rows
 from pbo.optimizer.solving.highs import HighsSession, restore, values
 
 REPORT_ABOVE = 0.5
 """A gap between a partner's net saving and its payoff is reported above this many £."""
-
-
-def net_rows(session: HighsSession) -> dict[str, dict[int, float]]:
-    """Each partner's discounted net cashable saving as {HiGHS column: coefficient}."""
-    m, d = session.built.m, session.built.data
-    col = session.col_of
-    rows: dict[str, dict[int, float]] = {p: defaultdict(float) for p in d.partners}
-    for (p, i, t), c in d.cashable.items():
-        rows[p][col(m.units[i])] += d.discount[t] * c
-    for p in d.partners:  # what it pays, in whichever formulation the model was built
-        for t in d.years:
-            for k, var in spend_terms(m, d, p, t):
-                rows[p][col(var)] -= d.discount[t] * k
-    return rows
 
 
 def split_to_payoffs(session: HighsSession, payoffs: dict[str, float]) -> dict[str, float]:
@@ -41,14 +26,11 @@ def split_to_payoffs(session: HighsSession, payoffs: dict[str, float]) -> dict[s
     partner's remaining gap (net saving - payoff). The plan's funding is left as found when
     the LP has no answer."""
     m = session.built.m
-    col = session.col_of
     rows = net_rows(session)
-    plan = [v for v in (*m.select.values(), *m.units.values()) if v.value is not None]
     before = values(m)
     inf = float("inf")
     with session.edits() as edits:
-        kept = [float(v.value) for v in plan]
-        edits.set_col_bounds([col(v) for v in plan], kept, kept)
+        hold_plan(session, edits)
         widest = edits.add_col(0.0, inf)
         gaps = {}
         for p, row in rows.items():
@@ -81,18 +63,15 @@ def split_to_least_core(session: HighsSession, game: Any, core: Any, finder: Any
     largest gap). Coalitions are added as the separation problem finds x short of one.
     Returns (gaps, x); ({}, payoffs) when the LP has no answer (funding left as found)."""
     m = session.built.m
-    col = session.col_of
     rows = net_rows(session)
     partners = list(rows)
     n = len(partners)
     eps = core.epsilon
     tol = 1e-6 * max(1.0, abs(sum(core.payoffs.values())))
-    plan = [v for v in (*m.select.values(), *m.units.values()) if v.value is not None]
     before = values(m)
     inf = float("inf")
     with session.edits() as edits:
-        kept = [float(v.value) for v in plan]
-        edits.set_col_bounds([col(v) for v in plan], kept, kept)
+        hold_plan(session, edits)
         widest = edits.add_col(0.0, inf)
         x_col = {p: edits.add_col(-inf, inf) for p in partners}
         grand = sum(core.payoffs.values())

@@ -85,7 +85,7 @@ class LiveModel:
         switched_off = {r for p, v in changes.items() if (r := red_line_switch(p)) and v is False}
         model_changes = {p: v for p, v in changes.items() if red_line_switch(p) is None}
         # The model is built with every red line on; switching one off frees its rows.
-        model_scenario = self.scenario(model_changes)
+        model_scenario = self.scenario(model_changes) if switched_off else scenario
         with self._lock:
             rebuilt = self._prepare(model_scenario, model_changes)
             built, session = self._built, self._session

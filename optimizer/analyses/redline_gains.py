@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pbo.optimizer.analyses.core_split import net_rows
 from pbo.optimizer.formulation.payments import spend_terms
+from pbo.optimizer.solving.held import hold_plan, net_rows
 from pbo.optimizer.solving.highs import HighsSession, Outcome, restore, values
 from pbo.optimizer.solving.plan import objective_value, red_line_rows
 
@@ -61,13 +61,10 @@ def _best_split(session: HighsSession, today: dict[str, float]
                 ) -> tuple[float, dict[str, float], dict[str, float]] | None:
     """max z s.t. z <= net_p - today_p for every partner, the plan held and who pays free."""
     m = session.built.m
-    col = session.col_of
-    plan = [v for v in (*m.select.values(), *m.units.values()) if v.value is not None]
     sharing = [session.row_of(r) for r in getattr(m, "cost_sharing", {}).values()]
     inf = float("inf")
     with session.edits() as edits:
-        kept = [float(v.value) for v in plan]
-        edits.set_col_bounds([col(v) for v in plan], kept, kept)
+        hold_plan(session, edits)
         edits.free_rows(sharing)
         floor = edits.add_col(-inf, inf)
         for p, row in net_rows(session).items():

@@ -5,10 +5,10 @@ session's report naming the split kept."""
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 
 from pbo.models.scenario import Scenario
 from pbo.optimizer.formulation.payments import has_funding_terms, spend_terms
+from pbo.optimizer.solving.held import hold_plan, net_rows, objective_terms
 from pbo.optimizer.solving.highs import HighsSession, Outcome, restore, values
 from pbo.optimizer.solving.results import TOL
 
@@ -86,18 +86,14 @@ def _columns(session: HighsSession) -> tuple[dict[str, dict[int, float]],
     funding column with the cost it pays towards in stage 1's plan."""
     m, d = session.built.m, session.built.data
     sc, col = d.scenario, session.col_of
-    savings: dict[str, dict[int, float]] = {p: defaultdict(float) for p in sc.beneficiaries}
-    for (p, i, t), c in d.cashable.items():
-        if p in savings:
-            savings[p][col(m.units[i])] += d.discount[t] * c
+    rows = net_rows(session)
+    savings = {p: rows[p] for p in sc.beneficiaries}
     funding_cols: list[tuple[int, float]] = []
     cost_now = {(i, t): d.fixed_cost.get((i, t), 0.0) * (m.select[i].value or 0.0)
                 + d.unit_cost.get((i, t), 0.0) * (m.units[i].value or 0.0) for i, t in d.costed}
     for partner in sc.partners:
         for t in d.years:
-            for k, var in spend_terms(m, d, partner.id, t):
-                if partner.id in savings:
-                    savings[partner.id][col(var)] -= d.discount[t] * k
+            for _k, var in spend_terms(m, d, partner.id, t):
                 members = d.classes.get(var.index()[1], ()) if d.class_funding else (
                     (var.index()[1],))
                 funding_cols.append((col(var), sum(cost_now.get((i, t), 0.0)
@@ -126,10 +122,7 @@ def _fairness(session: HighsSession) -> bool:
     gates = gate_only(sc)
     lumpy = [v for v in plan if (v.is_integer() or v.is_binary())
              and not (v.parent_component() is m.select and v.index() in gates)]
-    lp = session.highs.getLp()
-    costs = {c: float(k) for c, k in enumerate(lp.col_cost_) if k}
-    now = current()
-    optimum = sum(k * now[c] for c, k in costs.items())
+    costs, optimum = objective_terms(session)
     stage1 = values(m)
     inf = float("inf")
     with session.edits() as edits:
@@ -138,8 +131,7 @@ def _fairness(session: HighsSession) -> bool:
             edits.add_row(-inf, 0.0, {floor: 1.0, **{c: -k for c, k in row.items()}})
         edits.set_objective({floor: 1.0}, maximise=True)
         with session.edits() as held:
-            kept = [float(v.value) for v in plan]
-            held.set_col_bounds([col(v) for v in plan], kept, kept)
+            hold_plan(session, held)
             idle = [c for c, paid in funding_cols if paid <= 0.0]  # pays for nothing: stays 0
             held.set_col_bounds(idle, [0.0] * len(idle), [0.0] * len(idle))
             outcome = session.run(start={floor: smallest()})
