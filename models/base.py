@@ -124,6 +124,14 @@ def _number_type(minimum: float | None, maximum: float | None, doc: str) -> Any:
 
 
 Number = _number_type(None, None, "A finite number.")
+CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
+
+
+def currency_symbol(currency: str) -> str:
+    """The sign written before an amount ('£' for GBP); '' for a currency without one here."""
+    return CURRENCY_SYMBOLS.get(currency, "")
+
+
 Money = _number_type(0, None, "A finite, non-negative amount of money.")
 Share = _number_type(0, 1, "A share between 0 and 1.")
 

@@ -18,6 +18,7 @@ from typing import Any
 import highspy
 import numpy as np
 
+from pbo.models.base import currency_symbol
 from pbo.optimizer.solving.highs import HighsSession, restore
 
 _PARAMETERISED = ("max_share", "spend_cap")
@@ -43,7 +44,7 @@ class Marginal:
 
 
 def _pounds(x: float, currency: str) -> str:
-    symbol = {"GBP": "£", "EUR": "€", "USD": "$"}.get(currency, "")
+    symbol = currency_symbol(currency)
     sign = "-" if x < 0 else ""
     x = abs(x)
     if x >= 1e6:
@@ -54,7 +55,7 @@ def _pounds(x: float, currency: str) -> str:
 def _rows(session: HighsSession) -> list[tuple[str, str, str, Any, str]]:
     """(kind, id, period, Pyomo row, what one unit of its bound is) for every row read."""
     m, sc = session.built.m, session.built.data.scenario
-    cur = {"GBP": "£", "EUR": "€", "USD": "$"}.get(sc.currency, "") + "1"
+    cur = currency_symbol(sc.currency) + "1"
     out = []
     if hasattr(m, "budget_limit"):
         for (p, t), row in m.budget_limit.items():

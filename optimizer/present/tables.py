@@ -6,6 +6,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from pbo.models.base import currency_symbol
 from pbo.models.results import PlanResult
 
 
@@ -13,7 +14,7 @@ def money(x: float | None, currency: str = "GBP") -> str:
     if x is None:
         return "—"
     sign = "-" if x < -0.005 else ""
-    symbol = {"GBP": "£", "EUR": "€", "USD": "$"}.get(currency, "")
+    symbol = currency_symbol(currency)
     x = abs(x)
     if x >= 999_500:
         return f"{sign}{symbol}{x / 1e6:,.2f}m"

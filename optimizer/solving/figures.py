@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from pbo.models.base import currency_symbol
 from pbo.models.results import PlanResult
 
 RELATIVE = 1e-6
@@ -89,7 +90,7 @@ def show(value: Any, money: bool, currency: str = "GBP", precise: bool = False) 
     if isinstance(value, int):
         return str(value)
     if money:
-        symbol = {"GBP": "£", "EUR": "€", "USD": "$"}.get(currency, "")
+        symbol = currency_symbol(currency)
         sign = "-" if value < 0 else ""
         x = abs(value)
         if precise:
