@@ -164,3 +164,17 @@ def test_switching_the_objective_back_reuses_the_loaded_model(client) -> None:
     assert first["objective"] == pytest.approx(expected, rel=1e-6)
     assert again["objective"] == pytest.approx(expected, rel=1e-6)
     assert back["objective"] == pytest.approx(solve(load_scenario(EXAMPLE)).objective, rel=1e-6)
+
+
+def test_serve_on_a_bad_scenario_names_the_line(tmp_path) -> None:
+    """`pbo serve` on a file with a misspelt partner: the located message, exit 1."""
+    from typer.testing import CliRunner
+
+    from pbo.cli import app
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(EXAMPLE.read_text().replace("partner: police\n", "partner: polise\n", 1))
+    res = CliRunner().invoke(app, ["serve", str(bad), "--port", "0"])
+    assert res.exit_code == 1, res.output
+    assert "unknown partner 'polise' — did you mean 'police'? (line" in res.output
+    assert "Traceback" not in res.output

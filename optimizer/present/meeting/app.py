@@ -38,7 +38,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from pbo.models.errors import InputError, PboError
-from pbo.models.io.loading import read_data
+from pbo.models.io.loading import load_scenario, read_data
 from pbo.optimizer.analyses.live import LiveModel
 from pbo.optimizer.present.meeting.views import changes_from_controls, controls, plan_view
 from pbo.optimizer.solving.highs import SolverOptions
@@ -114,6 +114,7 @@ class Meeting:
         self.reload()
 
     def reload(self) -> None:
+        load_scenario(self.path)  # a bad file is told with its lines, as `pbo validate` does
         data = read_data(self.path)
         self.live = LiveModel(data, self.options)
         self.checker = LiveModel(data, self.options)
