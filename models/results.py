@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:  # pandas is imported where a table is made, not on the solve path
+    import pandas as pd
 
 Status = Literal["optimal", "infeasible", "time_limit", "unbounded", "error"]
 
@@ -149,6 +151,8 @@ class PlanResult(_Row):
     def tables(self) -> dict[str, pd.DataFrame]:
         """Tidy, long-format tables: interventions, funding, partners, partner_years, targets,
         red_lines."""
+        import pandas as pd
+
         def frame(rows: Sequence[_Row], model: type[_Row]) -> pd.DataFrame:
             table = pd.DataFrame([r.model_dump() for r in rows],
                                  columns=list(model.model_fields))
@@ -173,6 +177,8 @@ class PlanResult(_Row):
 
     def funding_pivot(self) -> pd.DataFrame:
         """Who pays what: partner x intervention, summed over years (undiscounted)."""
+        import pandas as pd
+
         funding = self.tables()["funding"]
         if funding.empty:
             return pd.DataFrame()

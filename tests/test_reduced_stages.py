@@ -13,6 +13,7 @@ from pbo import SolverOptions, solve
 from pbo.models.io.loading import load_scenario, scenario_from_data
 from pbo.optimizer.present.pack import decision_pack
 from pbo.optimizer.present.tables import print_plan
+from pbo.optimizer.solving.binding import DECIDED_BY
 from tests.conftest import SCENARIOS
 
 BOTH = ("reduced", "full")
@@ -101,13 +102,13 @@ def test_fairness_stage_that_stops_early_says_so_everywhere() -> None:
 
 
 def test_binding_checks_report_their_resolves_and_agree_with_full() -> None:
-    """Every red line of the example is decided (skipped, cut off or improved), and the
-    binding flags are those of the full formulation."""
+    """Every red line of the example is decided (by one of DECIDED_BY), and the binding
+    flags are those of the full formulation."""
     sc = load_scenario(SCENARIOS / "whole_place_example.yaml")
     reduced = solve(sc)
     full = solve(sc, options=SolverOptions(formulation="full"))
     assert 1 <= sum(reduced.meta.resolves.values()) <= len(sc.red_lines)
-    assert set(reduced.meta.resolves) == {"skipped", "cut_off", "improved"}
+    assert set(reduced.meta.resolves) == set(DECIDED_BY)
     assert [r.binding for r in reduced.red_lines] == [r.binding for r in full.red_lines]
     assert reduced.objective == pytest.approx(full.objective, rel=1e-6)
     named = set(sc.beneficiaries)
@@ -133,10 +134,12 @@ def _caps(integer: bool) -> dict:
 @pytest.mark.parametrize("integer", [False, True])
 def test_binding_checks_skip_what_cannot_bind(integer: bool) -> None:
     """Each unit of a costs 1 and is worth 2 (net 1); p may pool half of its 100: 50 units,
-    objective 50. Relaxing `share` gives 100 units (binding, relaxed objective 100). The cap
-    of 2000 can never bind (a's whole scale costs 1000): skipped. The cap of 500 is slack at
-    the plan (spend 50): in the continuous model (an LP in effect) that proves it cannot
-    bind, skipped; with whole units it takes a re-solve, stopped at the base objective."""
+    objective 50. The cap of 2000 can never bind (a's whole scale costs 1000): implied, no
+    solve. The cap of 500 is slack at the plan (spend 50): the LP relaxation with it freed
+    is still 50 (p's pooled 50 is the limit), which bounds every plan: not binding, no MIP.
+    Relaxing `share` gives 100 units (binding, relaxed objective 100): the LP relaxation's
+    answer, 100 units, is whole, so it is a plan and the relaxed optimum, again no MIP;
+    with or without whole units."""
     result = solve(scenario_from_data(_caps(integer)))
     assert result.objective == pytest.approx(50.0)
     lines = {r.id: r for r in result.red_lines}
@@ -144,9 +147,46 @@ def test_binding_checks_skip_what_cannot_bind(integer: bool) -> None:
     assert lines["share"].relaxed_objective == pytest.approx(100.0)
     assert lines["slack_cap"].binding is False
     assert lines["huge_cap"].binding is False
-    expected = ({"skipped": 1, "cut_off": 1, "improved": 1} if integer
-                else {"skipped": 2, "cut_off": 0, "improved": 1})
-    assert result.meta.resolves == expected
+    assert result.meta.resolves == {"implied": 1, "lp_bound": 1, "lp_plan": 1,
+                                    "cut_off": 0, "improved": 0}
+
+
+def test_binding_check_solves_the_mip_when_the_lp_is_fractional() -> None:
+    """Whole units of a cost 3 and are worth 5 (net 2 each); p pools 10, one year. Spend caps
+    of 7 and 8: at most 7 spent, 2 units (cost 6), objective 4.
+    - cap7 relaxed alone (cap 8 and the budget remain): the LP relaxation buys 8/3 units,
+      objective 16/3 > 4, fractional, so not a plan; the MIP buys 2 units, objective 4: not
+      binding (`cut_off`).
+    - With the budget at 10 and cap 8 gone too... each is judged alone, so make cap8 the
+      looser one that still binds nothing: relaxing cap8 leaves cap7, LP 7/3 units (14/3 >
+      4, fractional), MIP 2 units: `cut_off`.
+    - huge (a cap of 9 in a second year that costs nothing) has no rows... not used.
+    So both caps are decided by the MIP and neither binds: relaxing one leaves the other.
+    With cap 8 replaced by the budget alone (p pools 10, cap 7 only): relaxing cap7 gives
+    LP 10/3 units (fractional), MIP 3 units, objective 6 > 4: binding (`improved`)."""
+    both = _whole_caps([7, 8])
+    result = solve(scenario_from_data(both))
+    assert result.objective == pytest.approx(4.0)
+    assert [(r.id, r.binding) for r in result.red_lines] == [("cap7", False), ("cap8", False)]
+    assert [r.relaxed_objective for r in result.red_lines] == pytest.approx([4.0, 4.0])
+    assert result.meta.resolves == {"implied": 0, "lp_bound": 0, "lp_plan": 0,
+                                    "cut_off": 2, "improved": 0}
+    one = solve(scenario_from_data(_whole_caps([7])))
+    assert one.objective == pytest.approx(4.0)
+    assert [(r.id, r.binding) for r in one.red_lines] == [("cap7", True)]
+    assert one.red_lines[0].relaxed_objective == pytest.approx(6.0)
+    assert one.meta.resolves == {"implied": 0, "lp_bound": 0, "lp_plan": 0,
+                                 "cut_off": 0, "improved": 1}
+
+
+def _whole_caps(caps: list[float]) -> dict:
+    return {
+        "name": "whole caps", "start_year": 2020, "years": 1, "discount_rate": 0.0,
+        "partners": [{"id": "p", "poolable_budget": 10}],
+        "interventions": [{"id": "a", "max_units": 100, "unit_cost": 3,
+                           "integer_units": True, "benefits": {"p": 5}}],
+        "red_lines": [{"id": f"cap{c:g}", "rule": "spend_cap", "amount": c} for c in caps],
+    }
 
 
 def test_cli_formulation_full_is_recorded(tmp_path) -> None:

@@ -8,12 +8,13 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from pbo.models.errors import InputError, UsageError
 from pbo.models.io.atomic import manifest_path, write_atomic, write_file_set
+
+if TYPE_CHECKING:  # pandas is imported by whoever makes a frame (not on `pbo solve --out x.json`)
+    import pandas as pd
 
 __all__ = ["PLAN_TABLES", "check_output_path", "csv_set_paths", "put", "safe_text", "write_atomic",
            "write_csv", "write_csv_tables", "write_json", "write_scenario"]
@@ -95,8 +96,39 @@ def _write_text(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def json_text(payload: Any) -> str:
+    """`payload` as JSON laid out for reading: objects and lists that hold others open one
+    item a line (indented by two), and one that holds only numbers and strings, such as a
+    funding row, stays on one line. The rows go through the json module's C encoder one at
+    a time, so a result of 100,000 rows is written in a fraction of the time `indent=2`
+    takes (which uses the pure-Python encoder) and reads row by row. NaN and infinity are
+    refused, as JSON has no such numbers."""
+    encode = json.JSONEncoder(default=str, allow_nan=False).encode
+    out: list[str] = []
+
+    def put(value: Any, pad: str) -> None:
+        items = (value.values() if isinstance(value, dict) else value
+                 if isinstance(value, list | tuple) else None)
+        if items is None or not any(isinstance(v, dict | list | tuple) for v in items):
+            out.append(encode(value))
+            return
+        inner = pad + "  "
+        opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]")
+        out.append(opening)
+        pairs = (value.items() if isinstance(value, dict) else ((None, v) for v in value))
+        for n, (key, item) in enumerate(pairs):
+            out.append(("," if n else "") + "\n" + inner)
+            if key is not None:
+                out.append(encode(str(key)) + ": ")
+            put(item, inner)
+        out.append("\n" + pad + closing)
+
+    put(payload, "")
+    return "".join(out) + "\n"
+
+
 def write_json(path: Path, payload: Any) -> None:
-    text = json.dumps(payload, indent=2, default=str, allow_nan=False) + "\n"
+    text = json_text(payload)
     write_atomic(path, lambda tmp: _write_text(tmp, text))
 
 

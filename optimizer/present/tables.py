@@ -64,20 +64,27 @@ def _interventions(result: PlanResult, cur: str) -> list:
 
 
 def _who_pays(result: PlanResult, cur: str) -> list:
-    pivot = result.funding_pivot()
-    if pivot.empty:
+    """Partner x intervention, summed over years (the same figures as
+    `PlanResult.funding_pivot`, summed here without pandas, which a solve does not load)."""
+    paid: dict[str, dict[str, float]] = {}
+    for row in result.funding:
+        by_partner = paid.setdefault(row.intervention, {})
+        by_partner[row.partner] = by_partner.get(row.partner, 0.0) + row.amount
+    if not paid:
         return []
-    pivot = pivot.T
-    total = len(pivot)
+    partners = sorted({p for by_partner in paid.values() for p in by_partner})
+    rows = sorted(paid)
+    total = len(rows)
     if total > TERMINAL_ROWS:
-        pivot = pivot.loc[pivot.sum(axis=1).sort_values(ascending=False).index[:TERMINAL_ROWS]]
+        rows = sorted(rows, key=lambda i: -sum(paid[i].values()))[:TERMINAL_ROWS]
     pays = Table(title="Who pays what (all years, undiscounted)", title_justify="left")
     pays.add_column("intervention", overflow="fold")
-    for col in pivot.columns:
-        pays.add_column(str(col), justify="right", overflow="fold")
-    for intervention, row in pivot.iterrows():
-        pays.add_row(str(intervention), *(money(v, cur) for v in row))
-    return [pays, *_more(len(pivot), total, "interventions paid for")]
+    for partner in partners:
+        pays.add_column(partner, justify="right", overflow="fold")
+    for intervention in rows:
+        pays.add_row(intervention, *(money(paid[intervention].get(p, 0.0), cur)
+                                     for p in partners))
+    return [pays, *_more(len(rows), total, "interventions paid for")]
 
 
 def _positions(result: PlanResult, cur: str) -> list:

@@ -21,6 +21,7 @@ from pbo.optimizer.formulation.data import ModelData
 from pbo.optimizer.formulation.payments import payments
 
 if TYPE_CHECKING:
+    from pbo.models.scenario import Target
     from pbo.optimizer.solving.highs import HighsSession
 
 TOL = 1e-6
@@ -151,6 +152,17 @@ def payback_year(rows: list[PartnerYear]) -> int | None:
     return year
 
 
+def _measured(m: pyo.ConcreteModel, d: ModelData, target: Target, period: int | str) -> float:
+    """A target's measure at the model's values: the body of its own row where the model
+    has it (the expression the solver held to the target, built once), else built again."""
+    rows = getattr(m, "target", None)
+    if rows is not None and (target.id, period) in rows:
+        value = pyo.value(rows[target.id, period].body, exception=False)
+        if value is not None:
+            return float(value)
+    return float(pyo.value(target_expression(m, d, target, period)))
+
+
 def target_rows(m: pyo.ConcreteModel, d: ModelData, solved: bool) -> list[TargetResult]:
     out = []
     for target in d.scenario.targets:
@@ -160,7 +172,7 @@ def target_rows(m: pyo.ConcreteModel, d: ModelData, solved: bool) -> list[Target
         if solved:
             worst = None
             for period in target_periods(d, target):
-                value = clean(pyo.value(target_expression(m, d, target, period)))
+                value = clean(_measured(m, d, target, period))
                 slack = min(value - target.min if target.min is not None else float("inf"),
                             target.max - value if target.max is not None else float("inf"))
                 if worst is None or slack < worst[0]:
