@@ -198,6 +198,9 @@ def solve(
     mip_gap: Annotated[float, typer.Option(help="Relative MIP gap.")] = 1e-6,
     no_binding: Annotated[bool, typer.Option(
         "--no-binding", help="Skip the re-solves that say which red lines bind.")] = False,
+    exact_red_lines: Annotated[bool, typer.Option(
+        "--exact-red-lines", help="Prove what relaxing each binding red line gains (a full "
+        "re-solve each) instead of a range.")] = False,
     formulation: FormulationOpt = Formulation.reduced,
     partner: PartnerOpt = None,
     statement: StatementOpt = None,
@@ -223,6 +226,7 @@ def solve(
         _check_partner(sc, partner)
         options = SolverOptions(time_limit=time_limit, mip_gap=mip_gap,
                                 check_binding=not no_binding,
+                                exact_red_lines=exact_red_lines,
                                 formulation=formulation.value)
         with console.status("Solving…", spinner="dots"):
             result = solve_scenario(sc, objective.value if objective else None, options,

@@ -81,6 +81,11 @@ class RedLineResult(_Row):
     binding: bool | None
     """Relaxing this red line alone would improve the objective (null: not checked)."""
     relaxed_objective: float | None = None
+    """The objective of the best plan found with this red line relaxed alone: its relaxed
+    optimum when proved (relaxed_bound the same), else a plan at least this good."""
+    relaxed_bound: float | None = None
+    """No plan with this red line relaxed alone does better than this (for min_cost: costs
+    less); equal to relaxed_objective when that was proved optimal."""
 
 
 class Meta(_Row):
@@ -142,10 +147,24 @@ class PlanResult(_Row):
 
     def relaxation_gain(self, red_line: RedLineResult) -> float | None:
         """What relaxing `red_line` alone gains: the objective gained (for min_cost, the cost
-        saved); None when it was not checked or there is no plan."""
-        if red_line.relaxed_objective is None or self.objective is None:
+        saved), at least (see relaxation_range); None when it was not checked or there is no
+        plan."""
+        return self._gain(red_line.relaxed_objective)
+
+    def relaxation_range(self, red_line: RedLineResult) -> tuple[float, float] | None:
+        """(at least, at most) what relaxing `red_line` alone gains: the same figure twice
+        when its relaxed optimum was proved; None when it was not checked or there is no
+        plan."""
+        low = self._gain(red_line.relaxed_objective)
+        high = self._gain(red_line.relaxed_bound)
+        if low is None:
             return None
-        gain = red_line.relaxed_objective - self.objective
+        return low, low if high is None else max(low, high)
+
+    def _gain(self, relaxed: float | None) -> float | None:
+        if relaxed is None or self.objective is None:
+            return None
+        gain = relaxed - self.objective
         return -gain if self.objective_name == "min_cost" else gain
 
     def tables(self) -> dict[str, pd.DataFrame]:

@@ -148,7 +148,7 @@ def test_binding_checks_skip_what_cannot_bind(integer: bool) -> None:
     assert lines["slack_cap"].binding is False
     assert lines["huge_cap"].binding is False
     assert result.meta.resolves == {"implied": 1, "lp_bound": 1, "lp_plan": 1,
-                                    "cut_off": 0, "improved": 0}
+                                    "cut_off": 0, "found": 0, "improved": 0}
 
 
 def test_binding_check_solves_the_mip_when_the_lp_is_fractional() -> None:
@@ -170,13 +170,21 @@ def test_binding_check_solves_the_mip_when_the_lp_is_fractional() -> None:
     assert [(r.id, r.binding) for r in result.red_lines] == [("cap7", False), ("cap8", False)]
     assert [r.relaxed_objective for r in result.red_lines] == pytest.approx([4.0, 4.0])
     assert result.meta.resolves == {"implied": 0, "lp_bound": 0, "lp_plan": 0,
-                                    "cut_off": 2, "improved": 0}
+                                    "cut_off": 2, "found": 0, "improved": 0}
+    # by default the check may stop at the first plan better than 4 (a range up to the
+    # bound); --exact-red-lines proves the relaxed optimum, 6
     one = solve(scenario_from_data(_whole_caps([7])))
     assert one.objective == pytest.approx(4.0)
-    assert [(r.id, r.binding) for r in one.red_lines] == [("cap7", True)]
-    assert one.red_lines[0].relaxed_objective == pytest.approx(6.0)
-    assert one.meta.resolves == {"implied": 0, "lp_bound": 0, "lp_plan": 0,
-                                 "cut_off": 0, "improved": 1}
+    [row] = one.red_lines
+    assert (row.id, row.binding) == ("cap7", True)
+    assert 4.0 < row.relaxed_objective <= 6.0 + 1e-9 <= row.relaxed_bound + 2e-9
+    assert one.meta.resolves["found"] + one.meta.resolves["improved"] == 1
+    exact = solve(scenario_from_data(_whole_caps([7])),
+                  options=SolverOptions(exact_red_lines=True))
+    assert exact.red_lines[0].relaxed_objective == pytest.approx(6.0)
+    assert exact.red_lines[0].relaxed_bound == pytest.approx(6.0)
+    assert exact.meta.resolves == {"implied": 0, "lp_bound": 0, "lp_plan": 0,
+                                   "cut_off": 0, "found": 0, "improved": 1}
 
 
 def _whole_caps(caps: list[float]) -> dict:

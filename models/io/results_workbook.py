@@ -94,7 +94,7 @@ def write_results_workbook(path: Path, result: PlanResult,
     _sheet(wb, "Partners", tables["partners"], fmt)
     _sheet(wb, "PartnerYears", tables["partner_years"], fmt)
     _sheet(wb, "Targets", tables["targets"], fmt)
-    _sheet(wb, "RedLines", tables["red_lines"], fmt, {"relaxed_objective"})
+    _sheet(wb, "RedLines", tables["red_lines"], fmt, {"relaxed_objective", "relaxed_bound"})
     if sensitivity is not None:
         _sheet(wb, "Sensitivity", sensitivity, fmt, {"objective", "value"})
     if marginals is not None:

@@ -159,7 +159,7 @@ def recorded_options(values: dict[str, Any]) -> SolverOptions:
                                     and 1 <= threads <= MAX_THREADS):
         problems.append(f"{at}.threads {threads!r}: a whole number from 1 to {MAX_THREADS} "
                         "(or null)")
-    for k in ("accept_time_limited", "check_binding"):
+    for k in ("accept_time_limited", "check_binding", "exact_red_lines"):
         if k in values and not isinstance(values[k], bool):
             problems.append(f"{at}.{k} {values[k]!r}: true or false")
     if problems:

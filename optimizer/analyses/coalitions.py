@@ -26,7 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from pbo.models.errors import InfeasibleError, SolverError
 from pbo.models.scenario import Scenario

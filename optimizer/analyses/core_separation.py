@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 from pyomo.contrib.fbbt.fbbt import compute_bounds_on_expr
 
 from pbo.models.errors import SolverError

@@ -99,7 +99,7 @@ class LiveModel:
                     binds = check_binding(session, objective_value(built), stop)
                 for rid in switched_off:  # off: it binds nothing
                     if rid in binds:
-                        binds[rid] = (False, binds[rid][1])
+                        binds[rid] = binds[rid]._replace(binds=False)
                 result = make_result(built, outcome, session, binds, options, started,
                                      scenario_sha256(scenario), list(changes.items()))
         return LiveSolve(scenario=scenario, result=result, rebuilt=rebuilt,

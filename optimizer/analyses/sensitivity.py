@@ -27,7 +27,7 @@ from pbo.models.results import PlanResult
 from pbo.models.scenario import Scenario
 from pbo.optimizer.analyses.marginals import Marginal, marginal_values
 from pbo.optimizer.formulation.build import BuiltModel, build_model
-from pbo.optimizer.solving.binding import run_against
+from pbo.optimizer.solving.binding import Verdict, run_against
 from pbo.optimizer.solving.highs import HighsSession, Outcome, SolverOptions, restore, values
 from pbo.optimizer.solving.plan import (
     FAIRNESS_TOLERANCE,
@@ -257,12 +257,13 @@ def sensitivity(scenario: Scenario, *, include_non_negotiable: bool = False, pai
         restore(built.m, snapshot)
     result = None
     if plan:
-        binding = {r.id: (r.value is not None and r.value > 0, r.objective) for r in singles}
+        binding = {r.id: Verdict(r.value is not None and r.value > 0, r.objective, r.objective)
+                   for r in singles}  # relaxed optima proved: bound = objective
         if base.objective is not None:
             for rule in scenario.red_lines:
                 if rule.id not in binding:
                     _, obj, value = _relaxed(session, (rule.id,), base, snapshot)
-                    binding[rule.id] = (value is not None and value > 0, obj)
+                    binding[rule.id] = Verdict(value is not None and value > 0, obj, obj)
             restore(built.m, snapshot)
             fairness_stage(session)
         result = with_manifest(

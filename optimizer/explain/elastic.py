@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from pbo.models.io.loading import scenario_sha256
 from pbo.models.results import PlanResult

@@ -9,7 +9,7 @@ from typing import Literal
 
 import highspy
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from pbo.models.errors import InputError
 from pbo.models.io.loading import scenario_from_data

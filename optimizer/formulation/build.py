@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from pbo.models.scenario import Scenario
 from pbo.optimizer.formulation.constraints.budgets import add_budget_limit

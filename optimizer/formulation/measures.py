@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from pbo.optimizer.formulation.data import ModelData
 from pbo.optimizer.formulation.payments import linear, spend_terms

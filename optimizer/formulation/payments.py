@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from pbo.optimizer.formulation.classes import split_payments
 from pbo.optimizer.formulation.data import ModelData

@@ -85,10 +85,13 @@ def plan_in_words(result: PlanResult, scenario: Scenario, explained: bool = Fals
     binding = [r for r in result.red_lines if r.binding]
     described = {r.id: r.description for r in scenario.red_lines}
     for r in binding:
-        gain = result.relaxation_gain(r) or 0.0
+        low, high = result.relaxation_range(r) or (0.0, 0.0)
+        price = money(abs(low), cur)
+        if money(abs(high), cur) != price:
+            price = f"at least {price} (at most {money(abs(high), cur)})"
         said.append(f"The red line '{described.get(r.id) or r.id}' "
                     f"({r.owner or 'owner not given'}) costs the "
-                    f"partnership {money(abs(gain), cur)}: worth raising with Whitehall.")
+                    f"partnership {price}: worth raising with Whitehall.")
     return said
 
 

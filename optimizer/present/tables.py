@@ -63,6 +63,16 @@ def _interventions(result: PlanResult, cur: str) -> list:
     return parts
 
 
+def money_range(pair: tuple[float | None, float | None] | None, cur: str) -> str:
+    """'£18.6k' when both ends agree (or the upper is unknown), else '£18.6k to £22.6k'."""
+    if pair is None or pair[0] is None:
+        return money(None, cur)
+    low, high = pair
+    if high is None or money(high, cur) == money(low, cur):
+        return money(low, cur)
+    return f"{money(low, cur)} to {money(high, cur)}"
+
+
 def _who_pays(result: PlanResult, cur: str) -> list:
     """Partner x intervention, summed over years (the same figures as
     `PlanResult.funding_pivot`, summed here without pandas, which a solve does not load)."""
@@ -122,9 +132,14 @@ def _red_lines(result: PlanResult, cur: str) -> list:
         for col in ("red line", "owner", "cost to the plan", "objective if relaxed alone"):
             lines.add_column(col, justify="left" if col in ("red line", "owner") else "right", overflow="fold")
         for r in sorted(binding, key=lambda r: -(result.relaxation_gain(r) or 0.0)):
-            lines.add_row(r.id, r.owner, money(result.relaxation_gain(r), cur),
-                          money(r.relaxed_objective, cur))
-        return [lines]
+            lines.add_row(r.id, r.owner, money_range(result.relaxation_range(r), cur),
+                          money_range((r.relaxed_objective, r.relaxed_bound), cur))
+        parts: list = [lines]
+        if any(r.relaxed_bound != r.relaxed_objective for r in binding):
+            parts.append(Text("A range: the checks stop at the first better plan that shows a "
+                              "red line binds. pbo sensitivity (or --exact-red-lines) gives "
+                              "the exact figure.", style="dim"))
+        return parts
     if result.red_lines and result.has_plan and any(r.binding is False for r in result.red_lines):
         return [Text("No red line binds: relaxing any one alone would not improve the plan.",
                      style="dim")]

@@ -15,26 +15,39 @@ For each red line, in order of cost:
    and the objective checked again): the relaxed optimum is the LP's, exactly;
 5. otherwise the MIP with the rows freed, started from the base plan, with an absolute gap
    of the tolerance: HiGHS stops as soon as its bound shows that no plan beats the base by
-   more than the tolerance (`cut_off`), or proves the better relaxed optimum (`improved`).
+   more than the tolerance (`cut_off`), or, once it finds a plan that does, there (`found`:
+   binding, the relaxed objective at least that plan's and at most the LP bound or HiGHS's
+   own bound). With `SolverOptions.exact_red_lines` it solves on to the relaxed optimum
+   (`improved`), one full MIP per binding red line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import highspy
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from pbo.optimizer.solving.fairness import FAIRNESS_TOLERANCE
 from pbo.optimizer.solving.highs import Edits, HighsSession, Outcome, restore, values
 
-DECIDED_BY = ("implied", "lp_bound", "lp_plan", "cut_off", "improved")
+DECIDED_BY = ("implied", "lp_bound", "lp_plan", "cut_off", "found", "improved")
 """How each red line's binding check was decided (meta.resolves counts them; see above)."""
 
 WHOLE = 1e-9
 """Units above this count as some (a selection set to 1 for them: lp_plan)."""
+
+
+class Verdict(NamedTuple):
+    """One red line's binding check: whether relaxing it alone improves the objective by
+    more than the tolerance, the objective of the best plan found with it relaxed, and a
+    bound on the relaxed optimum (the same figure when that plan was proved optimal)."""
+
+    binds: bool
+    relaxed: float | None
+    bound: float | None
 
 
 def red_line_rows(m: pyo.ConcreteModel, red_line_id: str) -> list[Any]:
@@ -136,14 +149,28 @@ class _Relaxation:
         return x if abs(value - bound) <= FAIRNESS_TOLERANCE * max(1.0, abs(bound)) else None
 
 
-def run_against(session: HighsSession, base: float,
-                start: np.ndarray | None = None) -> Outcome:
+def run_against(session: HighsSession, base: float, start: np.ndarray | None = None,
+                enough: Callable[[float], bool] | None = None) -> Outcome:
     """Re-solve (after rows were freed) from the base plan as incumbent (`start`: its column
     values; None: the values now in the Pyomo model), stopping as soon as HiGHS's bound
     shows no plan beats `base` by more than the tolerance (an absolute gap of that
-    tolerance). With `start` given, the Pyomo values are left as they are."""
+    tolerance), or, with `enough`, at the first plan whose objective it accepts. With
+    `start` given, the Pyomo values are left as they are."""
     h = session.highs
     h.setOptionValue("mip_abs_gap", FAIRNESS_TOLERANCE * max(1.0, abs(base)))
+    found: list[float] = []
+
+    def improving(event: Any) -> None:
+        value = float(event.data_out.objective_function_value)
+        if enough is not None and enough(value):
+            found.append(value)
+
+    def interrupt(event: Any) -> None:
+        event.interrupt(bool(found))  # HiGHS keeps the flag between runs: set it each time
+
+    if enough is not None:
+        h.cbMipImprovingSolution += improving
+        h.cbMipInterrupt += interrupt
     try:
         if start is None:
             return session.run(start={})
@@ -151,10 +178,13 @@ def run_against(session: HighsSession, base: float,
         return session.run(load=False)
     finally:
         h.setOptionValue("mip_abs_gap", 1e-6)
+        if enough is not None:
+            h.cbMipImprovingSolution -= improving
+            h.cbMipInterrupt -= interrupt
 
 
 def check_binding(session: HighsSession, base: float,
-                  stop: Callable[[], bool] | None = None) -> dict[str, tuple[bool, float | None]]:
+                  stop: Callable[[], bool] | None = None) -> dict[str, Verdict]:
     """For each red line with rows: does relaxing it alone improve the objective, and to
     what? `stop`, asked before each check that solves, ends the checks early (the rest are
     not checked).
@@ -173,39 +203,49 @@ def check_binding(session: HighsSession, base: float,
     lo, up = np.array(model.col_lower_), np.array(model.col_upper_)
     start = np.array(h.getSolution().col_value)
     relaxation: _Relaxation | None = None
+    exact = session.options.exact_red_lines
 
     def better(value: float) -> bool:
         return (value - base if built.maximise else base - value) > tol
 
-    out: dict[str, tuple[bool, float | None]] = {}
+    def tighter(a: float | None, b: float | None) -> float | None:
+        known = [v for v in (a, b) if v is not None and np.isfinite(v)]
+        if not known:
+            return None
+        return min(known) if built.maximise else max(known)
+
+    out: dict[str, Verdict] = {}
     for rule in built.data.scenario.red_lines:
         rows = [session.row_of(r) for r in red_line_rows(m, rule.id)]
         if not rows:
-            out[rule.id] = (False, base)
+            out[rule.id] = Verdict(False, base, base)
             continue
         if _implied(h, rows, lo, up):
             counts["implied"] += 1
-            out[rule.id] = (False, base)
+            out[rule.id] = Verdict(False, base, base)
             continue
         if stop is not None and stop():
             break
         if relaxation is None:
             relaxation = _Relaxation(session)
-        bound = relaxation.relaxed(rows) if relaxation.usable else None
-        if bound is not None and not better(bound[0]):
+        lp = relaxation.relaxed(rows) if relaxation.usable else None
+        if lp is not None and not better(lp[0]):
             counts["lp_bound"] += 1
-            out[rule.id] = (False, base)
+            out[rule.id] = Verdict(False, base, base)
             continue
-        if bound is not None and bound[1] is not None:
+        if lp is not None and lp[1] is not None:
             counts["lp_plan"] += 1
-            out[rule.id] = (True, bound[0])
+            out[rule.id] = Verdict(True, lp[0], lp[0])
             continue
         with session.edits() as edits:
             edits.free_rows(rows)
-            outcome = run_against(session, base, start)
-        relaxed_value = outcome.objective if outcome.has_solution else None
-        binds = relaxed_value is not None and better(relaxed_value)
-        counts["improved" if binds else "cut_off"] += 1
-        out[rule.id] = (binds, relaxed_value)
+            outcome = run_against(session, base, start, None if exact else better)
+        relaxed = outcome.objective if outcome.has_solution else None
+        binds = relaxed is not None and better(relaxed)
+        proved = outcome.status == "optimal"
+        counts["cut_off" if not binds else "improved" if proved else "found"] += 1
+        bound = relaxed if proved else tighter(lp[0] if lp is not None else None,
+                                                outcome.bound)
+        out[rule.id] = Verdict(binds, relaxed, bound)
     restore(m, snapshot)
     return out

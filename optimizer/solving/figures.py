@@ -30,7 +30,7 @@ KEYS: dict[str, tuple[str, ...]] = {
 MONEY = {"objective", "cost_npv", "benefit_npv", "cashable_benefit_npv", "amount",
          "contribution_npv", "gross_benefit_npv", "net_cashable_savings_npv", "contribution",
          "gross_benefit", "cashable_benefit", "net_cashable_savings", "required", "min", "max",
-         "achieved", "relaxed_objective"}
+         "achieved", "relaxed_objective", "relaxed_bound"}
 """Fields shown as money (a target's bounds only when it measures money)."""
 DECISIONS = ("interventions", "funding")
 ABSENT = object()

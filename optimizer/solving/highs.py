@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import highspy
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo
 from pyomo.contrib.appsi.solvers import Highs
 
 from pbo.models.errors import SolverError, UsageError
@@ -50,6 +50,9 @@ class SolverOptions:
     """reduced (funding per eligibility class) or full (per intervention): same plans."""
     fairness_time_limit: float | None = None
     """Seconds for each HiGHS run of the fairness stage (None: time_limit)."""
+    exact_red_lines: bool = False
+    """Prove each binding red line's relaxed optimum (a full re-solve each), not stop at the
+    first plan that shows it binds."""
 
     def __post_init__(self) -> None:
         problems = []
@@ -74,7 +77,8 @@ class SolverOptions:
         return {"time_limit": self.time_limit, "mip_gap": self.mip_gap, "threads": self.threads,
                 "accept_time_limited": self.accept_time_limited,
                 "check_binding": self.check_binding, "formulation": self.formulation,
-                "fairness_time_limit": self.fairness_time_limit}
+                "fairness_time_limit": self.fairness_time_limit,
+                "exact_red_lines": self.exact_red_lines}
 
 
 @dataclass

@@ -12,7 +12,12 @@ from pbo.models.io.loading import scenario_sha256
 from pbo.models.results import Meta, PlanResult, RedLineResult
 from pbo.models.scenario import OBJECTIVES, Scenario
 from pbo.optimizer.formulation.build import BuiltModel, build_model
-from pbo.optimizer.solving.binding import check_binding, objective_value, red_line_rows
+from pbo.optimizer.solving.binding import (
+    Verdict,
+    check_binding,
+    objective_value,
+    red_line_rows,
+)
 from pbo.optimizer.solving.fairness import (
     FAIRNESS_TOLERANCE,
     FAIRNESS_WORTH,
@@ -41,7 +46,7 @@ __all__ = ["FAIRNESS_TOLERANCE", "FAIRNESS_WORTH", "check_binding", "fairness_st
 
 def solve_built(built: BuiltModel, options: SolverOptions | None = None,
                 session: HighsSession | None = None) -> tuple[Outcome, HighsSession,
-                                                              dict[str, Any]]:
+                                                              dict[str, Verdict]]:
     """Stage 1 (objective), binding checks, stage 2 (who pays); the model holds the plan."""
     options = options or SolverOptions()
     session = session or HighsSession(built, options)
@@ -51,7 +56,7 @@ def solve_built(built: BuiltModel, options: SolverOptions | None = None,
     began = time.perf_counter()
     outcome = session.solve()
     report.stage_seconds["objective"] = time.perf_counter() - began
-    binding: dict[str, Any] = {}
+    binding: dict[str, Verdict] = {}
     if not outcome.has_solution:
         return outcome, session, binding
     if outcome.status == "time_limit":
@@ -108,7 +113,7 @@ def with_manifest(result: PlanResult, scenario: Scenario, input_file: str | None
 
 
 def make_result(built: BuiltModel, outcome: Outcome, session: HighsSession,
-                binding: dict[str, Any], options: SolverOptions, start: float,
+                binding: dict[str, Verdict], options: SolverOptions, start: float,
                 input_sha256: str, overrides: list[tuple[str, Any]]) -> PlanResult:
     m, d = built.m, built.data
     sc = d.scenario
@@ -123,7 +128,8 @@ def make_result(built: BuiltModel, outcome: Outcome, session: HighsSession,
     red_lines = [
         RedLineResult(id=r.id, rule=r.rule, owner=r.owner, negotiable=r.negotiable,
                       binding=binding[r.id][0] if r.id in binding else None,
-                      relaxed_objective=binding[r.id][1] if r.id in binding else None)
+                      relaxed_objective=binding[r.id].relaxed if r.id in binding else None,
+                      relaxed_bound=binding[r.id].bound if r.id in binding else None)
         for r in sc.red_lines
     ]
     meta = Meta(

@@ -6,7 +6,7 @@ import math
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from pbo.models.results import (
     FundingRow,
@@ -333,5 +333,6 @@ def reconciled(result: PlanResult, session: HighsSession) -> PlanResult:
         "interventions": [], "funding": [], "partners": [], "partner_years": [],
         "targets": [t.model_copy(update={"achieved": None, "year": None, "met": None})
                     for t in result.targets],
-        "red_lines": [r.model_copy(update={"binding": None, "relaxed_objective": None})
+        "red_lines": [r.model_copy(update={"binding": None, "relaxed_objective": None,
+                                           "relaxed_bound": None})
                       for r in result.red_lines]})

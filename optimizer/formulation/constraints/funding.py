@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from pbo.optimizer.formulation.constraints import add_rows, anchored
 from pbo.optimizer.formulation.data import ModelData

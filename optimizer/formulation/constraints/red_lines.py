@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from pbo.models import scenario as s
 from pbo.optimizer.formulation import measures

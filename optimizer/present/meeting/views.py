@@ -156,5 +156,7 @@ def plan_view(result: PlanResult, scenario: Scenario, base_objective: float | No
         "red_lines": [{"id": r.id, "owner": r.owner,
                        "description": lines[r.id].description if r.id in lines else "",
                        "binding": r.binding,
-                       "cost": result.relaxation_gain(r)} for r in result.red_lines],
+                       "cost": result.relaxation_gain(r),
+                       "cost_at_most": (result.relaxation_range(r) or (None, None))[1]}
+                      for r in result.red_lines],
     }

@@ -168,7 +168,15 @@
     table("red-lines", ["red line", "owner", "binding", "costs the plan"],
       plan.red_lines.map((r) => [r.description || r.id, r.owner || "—",
         r.binding === null ? "checking…" : (r.binding ? "yes" : "no"),
-        r.binding ? money(Math.abs(r.cost || 0)) : ""]), [false, false, false, true]);
+        r.binding ? costText(r) : ""]), [false, false, false, true]);
+  }
+
+  // "£18.6k", or "£18.6k to £22.6k" while the relaxed optimum is only bracketed
+  function costText(r) {
+    const low = money(Math.abs(r.cost || 0));
+    const high = r.cost_at_most === null || r.cost_at_most === undefined ? low
+      : money(Math.abs(r.cost_at_most));
+    return high === low ? low : low + " to " + high;
   }
 
   function problems(list) {
