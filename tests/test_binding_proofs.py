@@ -6,6 +6,7 @@ units, fixed costs, minimums and links (the strategy of test_properties)."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_properties import scenario_data
@@ -37,3 +38,40 @@ def test_binding_checks_agree_with_deleting_the_red_line(data: dict, exact: bool
         assert (row.relaxed_bound - free.objective) * sign >= -slack, row.id
         if exact or not row.binding:
             assert abs(row.relaxed_objective - free.objective) <= slack, row.id
+
+
+def test_a_binding_check_stopped_early_does_not_stop_the_next_run() -> None:
+    """HiGHS keeps its interrupt flag between runs: a binding check that stops at its first
+    better plan must not leave it set, or the next MIP on the model (the fairness stage's,
+    with highspy's Ctrl-C handler subscribed as on the command line) stops at once."""
+    import importlib.util
+
+    import numpy as np
+
+    from pbo.optimizer.formulation.build import build_model
+    from pbo.optimizer.solving.binding import check_binding, objective_value
+    from pbo.optimizer.solving.highs import HighsSession
+    from tests.conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("generate", ROOT / "benchmarks" / "generate.py")
+    assert spec is not None
+    assert spec.loader is not None
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    # the benchmark's 2,000-intervention scenario: two red lines end at a first better plan
+    built = build_model(scenario_from_data(generate.generate(2000, 10, 10, seed=0)))
+    session = HighsSession(built, SolverOptions())
+    first = session.solve()
+    assert first.status == "optimal"
+    h = session.highs
+    start = np.array(h.getSolution().col_value)
+    check_binding(session, objective_value(built))
+    assert session.report.resolves["found"] >= 1  # some check was interrupted
+    h.HandleUserInterrupt = True
+    try:
+        h.setSolution(len(start), np.arange(len(start), dtype=np.int32), start)
+        again = session.run(load=False)
+    finally:
+        h.HandleUserInterrupt = False
+    assert again.status == "optimal"
+    assert again.objective == pytest.approx(first.objective, rel=1e-6)

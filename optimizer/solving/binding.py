@@ -158,19 +158,14 @@ def run_against(session: HighsSession, base: float, start: np.ndarray | None = N
     `start` given, the Pyomo values are left as they are."""
     h = session.highs
     h.setOptionValue("mip_abs_gap", FAIRNESS_TOLERANCE * max(1.0, abs(base)))
-    found: list[float] = []
+    session.halt.now = False
 
     def improving(event: Any) -> None:
-        value = float(event.data_out.objective_function_value)
-        if enough is not None and enough(value):
-            found.append(value)
-
-    def interrupt(event: Any) -> None:
-        event.interrupt(bool(found))  # HiGHS keeps the flag between runs: set it each time
+        if enough is not None and enough(float(event.data_out.objective_function_value)):
+            session.halt.now = True
 
     if enough is not None:
         h.cbMipImprovingSolution += improving
-        h.cbMipInterrupt += interrupt
     try:
         if start is None:
             return session.run(start={})
@@ -178,9 +173,9 @@ def run_against(session: HighsSession, base: float, start: np.ndarray | None = N
         return session.run(load=False)
     finally:
         h.setOptionValue("mip_abs_gap", 1e-6)
+        session.halt.now = False
         if enough is not None:
             h.cbMipImprovingSolution -= improving
-            h.cbMipInterrupt -= interrupt
 
 
 def check_binding(session: HighsSession, base: float,

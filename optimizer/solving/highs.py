@@ -179,6 +179,7 @@ class HighsSession:
             raise SolverError(f"the model could not be loaded into HiGHS: {exc}") from exc
         self.load_seconds = time.perf_counter() - start
         self._stale = False  # HiGHS holds exactly the Pyomo model
+        self.halt = interrupt.Halt(self.highs)  # see binding.run_against
         o, h = self.options, self.highs
         for name, value in (("output_flag", False), ("log_to_console", False),
                             ("random_seed", 0), ("mip_rel_gap", o.mip_gap),

@@ -51,3 +51,19 @@ def run(h: Any, during: str) -> None:
     finally:
         if not h.is_solver_running():
             h.HandleUserInterrupt = False
+
+
+class Halt:
+    """A stop pbo asks for itself in the middle of a MIP run (a binding check that has found
+    its answer): set `now`, and HiGHS stops at its next check. Subscribed once per HiGHS
+    object, before highspy's own Ctrl-C handler, it sets HiGHS's interrupt flag to `now` at
+    every check: HiGHS keeps that flag between runs, so a stop asked in one run would
+    otherwise stop the next at once. (highspy's handler, which runs after it, still sets
+    the flag for Ctrl-C.)"""
+
+    def __init__(self, h: Any):
+        self.now = False
+        h.cbMipInterrupt += self._check
+
+    def _check(self, event: Any) -> None:
+        event.interrupt(self.now)
