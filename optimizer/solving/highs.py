@@ -49,7 +49,8 @@ class SolverOptions:
     formulation: str = "reduced"
     """reduced (funding per eligibility class) or full (per intervention): same plans."""
     fairness_time_limit: float | None = None
-    """Seconds for each HiGHS run of the fairness stage (None: time_limit)."""
+    """Seconds for each MIP run of the fairness stage, its search over lumpy choices (None:
+    10 s, never more than time_limit; its LP runs have time_limit, as every re-solve)."""
 
     def __post_init__(self) -> None:
         problems = []
@@ -143,6 +144,9 @@ class SolveReport:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     resolves: dict[str, int] = field(default_factory=dict)
+    fairness_runs: dict[str, int] = field(default_factory=dict)
+    """The fairness stage's runs over the optimal face: lp, mip, and mip_skipped (a MIP
+    proved needless by the LP bound; solving/face.py)."""
 
 
 @dataclass
@@ -359,10 +363,12 @@ class Edits:
                                 np.array(upper, dtype=np.float64))
         self._undo.append(lambda: self.h.changeColsBounds(len(cols), idx, old_lo, old_up))
 
-    def relax_integrality(self) -> None:
-        """Make every integer column continuous (the LP relaxation)."""
+    def relax_integrality(self, only: list[int] | None = None) -> None:
+        """Make every integer column continuous (the LP relaxation); with `only`, just those
+        of the given columns that are integer."""
         kinds = list(self.h.getLp().integrality_)
-        cols = [k for k, v in enumerate(kinds) if v != highspy.HighsVarType.kContinuous]
+        cols = [k for k in (range(len(kinds)) if only is None else only)
+                if kinds[k] != highspy.HighsVarType.kContinuous]
         if not cols:
             return
         idx = np.array(cols, dtype=np.int32)
