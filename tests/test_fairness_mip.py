@@ -101,12 +101,40 @@ def test_the_mip_is_skipped_when_the_lp_bound_proves_no_fairer_plan() -> None:
     assert result.meta.fairness_runs == {"lp": 1, "mip_skipped": 1}
 
 
+@pytest.mark.parametrize("formulation", BOTH)
+@pytest.mark.parametrize("order", [("teams", "a", "b"), ("b", "a", "teams")])
+def test_a_whole_lp_optimum_on_the_face_needs_no_mip(order: tuple[str, ...],
+                                                    formulation: str) -> None:
+    """The council pools 100, the police nothing. `teams` (whole units, up to 3, 10 a unit,
+    30 a unit to the council) nets 2 per 1 spent; `a` and `b` (divisible, 1 a unit, up to
+    100) net 1 per 1 spent, `a` to the council (2 a unit), `b` to the police (2 a unit). The
+    optimum: 3 teams (30), the other 70 on a + b: objective 3 * 20 + 70 = 130, whatever
+    the mix of a and b. The council pays all 100: its net is 90 + 2a - 100 = 2a - 10, the
+    police's 2b = 2 (70 - a). Max-min: 2a - 10 = 140 - 2a, a = 37.5, b = 32.5, 65 each.
+    Stage 1 may pick any mix; the face's LP relaxation keeps the 3 teams whole (any fewer
+    loses 10 a unit), so its optimum is the face's and no MIP is run."""
+    ivs = {"teams": iv("teams", max_units=3, integer_units=True, unit_cost=10,
+                       benefits={"council": 30}),
+           "a": iv("a", max_units=100, unit_cost=1, benefits={"council": 2}),
+           "b": iv("b", max_units=100, unit_cost=1, benefits={"police": 2})}
+    data = scenario_data(partners=[partner("council", 100), partner("police", 0)],
+                         interventions=[ivs[k] for k in order])
+    result = solve(scenario_from_data(data), options=SolverOptions(formulation=formulation))
+    assert result.objective == pytest.approx(130.0)
+    assert units_of(result) == pytest.approx({"teams": 3.0, "a": 37.5, "b": 32.5})
+    assert _nets(result) == pytest.approx({"council": 65.0, "police": 65.0})
+    assert funding_of(result) == pytest.approx({("council", "teams", 2020): 30.0,
+                                                ("council", "a", 2020): 37.5,
+                                                ("council", "b", 2020): 32.5})
+    assert "mip" not in result.meta.fairness_runs
+
+
 def test_a_fairness_mip_that_reaches_its_time_limit_says_so_and_names_the_split() -> None:
     """The whole-place example has lumpy choices whose LP bound leaves room, so the fairness
     stage runs its MIP. Given 1e-9 s, the MIP stops at once: the plan (objective as in the
     unhurried solve, which the stage never changes by more than the SPEC's 1e-6) and the
-    split kept are the fairest found without re-opening the lumpy choices, and the warning
-    says so, with that split's smallest partner saving."""
+    split kept are stage 1's plan with who pays re-divided (the MIP's start), and the
+    warning says so, with that split's smallest partner saving."""
     sc = load_scenario(SCENARIOS / "whole_place_example.yaml")
     calm = solve(sc, options=SolverOptions(check_binding=False))
     hurried = solve(sc, options=SolverOptions(check_binding=False, fairness_time_limit=1e-9))
@@ -116,7 +144,7 @@ def test_a_fairness_mip_that_reaches_its_time_limit_says_so_and_names_the_split(
     said = [w for w in hurried.meta.warnings if "lumpy choices" in w]
     assert len(said) == 1
     assert "reached its time limit" in said[0]
-    assert "The split shown is the fairest found without re-opening the lumpy choices" in said[0]
+    assert "The split shown is the fairest for the plan as first chosen" in said[0]
     smallest = min(p.net_cashable_savings_npv for p in hurried.partners
                    if p.id in sc.beneficiaries)
     sign = "-" if smallest < 0 else ""

@@ -133,8 +133,9 @@ def _fairness(session: HighsSession) -> bool:
         edits.set_col_bounds([floor], [fair_held], [inf])
         search_face(session, Face(
             floor=floor, costs=costs, optimum=optimum, fair_held=fair_held, run1=run1,
-            lumpy=[col(v) for v in lumpy], gates=[col(m.select[i]) for i in sorted(gates)],
-            smallest=smallest))
+            lumpy=[col(v) for v in lumpy], lumpy_at=[float(round(v.value)) for v in lumpy],
+            gates=[col(m.select[i]) for i in sorted(gates)],
+            savings=savings, smallest=smallest))
     for i in gates:  # a gate is selected exactly when it has units (as results count them)
         m.select[i].set_value(1.0 if (m.units[i].value or 0.0) > TOL else 0.0)
     return True
