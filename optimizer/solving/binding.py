@@ -117,7 +117,7 @@ def check_binding(session: HighsSession, base: float,
         return (value - base if built.maximise else base - value) > tol
 
     out: dict[str, tuple[bool, float | None]] = {}
-    for rule in built.data.scenario.red_lines:
+    for rule in built.data.model_scenario.red_lines:  # canonical order: same runs, same plan
         rows = [session.row_of(r) for r in red_line_rows(m, rule.id)]
         if not rows:
             out[rule.id] = (False, base)

@@ -63,7 +63,7 @@ def _columns(session: HighsSession) -> tuple[dict[str, dict[int, float]],
     """Each beneficiary's discounted net cashable savings as {column: coefficient}, and every
     funding column with the cost it pays towards in stage 1's plan."""
     m, d = session.built.m, session.built.data
-    sc, col = d.scenario, session.col_of
+    sc, col = d.model_scenario, session.col_of  # canonical: the rows in one order
     rows = net_rows(session)
     savings = {p: rows[p] for p in sc.beneficiaries}
     funding_cols: list[tuple[int, float]] = []
