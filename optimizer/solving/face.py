@@ -187,7 +187,8 @@ def _fixed_on_face(session: HighsSession, face: Face) -> tuple[list[float], list
         return [lo for lo, _ in kept], [hi for _, hi in kept]  # hold stage 1's choices
     value = sum(k * x[c] for c, k in face.costs.items())
     scale = max(1.0, abs(face.optimum))
-    room = (value - face.optimum if maximise else face.optimum - value) + 2 * FAIRNESS_TOLERANCE * scale
+    room = ((value - face.optimum if maximise else face.optimum - value)
+            + 2 * FAIRNESS_TOLERANCE * scale)
     lower, upper = [], []
     for c, at in zip(face.lumpy, face.lumpy_at, strict=True):
         lo, hi = float(lows[c]), float(ups[c])
@@ -236,8 +237,8 @@ def _polish(session: HighsSession, face: Face, fair: float, fairer: Snapshot,
             relaxed: Edits) -> None:
     """Run 5, an LP: on the caller's relaxed model (`relaxed`, integrality off), the lumpy
     columns held at the whole values of the fairer plan now loaded, z >= fair (less what
-    that rounding costs, less 1e-9 of it) and the objective maximised again; then who pays re-divided for
-    the plan as polished. Keeps `fairer` when the polish finds nothing."""
+    that rounding costs, less 1e-9 of it) and the objective maximised again; then who pays
+    re-divided for the plan as polished. Keeps `fairer` when the polish finds nothing."""
     m = session.built.m
     now = {c: v.value or 0.0 for v, c in session.columns()}
     whole = {c: float(round(now[c])) for c in face.lumpy}
