@@ -113,6 +113,9 @@ class Meta(_Row):
     resolves: dict[str, int] = Field(default_factory=dict)
     """Binding checks: red lines decided without a re-solve (skipped), by a re-solve stopped
     once it proved no gain (cut_off), and by one that found a gain (improved)."""
+    fairness_runs: dict[str, int] = Field(default_factory=dict)
+    """The fairness stage's runs over the optimal face: lp, mip, and mip_skipped (a search of
+    the lumpy choices proved needless by an LP bound)."""
     formulation: str = ""
     """The model solved: reduced (funding per eligibility class) or full."""
     model_size: dict[str, int] = Field(default_factory=dict)

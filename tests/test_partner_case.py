@@ -91,6 +91,8 @@ def test_pack_partner_section_and_heat_map_render(tmp_path):
     assert section.count("class='partner'") >= 5
     heat = re.search(r"<figure class='heat'>.*?</figure>", section, re.S)
     assert heat
+    assert "Who pays ↓</text>" in heat.group(0)  # the axes are named
+    assert "Whose savings →</text>" in heat.group(0)
     OUTPUT.mkdir(parents=True, exist_ok=True)
     for name, html in (("pack_partners", section), ("pack_heat_map", heat.group(0))):
         file = tmp_path / f"{name}.html"

@@ -79,9 +79,9 @@ def test_payments_split_in_proportion_to_cost_within_a_class() -> None:
 
 
 def test_fairness_stage_that_stops_early_says_so_everywhere() -> None:
-    """A fairness stage given a tiny time limit per run stops before its scale search ends:
-    the result's meta, the terminal output and the decision pack all say so and name the
-    split kept."""
+    """A fairness stage given a tiny time limit for its MIP runs stops before its search over
+    the lumpy choices ends: the result's meta, the terminal output and the decision pack all
+    say so and name the split kept."""
     sc = load_scenario(SCENARIOS / "whole_place_example.yaml")
     result = solve(sc, options=SolverOptions(fairness_time_limit=1e-9, check_binding=False))
     assert result.status == "optimal"

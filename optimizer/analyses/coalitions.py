@@ -103,7 +103,7 @@ class CoalitionGame:
         started = time.perf_counter()
         self.built = build_model(self.scenario, "net_cashable_savings", "full")  # fund[p,i,t]
         self.session = HighsSession(self.built, self.options)
-        self.partners: tuple[str, ...] = self.built.data.partners
+        self.partners: tuple[str, ...] = tuple(p.id for p in self.scenario.partners)
         self.grand = frozenset(self.partners)
         self._scopes = [(self.session.row_of(row), scope)
                         for row, scope in row_scopes(self.built).items()]

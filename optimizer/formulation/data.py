@@ -58,6 +58,15 @@ class ModelData:
     """(p, c, t): p may fund class c, which costs something in t (reduced, rule optimise)."""
     class_fund_by_partner_year: dict[tuple[str, int], list[str]] = field(default_factory=dict)
     class_fund_by_class_year: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+    canon: Scenario | None = None
+    """The scenario in canonical order (canonical.py): what the model is built from, so that
+    it does not depend on the order of the user's lists. `scenario` keeps the user's order,
+    for the results; `partners`, `interventions` and every index above are canonical."""
+
+    @property
+    def model_scenario(self) -> Scenario:
+        """The scenario the rows are built from: `canon` (`scenario` if none was made)."""
+        return self.canon if self.canon is not None else self.scenario
 
     @cached_property
     def shares(self) -> dict[tuple[str, str], float] | None:
@@ -75,12 +84,14 @@ class ModelData:
 
     @classmethod
     def from_scenario(cls, sc: Scenario, formulation: str = "reduced") -> ModelData:
+        from pbo.optimizer.formulation.canonical import canonical
         from pbo.optimizer.formulation.classes import eligibility_classes
 
         if formulation not in FORMULATIONS:
             from pbo.models.errors import UsageError
 
             raise UsageError(f"formulation '{formulation}': one of {', '.join(FORMULATIONS)}")
+        given, sc = sc, canonical(sc)  # built in canonical order; results in the user's
         years = sc.horizon
         fixed: dict[tuple[str, int], float] = {}
         unit: dict[tuple[str, int], float] = {}
@@ -134,7 +145,7 @@ class ModelData:
             class_py[p, t].append(c)
             class_ct[c, t].append(p)
         return cls(
-            scenario=sc, years=years, discount=sc.discount,
+            scenario=given, canon=sc, years=years, discount=sc.discount,
             partners=tuple(p.id for p in sc.partners),
             interventions=tuple(i.id for i in sc.interventions),
             fixed_cost=fixed, unit_cost=unit, costed=costed, funders=funders,

@@ -55,7 +55,7 @@ def over_horizon(m, d: ModelData, measure: str, partner: str | None, discounted:
 
 
 def outcome(m, d: ModelData, name: str):
-    sc = d.scenario
+    sc = d.model_scenario
     return pyo.quicksum(iv.outcomes[name] * m.units[iv.id] for iv in sc.interventions
                          if iv.outcomes.get(name))
 

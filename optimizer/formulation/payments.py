@@ -23,7 +23,7 @@ def cost_shares(d: ModelData) -> dict[tuple[str, str], float] | None:
     """(p, i) -> share of i's yearly cost p pays, for rules benefit_share and fixed (None
     under optimise). Each intervention's shares are scaled to sum to exactly 1 (the scenario
     accepts a sum within 1e-6 of 1), so the cost is met to the last penny."""
-    sharing = d.scenario.cost_sharing
+    sharing = d.model_scenario.cost_sharing
     raw: dict[tuple[str, str], float] = {}
     if sharing.rule == "fixed":
         raw = {(p, i): s for i, split in (sharing.shares or {}).items() for p, s in split.items()}

@@ -29,7 +29,7 @@ def _rows_for(path: str, built: BuiltModel, d: ModelData) -> list[tuple[str, dic
     if len(parts) != 3 or parts[2] not in IN_PLACE_FIELDS.get(parts[0], ()):
         return None
     section, ident, _field = parts
-    m, sc = built.m, d.scenario
+    m, sc = built.m, d.model_scenario
     if section == "targets":
         target = next((t for t in sc.targets if t.id == ident), None)
         return None if target is None else [("target", target_rows(m, d, target))]

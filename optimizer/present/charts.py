@@ -289,17 +289,29 @@ def flow_diagram_svg(flows: Sequence[tuple[str, str, float]], value_format) -> s
 
 def heat_map_svg(rows: Sequence[str], columns: Sequence[str],
                  values: Mapping[tuple[str, str], float], title: str,
-                 value_format: Callable[[float], str] = compact) -> str:
-    """A matrix of non-negative amounts as shaded cells (darker: more), each labelled."""
+                 value_format: Callable[[float], str] = compact, *,
+                 row_title: str = "", column_title: str = "") -> str:
+    """A matrix of non-negative amounts as shaded cells (darker: more), each labelled;
+    `row_title` and `column_title` name the axes (above the row labels, above the column
+    labels)."""
     if not rows or not columns:
         return "<p>Nothing to chart.</p>"
     left, top, cell_w, cell_h = 200, 110, 74, 30
+    if column_title:
+        top += 24
     width = left + cell_w * len(columns) + 140  # room for the last slanted label
     height = top + cell_h * len(rows) + 20
     most = max([v for v in values.values() if v > 0] + [1e-9])
     parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
              "font-family='sans-serif' font-size='11' role='img'>",
              f"<title>{html.escape(title)}</title>"]
+    if column_title:
+        middle = left + cell_w * len(columns) / 2
+        parts.append(f"<text x='{middle:.1f}' y='16' text-anchor='middle' font-size='12' "
+                     f"font-weight='bold'>{html.escape(column_title)} →</text>")
+    if row_title:  # above the row labels, level with the foot of the column labels
+        parts.append(f"<text x='{left - 8}' y='{top - 8}' text-anchor='end' font-size='12' "
+                     f"font-weight='bold'>{html.escape(row_title)} ↓</text>")
     for k, name in enumerate(columns):
         x = left + k * cell_w + cell_w / 2
         parts.append(f"<text x='{x:.1f}' y='{top - 8}' transform='rotate(-35 {x:.1f} "

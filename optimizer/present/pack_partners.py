@@ -106,7 +106,8 @@ def partner_sections(cases: Any, scenario: Scenario, fmt: Fmt) -> list[str]:
                      [names.get(p, p) for p in payers], [names.get(c, c) for c in cols],
                      {(names.get(p, p), names.get(c, c)): cases.matrix[p].get(c, 0.0)
                       for p in payers for c in cols},
-                     "Who pays for whose savings", fmt) + "</figure>"]
+                     "Who pays for whose savings", fmt, row_title="Who pays",
+                     column_title="Whose savings") + "</figure>"]
     for s in cases.statements:
         if not series.get(s.name):
             continue

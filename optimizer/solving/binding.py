@@ -210,7 +210,7 @@ def check_binding(session: HighsSession, base: float,
         return min(known) if built.maximise else max(known)
 
     out: dict[str, Verdict] = {}
-    for rule in built.data.scenario.red_lines:
+    for rule in built.data.model_scenario.red_lines:  # canonical order: same runs, same plan
         rows = [session.row_of(r) for r in red_line_rows(m, rule.id)]
         if not rows:
             out[rule.id] = Verdict(False, base, base)

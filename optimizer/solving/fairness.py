@@ -8,17 +8,18 @@ import time
 
 from pbo.models.scenario import Scenario
 from pbo.optimizer.formulation.payments import has_funding_terms, spend_terms
+from pbo.optimizer.solving.face import (
+    FAIRNESS_TOLERANCE,
+    FAIRNESS_WORTH,
+    Face,
+    search_face,
+    stopped,
+)
 from pbo.optimizer.solving.held import hold_plan, net_rows, objective_terms
-from pbo.optimizer.solving.highs import HighsSession, Outcome, restore, values
+from pbo.optimizer.solving.highs import HighsSession, restore, values
 from pbo.optimizer.solving.results import TOL
 
-FAIRNESS_TOLERANCE = 1e-6
-"""Relative improvement below which relaxing a red line does not count as binding (and the
-SPEC 3.4 tolerance on the objective in the fairness stage, which holds it exactly)."""
-
-FAIRNESS_WORTH = 1e-4
-"""A plan other than stage 1's is taken only when it raises the smallest beneficiary's
-savings by more than this share of the objective (else stage 1's plan is kept as found)."""
+__all__ = ["FAIRNESS_TOLERANCE", "FAIRNESS_WORTH", "fairness_stage", "gate_only"]
 
 
 def gate_only(sc: Scenario) -> set[str]:
@@ -32,50 +33,27 @@ def gate_only(sc: Scenario) -> set[str]:
             and not any(iv.fixed_cost) and iv.id not in linked}
 
 
-def _stopped(outcome: Outcome) -> str:
-    """How a run ended, in words."""
-    if outcome.status == "time_limit":
-        return "reached its time limit"
-    return f"stopped without an answer ({outcome.message or outcome.status})"
-
-
-class _TimeLimit:
-    """The fairness stage's own time limit per HiGHS run, put back afterwards."""
-
-    def __init__(self, session: HighsSession):
-        self.h, self.options = session.highs, session.options
-
-    def __enter__(self) -> None:
-        limit = self.options.fairness_time_limit
-        if limit is not None:
-            self.h.setOptionValue("time_limit", float(limit))
-
-    def __exit__(self, *_: object) -> None:
-        limit = self.options.time_limit
-        self.h.setOptionValue("time_limit", float(limit) if limit is not None else float("inf"))
-
-
 def fairness_stage(session: HighsSession) -> bool:
     """SPEC 3.4 `optimise`: among the plans at the optimum, the one whose smallest
     beneficiary's discounted net cashable savings is largest (max-min fairness), and who pays.
 
-    Done by direct, undone edits of the loaded HiGHS model, as linear programmes over what
-    can move (the funding columns of what the plan pays for; in the reduced formulation one
-    per partner, eligibility class and year):
-    1. stage 1's plan held (every selection and unit), the funding re-divided;
-    2. the lumpy choices held (selections with a fixed cost, min_units or a link, whole
-       units), every other intervention's scale free, the objective held at its optimum
-       (SPEC relative tolerance 1e-6) and the smallest saving at least run 1's;
-    3. only if run 2 is fairer by more than FAIRNESS_WORTH of the objective: its fairness
-       kept and the objective maximised again, so that no unit is shaved within the
-       tolerance. Otherwise run 1's answer stands.
+    Done by direct, undone edits of the loaded HiGHS model: a column z below every
+    beneficiary's saving, maximised.
+    1. stage 1's plan held (every selection and unit), the funding re-divided (an LP over the
+       funding columns of what the plan pays for; in the reduced formulation one per
+       partner, eligibility class and year). Its value z1.
+    2. over the optimal face (the objective held within the SPEC's relative 1e-6, z >= z1):
+       the search for a fairer plan, lumpy choices included (`face.search_face`: an LP
+       bound first, which often proves no fairer plan exists; a MIP, time-limited, only when
+       it cannot), then the objective re-maximised with that fairness held, so that no unit
+       is shaved within the tolerance. A plan other than stage 1's is taken only when it is
+       fairer by more than FAIRNESS_WORTH of the objective.
     A run that stops early or fails adds a warning to `session.report` that names the split
     kept. Returns False when there is nothing to share (or run 1 found no solution).
     """
     began = time.perf_counter()
     try:
-        with _TimeLimit(session):
-            return _fairness(session)
+        return _fairness(session)
     finally:
         session.report.stage_seconds["fairness"] = time.perf_counter() - began
 
@@ -85,7 +63,7 @@ def _columns(session: HighsSession) -> tuple[dict[str, dict[int, float]],
     """Each beneficiary's discounted net cashable savings as {column: coefficient}, and every
     funding column with the cost it pays towards in stage 1's plan."""
     m, d = session.built.m, session.built.data
-    sc, col = d.scenario, session.col_of
+    sc, col = d.model_scenario, session.col_of  # canonical: the rows in one order
     rows = net_rows(session)
     savings = {p: rows[p] for p in sc.beneficiaries}
     funding_cols: list[tuple[int, float]] = []
@@ -137,12 +115,12 @@ def _fairness(session: HighsSession) -> bool:
             outcome = session.run(start={floor: smallest()})
         if not outcome.has_solution:
             restore(m, stage1)  # keep stage 1's plan and funding
-            warn(f"The fairness stage (who pays, SPEC 3.4) {_stopped(outcome)} before it "
+            warn(f"The fairness stage (who pays, SPEC 3.4) {stopped(outcome)} before it "
                  "found a split. The split shown is the first stage's: a split that meets "
                  "every rule, not the fairest one.")
             return False
         if outcome.status != "optimal":
-            warn(f"The fairness stage (who pays, SPEC 3.4) {_stopped(outcome)}. The split "
+            warn(f"The fairness stage (who pays, SPEC 3.4) {stopped(outcome)}. The split "
                  "shown is the fairest it found in time for the plan as chosen; a fairer one "
                  "may exist.")
             return True
@@ -153,29 +131,11 @@ def _fairness(session: HighsSession) -> bool:
         else:
             edits.add_row(-inf, optimum + tol, costs)
         edits.set_col_bounds([floor], [fair_held], [inf])
-        edits.relax_integrality()
-        counts = [float(round(v.value)) for v in lumpy]
-        edits.set_col_bounds([col(v) for v in lumpy], counts, counts)
-        freed = session.run(start={floor: fair_held})
-        if freed.status != "optimal":
-            restore(m, run1)
-            warn(f"The fairness stage's search over the scale of divisible interventions "
-                 f"{_stopped(freed)}. The split shown is the fairest for the plan as first "
-                 "chosen; an equally good plan at another scale may share more fairly.")
-            return True
-        fair_free = smallest()
-        if fair_free <= fair_held + FAIRNESS_WORTH * max(1.0, abs(optimum)):
-            restore(m, run1)
-            return True
-        run2 = values(m)
-        edits.set_col_bounds([floor], [fair_free - 1e-9 * max(1.0, abs(fair_free))], [inf])
-        edits.set_objective(costs, maximise=built.maximise)
-        polish = session.run(start={})
-        if not polish.has_solution:
-            restore(m, run2)
-            warn(f"The fairness stage's last run (holding the objective exactly) "
-                 f"{_stopped(polish)}. The plan and split shown are the fairer ones it found, "
-                 "within the SPEC's tolerance of the best objective.")
+        search_face(session, Face(
+            floor=floor, costs=costs, optimum=optimum, fair_held=fair_held, run1=run1,
+            lumpy=[col(v) for v in lumpy], lumpy_at=[float(round(v.value)) for v in lumpy],
+            gates=[col(m.select[i]) for i in sorted(gates)],
+            savings=savings, smallest=smallest))
     for i in gates:  # a gate is selected exactly when it has units (as results count them)
         m.select[i].set_value(1.0 if (m.units[i].value or 0.0) > TOL else 0.0)
     return True

@@ -14,7 +14,7 @@ import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 import highspy
@@ -49,7 +49,8 @@ class SolverOptions:
     formulation: str = "reduced"
     """reduced (funding per eligibility class) or full (per intervention): same plans."""
     fairness_time_limit: float | None = None
-    """Seconds for each HiGHS run of the fairness stage (None: time_limit)."""
+    """Seconds for each MIP run of the fairness stage, its search over lumpy choices (None:
+    10 s, never more than time_limit; its LP runs have time_limit, as every re-solve)."""
     exact_red_lines: bool = False
     """Prove each binding red line's relaxed optimum (a full re-solve each), not stop at the
     first plan that shows it binds."""
@@ -74,11 +75,7 @@ class SolverOptions:
             raise UsageError(problems)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"time_limit": self.time_limit, "mip_gap": self.mip_gap, "threads": self.threads,
-                "accept_time_limited": self.accept_time_limited,
-                "check_binding": self.check_binding, "formulation": self.formulation,
-                "fairness_time_limit": self.fairness_time_limit,
-                "exact_red_lines": self.exact_red_lines}
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass
@@ -147,6 +144,9 @@ class SolveReport:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     resolves: dict[str, int] = field(default_factory=dict)
+    fairness_runs: dict[str, int] = field(default_factory=dict)
+    """The fairness stage's runs over the optimal face: lp, mip, and mip_skipped (a MIP
+    proved needless by the LP bound; solving/face.py)."""
 
 
 @dataclass
@@ -364,10 +364,12 @@ class Edits:
                                 np.array(upper, dtype=np.float64))
         self._undo.append(lambda: self.h.changeColsBounds(len(cols), idx, old_lo, old_up))
 
-    def relax_integrality(self) -> None:
-        """Make every integer column continuous (the LP relaxation)."""
+    def relax_integrality(self, only: list[int] | None = None) -> None:
+        """Make every integer column continuous (the LP relaxation); with `only`, just those
+        of the given columns that are integer."""
         kinds = list(self.h.getLp().integrality_)
-        cols = [k for k, v in enumerate(kinds) if v != highspy.HighsVarType.kContinuous]
+        cols = [k for k in (range(len(kinds)) if only is None else only)
+                if kinds[k] != highspy.HighsVarType.kContinuous]
         if not cols:
             return
         idx = np.array(cols, dtype=np.int32)

@@ -141,6 +141,7 @@ def make_result(built: BuiltModel, outcome: Outcome, session: HighsSession,
         currency=sc.currency, warnings=list(session.report.warnings),
         stage_seconds=dict(session.report.stage_seconds),
         resolves=dict(session.report.resolves), formulation=d.formulation,
+        fairness_runs=dict(session.report.fairness_runs),
         model_size=model_size(session))
     return reconciled(PlanResult(
         status=outcome.status, objective_name=built.objective,

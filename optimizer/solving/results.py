@@ -94,6 +94,7 @@ def plan_rows(m: pyo.ConcreteModel, d: ModelData, must_fund: set[str]):
         if amount > TOL and i in selected:
             funding.append(FundingRow(partner=p, intervention=i, year=t, amount=amount))
             paid[p, t] += amount
+    funding.sort(key=_user_order(d))  # summed above in the model's order, shown in the user's
     partner_years, partners = [], []
     for partner in sc.partners:
         p = partner.id
@@ -115,6 +116,14 @@ def plan_rows(m: pyo.ConcreteModel, d: ModelData, must_fund: set[str]):
                 + [-disc[r.year] * r.contribution for r in rows]),
             payback_year=payback_year(rows)))
     return interventions, funding, partners, partner_years
+
+
+def _user_order(d: ModelData):
+    """Sort key of a funding row: intervention, year and funder as the user listed them."""
+    sc = d.scenario
+    place = {iv.id: k for k, iv in enumerate(sc.interventions)}
+    funder = {(iv.id, p): k for iv in sc.interventions for k, p in enumerate(sc.funders(iv))}
+    return lambda r: (place[r.intervention], r.year, funder.get((r.intervention, r.partner), 0))
 
 
 def _required_first(sc) -> list:

@@ -17,7 +17,7 @@ def add_budget_limit(m: pyo.ConcreteModel, d: ModelData) -> None:
     limit holds on running totals (each saving reinvested once).
     """
     rows = {}
-    for partner in d.scenario.partners:
+    for partner in d.model_scenario.partners:
         rows.update(budget_rows(m, d, partner))
     add_rows(m, "budget_limit", rows)
 

@@ -12,7 +12,7 @@ from pbo.optimizer.formulation.measures import cost
 def add_decisions(m: pyo.ConcreteModel, d: ModelData) -> None:
     """select[i] binary, units[i] >= 0 (integer where integer_units), fund[p,i,t] >= 0 only
     where p may fund i and i costs something in t."""
-    sc = d.scenario
+    sc = d.model_scenario
     m.select = pyo.Var(d.interventions, domain=pyo.Binary)
     integer = {iv.id for iv in sc.interventions if iv.integer_units}
     upper = {iv.id: iv.max_units for iv in sc.interventions}
@@ -30,7 +30,7 @@ def add_decisions(m: pyo.ConcreteModel, d: ModelData) -> None:
 
 def add_unit_limits(m: pyo.ConcreteModel, d: ModelData) -> None:
     """min_units*select <= units <= max_units*select."""
-    sc = d.scenario
+    sc = d.model_scenario
     add_rows(m, "unit_min", {iv.id: m.units[iv.id] >= iv.min_units * m.select[iv.id]
                              for iv in sc.interventions if iv.min_units > 0})
     add_rows(m, "unit_max", {iv.id: m.units[iv.id] <= iv.max_units * m.select[iv.id]

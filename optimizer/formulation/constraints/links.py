@@ -11,10 +11,10 @@ from pbo.optimizer.formulation.data import ModelData
 def add_requires(m: pyo.ConcreteModel, d: ModelData) -> None:
     """select[i] <= select[j] for each j that i requires."""
     add_rows(m, "requires", {(iv.id, j): m.select[iv.id] <= m.select[j]
-                             for iv in d.scenario.interventions for j in iv.requires})
+                             for iv in d.model_scenario.interventions for j in iv.requires})
 
 
 def add_excludes(m: pyo.ConcreteModel, d: ModelData) -> None:
     """select[i] + select[j] <= 1 for each excluded pair (one row per pair)."""
-    pairs = {tuple(sorted((iv.id, j))) for iv in d.scenario.interventions for j in iv.excludes}
+    pairs = {tuple(sorted((iv.id, j))) for iv in d.model_scenario.interventions for j in iv.excludes}
     add_rows(m, "excludes", {(i, j): m.select[i] + m.select[j] <= 1 for i, j in sorted(pairs)})

@@ -52,7 +52,7 @@ def red_line_funding_window(m, d: ModelData, rule: s.FundingWindow) -> Rows:
 def red_line_ring_fence(m, d: ModelData, rule: s.RingFence) -> Rows:
     """p funds only interventions whose theme is listed."""
     themes = set(rule.themes)
-    outside = {iv.id for iv in d.scenario.interventions if iv.theme not in themes}
+    outside = {iv.id for iv in d.model_scenario.interventions if iv.theme not in themes}
     return _forbid(rule, m, d, lambda i, _t: i in outside)
 
 
@@ -64,7 +64,7 @@ def red_line_no_funding(m, d: ModelData, rule: s.NoFunding) -> Rows:
 
 def red_line_max_share(m, d: ModelData, rule: s.MaxShare) -> Rows:
     """sum_i fund[p,i,t] <= share * poolable_budget[p,t], every year."""
-    budget = d.scenario.partner[rule.partner].poolable_budget
+    budget = d.model_scenario.partner[rule.partner].poolable_budget
     rows: Rows = {}
     for k, t in enumerate(d.years):
         paid = _funding_of(m, d, rule.partner, _in_year(t))
@@ -90,7 +90,7 @@ def red_line_exclude_intervention(m, d: ModelData, rule: s.ExcludeIntervention) 
 
 def red_line_must_fund(m, d: ModelData, rule: s.MustFund) -> Rows:
     """select[i] = 1 and units[i] >= min_units (default: the intervention's)."""
-    iv = d.scenario.intervention[rule.intervention]
+    iv = d.model_scenario.intervention[rule.intervention]
     least = rule.min_units if rule.min_units is not None else iv.min_units
     rows: Rows = {(rule.id, "select"): m.select[iv.id] >= 1}
     if least > 0:
@@ -125,7 +125,7 @@ def add_red_lines(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Every red line's rows in one component, red_line[id, part] (a lifted one, with
     `active: false`, has none)."""
     rows: Rows = {}
-    for rule in d.scenario.red_lines:
+    for rule in d.model_scenario.red_lines:
         if rule.active:
             rows.update(RED_LINE_FAMILIES[rule.rule](m, d, rule))
     add_rows(m, "red_line", rows)

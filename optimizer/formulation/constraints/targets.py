@@ -44,6 +44,6 @@ def target_rows(m: pyo.ConcreteModel, d: ModelData, target: Target) -> dict:
 def add_targets(m: pyo.ConcreteModel, d: ModelData) -> None:
     """min <= measure <= max for every target and period."""
     rows = {}
-    for target in d.scenario.targets:
+    for target in d.model_scenario.targets:
         rows.update(target_rows(m, d, target))
     add_rows(m, "target", rows)
