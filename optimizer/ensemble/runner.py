@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pbo.models.errors import PboError, SolverError
+from pbo.models.errors import Interrupted as SolveInterrupted
+from pbo.models.errors import PboError, SolverError, UsageError
 from pbo.optimizer.ensemble.checkpoint import Checkpoint, Memory
-from pbo.optimizer.ensemble.worker import Job, forget, run_chunk
+from pbo.optimizer.ensemble.worker import Job, adopt, forget, run_chunk
 
 SCHEDULER_ENV = "PBO_SCHEDULER"
 RESTARTS = 3
@@ -57,6 +58,12 @@ class EnsembleRun:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def check_workers(workers: int | None) -> None:
+    """UsageError unless `workers` is None (the default) or at least 1."""
+    if workers is not None and workers < 1:
+        raise UsageError(f"--workers {workers}: at least 1")
+
+
 def chunked(indices: Sequence[int], size: int) -> list[list[int]]:
     return [list(indices[k:k + size]) for k in range(0, len(indices), size)]
 
@@ -69,8 +76,12 @@ def chunk_size(tasks: int, workers: int) -> int:
 def run_ensemble(job: Job, tasks: int, *, workers: int | None = None,
                  scheduler: str | None = None, checkpoint: Path | None = None,
                  resume: bool = False, chunk: int | None = None,
-                 progress: Progress | None = None) -> EnsembleRun:
-    """Run tasks 0..tasks-1 of `job` and return their results in order."""
+                 progress: Progress | None = None, state: Any = None) -> EnsembleRun:
+    """Run tasks 0..tasks-1 of `job` and return their results in order.
+
+    `state`: what `job.setup()` would build, already built by the caller; a serial run uses
+    it instead of building its own (worker processes always build their own)."""
+    check_workers(workers)
     scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
     store: Checkpoint | Memory = (Checkpoint(checkpoint, job.key, tasks, resume)
                                   if checkpoint else Memory())
@@ -81,8 +92,10 @@ def run_ensemble(job: Job, tasks: int, *, workers: int | None = None,
             run = _on_dask(job, todo, scheduler, chunk, store, tasks, progress)
         else:
             n = max(1, workers or os.cpu_count() or 1)
-            run = _local(job, todo, n, chunk, store, tasks, progress)
-    except KeyboardInterrupt:
+            run = _local(job, todo, n, chunk, store, tasks, progress, state)
+    except KeyboardInterrupt as exc:
+        if store.path is None and isinstance(exc, SolveInterrupted):
+            raise  # nothing kept: the solve's own words say what was stopped
         raise Interrupted(len(store.done), tasks, store.path) from None
     finally:
         store.close()
@@ -102,12 +115,15 @@ def _report(store: Checkpoint | Memory, rows: list[tuple[int, dict[str, Any]]], 
 
 
 def _local(job: Job, todo: list[int], workers: int, chunk: int | None,
-           store: Checkpoint | Memory, tasks: int, progress: Progress | None) -> EnsembleRun:
+           store: Checkpoint | Memory, tasks: int, progress: Progress | None,
+           state: Any = None) -> EnsembleRun:
     size = chunk or chunk_size(len(todo), workers)
     chunks = chunked(todo, size)
     if progress:
         progress(len(store.done), tasks)
     if workers == 1 or len(chunks) <= 1:
+        if state is not None:
+            adopt(job, state)
         try:
             for c in chunks:
                 _report(store, run_chunk(job, c), tasks, progress)
