@@ -57,11 +57,12 @@ def timed(cmd: list[str]) -> float:
 
 def per_sample(sc: Any, samples: int, workers: int) -> dict[str, float]:
     from pbo.optimizer.analyses.risk import make_job
-    from pbo.optimizer.ensemble.runner import run_ensemble
+    from pbo.optimizer.ensemble.runner import run_ensemble, start_workers
     from pbo.optimizer.solving.highs import SolverOptions
     from pbo.optimizer.solving.plan import solve
 
     options = SolverOptions(check_binding=False)
+    start_workers(workers)  # as pbo risk does: the workers' imports during the point solve
     point = solve(sc, None, options)
     job, *_ = make_job(sc, point, samples, 0, "lhs", True, options)
     start = time.perf_counter()

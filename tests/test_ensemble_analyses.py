@@ -4,6 +4,9 @@ a Dask LocalCluster; and the hand-computed answers hold on each."""
 
 from __future__ import annotations
 
+import json
+import os
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -122,3 +125,35 @@ def test_cli_sweep_on_two_workers_prints_the_serial_table(tmp_path):
     two = CliRunner().invoke(app, [*args, "--workers", "2", "--out", str(tmp_path / "two.csv")])
     assert one.exit_code == two.exit_code == 0, two.output
     assert (tmp_path / "two.csv").read_text() == (tmp_path / "one.csv").read_text()
+
+
+@dataclass(frozen=True)
+class DyingJob:
+    """Task k's result is k squared; the first task any worker process runs kills that
+    process (once: the marker file says it happened)."""
+
+    key: str
+    marker: str
+    parent: int
+
+    def setup(self) -> None:
+        return None
+
+    def run(self, state: None, k: int) -> dict[str, Any]:
+        if os.getpid() != self.parent and not os.path.exists(self.marker):
+            open(self.marker, "w").close()
+            os._exit(1)
+        return {"k": k, "square": k * k}
+
+
+def test_a_killed_local_worker_process_loses_no_task_and_doubles_none(tmp_path):
+    from pbo.optimizer.ensemble.runner import run_ensemble
+
+    job = DyingJob("dying", str(tmp_path / "died"), os.getpid())
+    path = tmp_path / "ck.jsonl"
+    run = run_ensemble(job, 12, workers=2, chunk=1, checkpoint=path)
+    assert (tmp_path / "died").exists()
+    assert run.restarts == 1
+    assert run.results == [{"k": k, "square": k * k} for k in range(12)]
+    indices = [json.loads(line)["index"] for line in path.read_text().splitlines()[1:]]
+    assert sorted(indices) == list(range(12))  # every task, exactly once

@@ -10,6 +10,7 @@ core's row generation stays sequential: each round's coalition depends on the la
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -44,7 +45,8 @@ class CoalitionJob:
     def run(self, game: Any, k: int) -> dict[str, Any]:
         members = frozenset(self.coalitions[k])
         value = game._solve(members)
-        return {"value": value, "unreachable": members in game.unreachable}
+        return {"value": value, "unreachable": members in game.unreachable,
+                "pid": os.getpid()}
 
 
 def solve_coalitions(game: Any, coalitions: Iterable[frozenset[str]], workers: int = 1,
@@ -71,4 +73,4 @@ def solve_coalitions(game: Any, coalitions: Iterable[frozenset[str]], workers: i
         game.values[c] = row["value"]
         if row["unreachable"]:
             game.unreachable.add(c)
-    return 0 if run.backend == "serial" else len(todo)
+    return sum(row["pid"] != os.getpid() for row in run.results)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -227,9 +228,9 @@ def sensitivity(scenario: Scenario, *, include_non_negotiable: bool = False, pai
         job = RelaxJob.of(scenario, objective, options, tasks)
         run = run_ensemble(job, len(tasks), workers=workers, scheduler=scheduler,
                            state=state, progress=tick(done))
-        if run.backend != "serial":  # the workers' HiGHS time is not in this session's
-            remote["highs"] += sum(r["highs"] for r in run.results)
-            remote["runs"] += sum(r["runs"] for r in run.results)
+        away = [r for r in run.results if r["pid"] != os.getpid()]  # not in this session
+        remote["highs"] += sum(r["highs"] for r in away)
+        remote["runs"] += sum(r["runs"] for r in away)
         return run.results
 
     singles = [row["value"] for row in relax_all([(r.id,) for r in chosen], 0)]

@@ -11,6 +11,7 @@ ranked.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -114,4 +115,5 @@ class RelaxJob:
         else:
             out["relaxed"] = _relaxed(session, ids, state.base, state.snapshot)
         out["highs"], out["runs"] = session.highs_seconds - highs, session.runs - runs
+        out["pid"] = os.getpid()  # the caller counts the solves made in other processes
         return out

@@ -46,6 +46,19 @@ def run_chunk(job: Job, indices: Sequence[int]) -> list[tuple[int, dict[str, Any
     return [(k, job.run(state, k)) for k in indices]
 
 
+_JOB: list[Job] = []
+
+
+def install(job: Job) -> None:
+    """A local worker process's initializer: the job, sent once, for `run_installed`."""
+    _JOB[:] = [job]
+
+
+def run_installed(indices: Sequence[int]) -> list[tuple[int, dict[str, Any]]]:
+    """Run tasks `indices` of the job this process was started with (`install`)."""
+    return run_chunk(_JOB[0], indices)
+
+
 def adopt(job: Job, state: Any) -> None:
     """Use `state` (what the caller already built, as `job.setup()` would) for a serial run
     in this process, so the model is not built twice."""
