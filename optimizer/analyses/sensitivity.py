@@ -201,9 +201,11 @@ def sensitivity(scenario: Scenario, *, include_non_negotiable: bool = False, pai
     (pbo.optimizer.analyses.sensitivity_job); by default, in this process. Same results.
     """
     from pbo.optimizer.analyses.sensitivity_job import RelaxJob, base_state
-    from pbo.optimizer.ensemble.runner import check_workers, run_ensemble
+    from pbo.optimizer.ensemble.runner import check_workers, run_ensemble, start_workers
 
     check_workers(workers)
+    if not scheduler:
+        start_workers(workers)  # worker processes' imports while the base is solved
     options = options or SolverOptions(check_binding=False)
     started = time.perf_counter()
     state = base_state(scenario, objective, options)

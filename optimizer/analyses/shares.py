@@ -273,9 +273,11 @@ def shares(scenario: Scenario, method: Literal["shapley", "core", "both"] = "bot
     (coalition_job): in this process by default, on `workers` local processes, or on a
     Dask cluster (`scheduler`), with the same values; `progress(done, total)` after each."""
     from pbo.optimizer.analyses.coalition_job import solve_coalitions
-    from pbo.optimizer.ensemble.runner import check_workers
+    from pbo.optimizer.ensemble.runner import check_workers, start_workers
 
     check_workers(workers)
+    if not scheduler:
+        start_workers(workers)  # worker processes' imports while the game is built
     started = time.perf_counter()
     game = CoalitionGame(scenario, options or SolverOptions(check_binding=False))
     n = len(game.partners)

@@ -158,9 +158,11 @@ def sweep(data: Scenario | Mapping[str, Any], params: Sequence[SweepParam | str]
     (3, ['optimal', 'optimal', 'optimal'])
     """
     from pbo.optimizer.analyses.sweep_job import SweepJob
-    from pbo.optimizer.ensemble.runner import check_workers, run_ensemble
+    from pbo.optimizer.ensemble.runner import check_workers, run_ensemble, start_workers
 
     check_workers(workers)
+    if not scheduler:
+        start_workers(workers)
     if isinstance(data, Scenario):
         data = data.model_dump()
     chosen = [SweepParam.parse(p) if isinstance(p, str) else p for p in params]

@@ -216,7 +216,10 @@ def _pool_pass(job: Job, chunks: list[list[int]], workers: int, store: Checkpoin
         while queue or flying:
             while queue and not left and len(flying) < 2 * procs:
                 c = queue.popleft()
-                flying[pool.submit(run_installed, c)] = c
+                try:
+                    flying[pool.submit(run_installed, c)] = c
+                except BrokenProcessPool:  # a process died since the last collect
+                    left.append(c)
             if left:  # a process died: the pool is gone; the rest waits for the next pass
                 left += queue
                 queue.clear()
@@ -247,7 +250,7 @@ def _start(pool: ProcessPoolExecutor, queue: deque[list[int]], first: int,
         for k, c in enumerate(handed):
             try:
                 submitted[pool.submit(run_installed, c)] = c
-            except Exception:  # a process died already (or Ctrl-C shut the pool): the rest waits
+            except Exception:  # a process died already, or Ctrl-C shut the pool: the rest waits
                 left.extend(handed[k:])
                 return
 
