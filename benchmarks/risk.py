@@ -87,16 +87,41 @@ def saa(sc: Any, k: int, time_limit: float) -> dict[str, Any]:
             "solve_seconds": out["solve_seconds"], "total": time.perf_counter() - start}
 
 
+def _spin(n: int) -> float:
+    start = time.perf_counter()
+    s = 0
+    for i in range(n):
+        s += i * i % 7
+    return time.perf_counter() - start
+
+
+def machine_scaling(n: int = 5_000_000) -> float:
+    """What two free cores would give: two plain Python loops on two processes against one,
+    as throughput (2.0: both cores free; 1.0: only one core's worth to share)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(_spin, [10, 10]))
+        one = _spin(n)
+        start = time.perf_counter()
+        list(pool.map(_spin, [n, n]))
+        return 2 * one / (time.perf_counter() - start)
+
+
 def speed_up(path: Path, samples: int, rounds: int) -> dict[str, Any]:
     """1 and 2 workers alternated, each run in a fresh process (so each pays its own worker
-    start-up, as a `pbo risk` does), with the load average before each."""
+    start-up, as a `pbo risk` does), with the load average before each and, before each
+    pair, the machine's own scaling (machine_scaling) as a control."""
     runs = []
     for _ in range(rounds):
+        control = machine_scaling()
+        print(json.dumps({"machine_scaling": control}), flush=True)
         for workers in (1, 2):
             load = os.getloadavg()[0]
             proc = subprocess.run([sys.executable, __file__, "--one", str(path), str(samples),
                                    str(workers)], check=True, capture_output=True, text=True)
-            runs.append({**json.loads(proc.stdout.splitlines()[-1]), "load_before": load})
+            runs.append({**json.loads(proc.stdout.splitlines()[-1]), "load_before": load,
+                         "machine_scaling": control})
             print(json.dumps(runs[-1]), flush=True)
     ones = [r["seconds"] for r in runs if r["workers"] == 1]
     twos = [r["seconds"] for r in runs if r["workers"] == 2]
