@@ -2,6 +2,7 @@
 
     python benchmarks/risk.py                      # writes benchmarks/results/risk.json
     python benchmarks/risk.py --samples 8 --saa 50 # smaller
+    python benchmarks/risk.py --only speed-up --samples 24 --rounds 3  # 1 vs 2 workers
 
 1. Cost per sample (plan held fixed + re-optimised, one worker) against one fresh `pbo solve`
    (a subprocess, as a user runs it; also `--no-binding`, and in-process build + load + solve).
@@ -57,11 +58,12 @@ def timed(cmd: list[str]) -> float:
 
 def per_sample(sc: Any, samples: int, workers: int) -> dict[str, float]:
     from pbo.optimizer.analyses.risk import make_job
-    from pbo.optimizer.ensemble.runner import run_ensemble
+    from pbo.optimizer.ensemble.runner import run_ensemble, start_workers
     from pbo.optimizer.solving.highs import SolverOptions
     from pbo.optimizer.solving.plan import solve
 
     options = SolverOptions(check_binding=False)
+    start_workers(workers)  # as pbo risk does: the workers' imports during the point solve
     point = solve(sc, None, options)
     job, *_ = make_job(sc, point, samples, 0, "lhs", True, options)
     start = time.perf_counter()
@@ -85,18 +87,75 @@ def saa(sc: Any, k: int, time_limit: float) -> dict[str, Any]:
             "solve_seconds": out["solve_seconds"], "total": time.perf_counter() - start}
 
 
+def _spin(n: int) -> float:
+    start = time.perf_counter()
+    s = 0
+    for i in range(n):
+        s += i * i % 7
+    return time.perf_counter() - start
+
+
+def machine_scaling(n: int = 5_000_000) -> float:
+    """What two free cores would give: two plain Python loops on two processes against one,
+    as throughput (2.0: both cores free; 1.0: only one core's worth to share)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(_spin, [10, 10]))
+        one = _spin(n)
+        start = time.perf_counter()
+        list(pool.map(_spin, [n, n]))
+        return 2 * one / (time.perf_counter() - start)
+
+
+def speed_up(path: Path, samples: int, rounds: int) -> dict[str, Any]:
+    """1 and 2 workers alternated, each run in a fresh process (so each pays its own worker
+    start-up, as a `pbo risk` does), with the load average before each and, before each
+    pair, the machine's own scaling (machine_scaling) as a control."""
+    runs = []
+    for _ in range(rounds):
+        control = machine_scaling()
+        print(json.dumps({"machine_scaling": control}), flush=True)
+        for workers in (1, 2):
+            load = os.getloadavg()[0]
+            proc = subprocess.run([sys.executable, __file__, "--one", str(path), str(samples),
+                                   str(workers)], check=True, capture_output=True, text=True)
+            runs.append({**json.loads(proc.stdout.splitlines()[-1]), "load_before": load,
+                         "machine_scaling": control})
+            print(json.dumps(runs[-1]), flush=True)
+    ones = [r["seconds"] for r in runs if r["workers"] == 1]
+    twos = [r["seconds"] for r in runs if r["workers"] == 2]
+    return {"samples": samples, "runs": runs,
+            "speed_ups": [a / b for a, b in zip(ones, twos, strict=True)],
+            "speed_up_of_medians": sorted(ones)[len(ones) // 2] / sorted(twos)[len(twos) // 2]}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--interventions", type=int, default=300)
     ap.add_argument("--samples", type=int, default=16)
     ap.add_argument("--saa", default="50,200")
     ap.add_argument("--saa-time-limit", type=float, default=300.0)
+    ap.add_argument("--only", choices=("speed-up",), default=None,
+                    help="speed-up: only 1 against 2 workers, --rounds times, alternated")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--one", nargs=3, metavar=("FILE", "SAMPLES", "WORKERS"),
+                    help="(internal) one per-sample run in this process; prints JSON")
     args = ap.parse_args(argv)
     from pbo.models.io.loading import load_scenario
 
+    if args.one:
+        print(json.dumps(per_sample(load_scenario(Path(args.one[0])), int(args.one[1]),
+                                    int(args.one[2]))))
+        return 0
     folder = HERE / "results"
     folder.mkdir(exist_ok=True)
     path = scenario_file(folder, args.interventions)
+    if args.only == "speed-up":
+        out = speed_up(path, args.samples, args.rounds)
+        (folder / "risk_speed_up.json").write_text(json.dumps(out, indent=2))
+        print(json.dumps({k: v for k, v in out.items() if k != "runs"}, indent=2))
+        return 0
     sc = load_scenario(path)
     report: dict[str, Any] = {"scenario": str(path), "cpus": os.cpu_count()}
     report["pbo_solve_seconds"] = timed([*pbo_command(), "solve", str(path)])

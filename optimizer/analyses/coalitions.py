@@ -16,7 +16,8 @@ concern them alone:
   v(S) = max(0, its best plan), and 0 when its members' targets cannot be met alone.
 
 The grand model is built and loaded into HiGHS once; each coalition is a set of direct, undone
-edits of that model (column bounds, freed rows, objective costs) and a re-solve.
+edits of that model (column bounds, freed rows, objective costs) and a re-solve with no warm
+state from the last. Many coalitions at once run on the ensemble runner (coalition_job).
 """
 
 from __future__ import annotations
@@ -98,6 +99,8 @@ class CoalitionGame:
     unreachable: set[frozenset[str]] = field(default_factory=set)
     """Coalitions whose members' targets and red lines cannot all be met by them alone."""
     seconds: float = 0.0
+    remote_solves: int = 0
+    """Coalitions solved in other processes (coalition_job): not in this session's runs."""
 
     def __post_init__(self) -> None:
         started = time.perf_counter()
@@ -116,7 +119,7 @@ class CoalitionGame:
 
     @property
     def solves(self) -> int:
-        return self.session.runs
+        return self.session.runs + self.remote_solves
 
     def value(self, members: frozenset[str] | set[str] | tuple[str, ...]) -> float:
         members = frozenset(members)
@@ -132,6 +135,7 @@ class CoalitionGame:
         outsiders = [c for p in self.partners if p not in members for c in self._fund_cols[p]]
         freed = [row for row, scope in self._scopes if not scope.applies(members, grand)]
         costs = member_costs(session, members)
+        session.highs.clearSolver()  # no warm state: a value does not depend on the last
         with session.edits() as edits:
             edits.set_col_bounds(outsiders, [0.0] * len(outsiders), [0.0] * len(outsiders))
             edits.free_rows(freed)

@@ -163,6 +163,10 @@ def risk(scenario: Scenario, samples: int, seed: int = 0, *, method: Method = "l
     from pbo.optimizer.solving.plan import solve
 
     started = time.perf_counter()
+    if not scheduler:
+        from pbo.optimizer.ensemble.runner import start_workers
+
+        start_workers(workers)  # local workers' imports while the point is solved
     options = options or SolverOptions(check_binding=False)
     point = solve(scenario, objective, options)
     if point.status == "infeasible":

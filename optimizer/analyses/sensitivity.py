@@ -1,9 +1,10 @@
 """Red-line sensitivity (SPEC section 4): what each red line costs the partnership.
 
-The model is built once and loaded into HiGHS once. Each red line is relaxed by freeing its
-rows in the loaded HiGHS model (the same direct, undone edit `plan.check_binding` uses, which
-is equivalent to deactivating the Pyomo rows), re-solved from the base plan as a MIP start,
-and its rows restored. Nothing is rebuilt.
+The model is built once and loaded into HiGHS once (per worker: the relaxations run on the
+ensemble runner, pbo.optimizer.analyses.sensitivity_job). Each red line is relaxed by freeing
+its rows in the loaded HiGHS model (the same direct, undone edit `plan.check_binding` uses,
+which is equivalent to deactivating the Pyomo rows), re-solved from the base plan as a MIP
+start, and its rows restored. Nothing is rebuilt.
 
 `value` is the objective gained by relaxing the red line (for min_cost: the cost saved). When
 the base scenario is infeasible and relaxing a red line makes it feasible, the status is
@@ -15,8 +16,9 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -26,9 +28,9 @@ from pbo.models.io.loading import scenario_sha256
 from pbo.models.results import PlanResult
 from pbo.models.scenario import Scenario
 from pbo.optimizer.analyses.marginals import Marginal, marginal_values
-from pbo.optimizer.formulation.build import BuiltModel, build_model
+from pbo.optimizer.formulation.build import BuiltModel
 from pbo.optimizer.solving.binding import Verdict, run_against
-from pbo.optimizer.solving.highs import HighsSession, Outcome, SolverOptions, restore, values
+from pbo.optimizer.solving.highs import HighsSession, Outcome, SolverOptions, restore
 from pbo.optimizer.solving.plan import (
     FAIRNESS_TOLERANCE,
     fairness_stage,
@@ -184,7 +186,8 @@ def sensitivity(scenario: Scenario, *, include_non_negotiable: bool = False, pai
                 objective: str | None = None, options: SolverOptions | None = None,
                 marginals: bool = True, plan: bool = False, progress: Callable[[int, int], None] | None = None,
                 input_sha256: str | None = None, overrides: Iterable[tuple[str, Any]] = (),
-                input_file: str | None = None) -> SensitivityResult:
+                input_file: str | None = None, workers: int = 1,
+                scheduler: str | None = None) -> SensitivityResult:
     """The base solve, then each (negotiable) red line relaxed on its own, ranked by value.
 
     `pairs` = K > 1: every pair among the top K red lines is also relaxed together.
@@ -194,57 +197,52 @@ def sensitivity(scenario: Scenario, *, include_non_negotiable: bool = False, pai
     `plan`: also return the base plan as `pbo.optimizer.solving.highs` would (who pays, which red lines
     bind; the red lines left out of the ranking are relaxed once more for that), with the
     manifest built from `input_sha256`, `overrides` and `input_file`.
+    `workers` / `scheduler`: run the relaxations on local worker processes or a Dask cluster
+    (pbo.optimizer.analyses.sensitivity_job); by default, in this process. Same results.
     """
+    from pbo.optimizer.analyses.sensitivity_job import RelaxJob, base_state
+    from pbo.optimizer.ensemble.runner import check_workers, run_ensemble, start_workers
+
+    check_workers(workers)
+    if not scheduler:
+        start_workers(workers)  # worker processes' imports while the base is solved
     options = options or SolverOptions(check_binding=False)
     started = time.perf_counter()
-    # The re-split (who gains from a relaxation, if the split changes) moves payments: under
-    # benefit_share and fixed the reduced model has none (share x cost), so the full one.
-    formulation = options.formulation if scenario.cost_sharing.rule in ("optimise", "core") \
-        else "full"
-    built = build_model(scenario, objective, formulation)
-    session = HighsSession(built, options)
-    first = session.solve()
-    base = BaseSolve(status=first.status,
-                     objective=objective_value(built) if first.has_solution else None)
-    snapshot = values(built.m)
+    state = base_state(scenario, objective, options)
+    built, session, first, base = state.built, state.session, state.first, state.base
+    snapshot = state.snapshot
     chosen = [r for r in scenario.red_lines if r.negotiable or include_non_negotiable]
     top = min(pairs, len(chosen)) if pairs > 1 else 0
-    total, done = len(chosen) + top * (top - 1) // 2, 0
+    total = len(chosen) + top * (top - 1) // 2
+    remote = {"highs": 0.0, "runs": 0.0}
 
-    def relax(ids: tuple[str, ...]) -> tuple[str, float | None, float | None]:
-        nonlocal done
-        out = _relaxed(session, ids, base, snapshot)
-        done += 1
-        if progress is not None:
-            progress(done, total)
-        return out
+    def tick(done: int) -> Callable[[int, int], None] | None:
+        """The runner's (k, n) as (done + k, total), once per relaxation (not the k = 0)."""
+        if progress is None:
+            return None
+        report = progress
+        return lambda k, _n: report(done + k, total) if k else None
 
-    today = apply_rule = None
-    if base.objective is not None:
-        from pbo.optimizer.analyses.redline_gains import positions, rule_applier
+    def relax_all(tasks: Sequence[tuple[str, ...]], done: int) -> list[dict[str, Any]]:
+        """Every task's relaxation on the ensemble runner (this process by default)."""
+        if not tasks:
+            return []
+        job = RelaxJob.of(scenario, objective, options, tasks)
+        run = run_ensemble(job, len(tasks), workers=workers, scheduler=scheduler,
+                           state=state, progress=tick(done))
+        away = [r for r in run.results if r["pid"] != os.getpid()]  # not in this session
+        remote["highs"] += sum(r["highs"] for r in away)
+        remote["runs"] += sum(r["runs"] for r in away)
+        return run.results
 
-        apply_rule = rule_applier(session)
-        apply_rule(session)
-        today = positions(session)
-        restore(built.m, snapshot)
-    singles = []
-    for rule in chosen:
-        if today is not None and apply_rule is not None and red_line_rows(built.m, rule.id):
-            singles.append(_for_partners(session, rule, base, today, snapshot, apply_rule))
-            done += 1
-            if progress is not None:
-                progress(done, total)
-            continue
-        status, obj, value = relax((rule.id,))
-        singles.append(RedLineValue(id=rule.id, rule=rule.rule, owner=rule.owner,
-                                    negotiable=rule.negotiable, status=status, objective=obj,
-                                    value=value, description=rule.description))
+    singles = [row["value"] for row in relax_all([(r.id,) for r in chosen], 0)]
     ranked = tuple(sorted(singles, key=_rank_key))
     pair_rows = []
     if top:
         single = {r.id: r for r in ranked}
-        for a, b in itertools.combinations([r.id for r in ranked[:top]], 2):
-            status, obj, value = relax((a, b))
+        both = list(itertools.combinations([r.id for r in ranked[:top]], 2))
+        for (a, b), row in zip(both, relax_all(both, len(chosen)), strict=True):
+            status, obj, value = row["relaxed"]
             va, vb = single[a].value, single[b].value
             inter = (value - va - vb if value is not None and va is not None
                      and vb is not None else None)
@@ -271,7 +269,8 @@ def sensitivity(scenario: Scenario, *, include_non_negotiable: bool = False, pai
                         input_sha256 or scenario_sha256(scenario), list(overrides)),
             scenario, input_file)
     timings = {"build": built.build_seconds, "load": session.load_seconds,
-               "highs": session.highs_seconds, "runs": float(session.runs),
+               "highs": session.highs_seconds + remote["highs"],
+               "runs": float(session.runs) + remote["runs"],
                "total": time.perf_counter() - started}
     from pbo.optimizer.analyses.redline_gains import headline, label
 

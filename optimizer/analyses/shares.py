@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any, Literal
@@ -60,11 +61,9 @@ def shapley_sampled(game: CoalitionGame, samples: int, seed: int = 0) -> Shapley
     coalitions met twice are solved once."""
     if samples < 2:
         raise UsageError("--samples: at least 2 orders of arrival")
-    rng = np.random.default_rng(seed)
     partners = game.partners
     draws: dict[str, list[float]] = {p: [] for p in partners}
-    for _ in range(samples):
-        order = [partners[k] for k in rng.permutation(len(partners))]
+    for order in arrival_orders(partners, samples, seed):
         before: frozenset[str] = frozenset()
         v_before = 0.0
         for p in order:
@@ -75,6 +74,30 @@ def shapley_sampled(game: CoalitionGame, samples: int, seed: int = 0) -> Shapley
     values = {p: float(np.mean(x)) for p, x in draws.items()}
     se = {p: float(np.std(x, ddof=1) / math.sqrt(len(x))) for p, x in draws.items()}
     return Shapley(values=values, se=se, exact=False, samples=samples)
+
+
+def arrival_orders(partners: tuple[str, ...], samples: int, seed: int) -> list[list[str]]:
+    """The sampled Shapley value's orders of arrival (seeded)."""
+    rng = np.random.default_rng(seed)
+    return [[partners[k] for k in rng.permutation(len(partners))] for _ in range(samples)]
+
+
+def coalitions_needed(partners: tuple[str, ...], method: str, exact: bool, samples: int,
+                      seed: int, enumerate_core: bool) -> list[frozenset[str]]:
+    """Every coalition value the shares will ask for that is known in advance (in a fixed
+    order): all of them for the exact Shapley value or an enumerated least core; each order
+    of arrival's prefixes for a sampled one; the least core's first cuts."""
+    n = len(partners)
+    out: list[frozenset[str]] = [frozenset(partners)]
+    out += [frozenset([p]) for p in partners]
+    if method in ("shapley", "both") and exact or method in ("core", "both") and enumerate_core:
+        out += [frozenset(c) for k in range(2, n) for c in combinations(partners, k)]
+    elif method in ("shapley", "both"):
+        for order in arrival_orders(partners, samples, seed):
+            out += [frozenset(order[:k]) for k in range(2, n)]
+    if method in ("core", "both") and n > 1:
+        out += [frozenset(partners) - {p} for p in partners]
+    return out
 
 
 @dataclass(frozen=True)
@@ -240,17 +263,34 @@ class SharesResult:
 def shares(scenario: Scenario, method: Literal["shapley", "core", "both"] = "both",
            samples: int | None = None, seed: int = 0, actual: dict[str, float] | None = None,
            options: SolverOptions | None = None,
-           oracle: Literal["auto", "enumerate", "milp"] = "auto") -> SharesResult:
+           oracle: Literal["auto", "enumerate", "milp"] = "auto", workers: int = 1,
+           scheduler: str | None = None,
+           progress: Callable[[int, int], None] | None = None) -> SharesResult:
     """Stand-alone values, Shapley values and the least core, side by side with each
-    partner's `actual` net cashable saving in the plan (when given)."""
+    partner's `actual` net cashable saving in the plan (when given).
+
+    The coalition values known in advance are solved first on the ensemble runner
+    (coalition_job): in this process by default, on `workers` local processes, or on a
+    Dask cluster (`scheduler`), with the same values; `progress(done, total)` after each."""
+    from pbo.optimizer.analyses.coalition_job import solve_coalitions
+    from pbo.optimizer.ensemble.runner import check_workers, start_workers
+
+    check_workers(workers)
+    if not scheduler:
+        start_workers(workers)  # worker processes' imports while the game is built
     started = time.perf_counter()
     game = CoalitionGame(scenario, options or SolverOptions(check_binding=False))
     n = len(game.partners)
+    exact = samples is None and n <= EXACT_UP_TO
+    enumerate_core = oracle == "enumerate" or oracle == "auto" and n <= ENUMERATE_UP_TO
+    needed = coalitions_needed(game.partners, method, exact, samples or 200 * n, seed,
+                               enumerate_core)
+    game.remote_solves += solve_coalitions(game, needed, workers, scheduler, progress)
     grand = game.value(game.grand)
     standalone = {p: game.value({p}) for p in game.partners}
     shap: Shapley | None = None
     if method in ("shapley", "both"):
-        shap = (shapley_exact(game) if samples is None and n <= EXACT_UP_TO
+        shap = (shapley_exact(game) if exact
                 else shapley_sampled(game, samples or 200 * n, seed))
     core = least_core(game, oracle) if method in ("core", "both") else None
     names = {p.id: p.label for p in scenario.partners}

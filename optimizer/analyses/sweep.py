@@ -1,8 +1,9 @@
 """Parametric what-if: solve a scenario over a range (or a grid) of one or two inputs.
 
-The model is built once; each point changes only the rows its inputs touch and re-solves
-the loaded HiGHS model (pbo.optimizer.formulation.whatif). A change that reaches the objective or the
-variables (a cost, a benefit) rebuilds the model for that point.
+The model is built once (per worker); each point changes only the rows its inputs touch and
+re-solves the loaded HiGHS model (pbo.optimizer.formulation.whatif). A change that reaches the
+objective or the variables (a cost, a benefit) rebuilds the model for that point. The points
+run on the ensemble runner (pbo.optimizer.analyses.sweep_job).
 """
 
 from __future__ import annotations
@@ -16,15 +17,11 @@ from typing import Any
 
 import pandas as pd
 
-from pbo.models.errors import Interrupted, UsageError
-from pbo.models.io.loading import scenario_from_data, scenario_sha256
-from pbo.models.overrides import apply_overrides, parse_value
+from pbo.models.errors import UsageError
+from pbo.models.overrides import parse_value
 from pbo.models.results import PlanResult
 from pbo.models.scenario import Scenario
-from pbo.optimizer.formulation.build import build_model
-from pbo.optimizer.formulation.whatif import update_in_place
-from pbo.optimizer.solving.highs import HighsSession, SolverOptions
-from pbo.optimizer.solving.plan import make_result, solve_built
+from pbo.optimizer.solving.highs import SolverOptions
 
 MAX_POINTS = 10_000
 """Most solves in one sweep, a range or the whole grid of two (checked before any is made)."""
@@ -144,11 +141,15 @@ def _point_row(values: Mapping[str, float], result: PlanResult) -> dict[str, Any
 
 def sweep(data: Scenario | Mapping[str, Any], params: Sequence[SweepParam | str], *,
           objective: str | None = None, options: SolverOptions | None = None,
-          progress: Callable[[int, int], None] | None = None) -> SweepResult:
+          progress: Callable[[int, int], None] | None = None, workers: int = 1,
+          scheduler: str | None = None) -> SweepResult:
     """Solve at every point of one parameter's range, or of the grid of two.
 
     `data` is a Scenario or its plain data (as read from a file); a parameter is a
-    SweepParam or its text, 'PATH=START:STOP:N'.
+    SweepParam or its text, 'PATH=START:STOP:N'. The points run on the ensemble runner
+    (pbo.optimizer.ensemble, pbo.optimizer.analyses.sweep_job): in this process by default,
+    on `workers` local processes, or on a Dask cluster (`scheduler`); the points are the
+    same whichever.
 
     >>> import pbo
     >>> sc = pbo.load_scenario(pbo.example_path("tutorial"))
@@ -156,6 +157,12 @@ def sweep(data: Scenario | Mapping[str, Any], params: Sequence[SweepParam | str]
     >>> len(swept.results), swept.table()["status"].tolist()
     (3, ['optimal', 'optimal', 'optimal'])
     """
+    from pbo.optimizer.analyses.sweep_job import SweepJob
+    from pbo.optimizer.ensemble.runner import check_workers, run_ensemble, start_workers
+
+    check_workers(workers)
+    if not scheduler:
+        start_workers(workers)
     if isinstance(data, Scenario):
         data = data.model_dump()
     chosen = [SweepParam.parse(p) if isinstance(p, str) else p for p in params]
@@ -166,30 +173,15 @@ def sweep(data: Scenario | Mapping[str, Any], params: Sequence[SweepParam | str]
     grid = list(itertools.product(*(p.values for p in chosen)))
     out = SweepResult(params=chosen)
     started = time.perf_counter()
-    built = session = None
-    paths = [p.path for p in chosen]
-    for k, point in enumerate(grid):
-        start = time.perf_counter()
-        scenario = scenario_from_data(apply_overrides(data, zip(paths, point, strict=True)))
-        if built is None or session is None or not update_in_place(built, scenario, paths):
-            if built is not None:
-                out.rebuilds += 1
-            built = build_model(scenario, objective, options.formulation)
-            session = HighsSession(built, options)
-            out.build_seconds += built.build_seconds + session.load_seconds
-        before = session.highs_seconds
-        try:
-            outcome, session, _ = solve_built(built, options, session)
-        except Interrupted as stopped:
-            raise Interrupted(f"the sweep's point {k + 1} of {len(grid)}", stopped.left) from None
-        result = make_result(built, outcome, session, {}, options, start,
-                             scenario_sha256(scenario), list(zip(paths, point, strict=True)))
-        result = result.model_copy(update={"meta": result.meta.model_copy(
-            update={"highs_seconds": session.highs_seconds - before})})
-        out.highs_seconds += session.highs_seconds - before
+    job = SweepJob.of(dict(data), [p.path for p in chosen], grid, objective, options)
+    rows = run_ensemble(job, len(grid), workers=workers, scheduler=scheduler,
+                        progress=progress).results
+    for row in rows:
+        result = row["result"]
+        out.rebuilds += row["rebuilt"]
+        out.build_seconds += row["build_seconds"]
+        out.highs_seconds += result.meta.highs_seconds or 0.0
         out.results.append(result)
-        out.points.append(_point_row(dict(zip(paths, point, strict=True)), result))
-        if progress:
-            progress(k + 1, len(grid))
+        out.points.append(_point_row(row["point"], result))
     out.seconds = time.perf_counter() - started
     return out

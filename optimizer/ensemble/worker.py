@@ -23,19 +23,56 @@ class Job(Protocol):
         """Build what every task re-uses (the model, a HiGHS session): once per worker."""
 
     def run(self, state: Any, index: int) -> dict[str, Any]:
-        """Task `index`: a JSON-able result that depends only on the job and the index."""
+        """Task `index`: a result that depends only on the job and the index (JSON-able when
+        the run is checkpointed; else anything that pickles)."""
 
 
 _BUILT: dict[str, Any] = {}
 
 
+def model_key(job: Job) -> str:
+    """What a worker's built state is kept under: `job.model_key` when the job has one (jobs
+    of one model with other tasks, e.g. sensitivity's singles then pairs), else its key."""
+    return str(getattr(job, "model_key", None) or job.key)
+
+
 def run_chunk(job: Job, indices: Sequence[int]) -> list[tuple[int, dict[str, Any]]]:
     """Run tasks `indices` of `job` with this process's built model (built on first use)."""
-    state = _BUILT.get(job.key)
+    key = model_key(job)
+    state = _BUILT.get(key)
     if state is None:
         _BUILT.clear()
-        state = _BUILT[job.key] = job.setup()
+        state = _BUILT[key] = job.setup()
     return [(k, job.run(state, k)) for k in indices]
+
+
+_JOB: list[Job] = []
+
+
+def install(job: Job) -> None:
+    """A local worker process's initializer: the job, sent once, for `run_installed`."""
+    _JOB[:] = [job]
+
+
+def run_installed(indices: Sequence[int]) -> list[tuple[int, dict[str, Any]]]:
+    """Run tasks `indices` of the job this process was started with (`install`)."""
+    return run_chunk(_JOB[0], indices)
+
+
+def adopt(job: Job, state: Any) -> None:
+    """Use `state` (what the caller already built, as `job.setup()` would) for a serial run
+    in this process, so the model is not built twice."""
+    _BUILT.clear()
+    _BUILT[model_key(job)] = state
+
+
+def job_key(payload: Any) -> str:
+    """A job's key: the hash of everything its results depend on."""
+    import hashlib
+    import json
+
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def forget() -> None:

@@ -99,6 +99,10 @@ def sensitivity(
     set_: SetOpt = None,
     scenario_names: ScenarioOpt = None,
     time_limit: Annotated[float | None, typer.Option(help="Seconds for each HiGHS run.")] = None,
+    workers: Annotated[int, typer.Option(
+        help="Local worker processes (default 1: the solves run in this process).")] = 1,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler, e.g. tcp://HOST:8786 (or set PBO_SCHEDULER).")] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Red-line value ranking: what relaxing each red line would gain, and marginal values."""
@@ -128,7 +132,8 @@ def sensitivity(
                 options=SolverOptions(time_limit=time_limit, check_binding=False),
                 plan=workbook, input_sha256=file_sha256(scenario), overrides=overrides,
                 input_file=str(scenario.resolve()),
-                progress=lambda k, n: bar.update(task, completed=k, total=n))
+                progress=lambda k, n: bar.update(task, completed=k, total=n),
+                workers=workers, scheduler=scheduler)
         console.print(sensitivity_view(result))
         if out is not None and workbook and result.plan is not None:
             from pbo.models.io.results_workbook import write_results_workbook
@@ -171,6 +176,10 @@ def shares(
     set_: SetOpt = None,
     scenario_names: ScenarioOpt = None,
     time_limit: Annotated[float | None, typer.Option(help="Seconds for each HiGHS run.")] = None,
+    workers: Annotated[int, typer.Option(
+        help="Local worker processes (default 1: the solves run in this process).")] = 1,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler, e.g. tcp://HOST:8786 (or set PBO_SCHEDULER).")] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Cooperative fair shares: each partner alone, its Shapley value and least-core payoff,
@@ -188,11 +197,16 @@ def shares(
             raise UsageError("--samples: at least 2 orders of arrival")
         sc, _ = _load(scenario, set_, scenario_names)
         options = SolverOptions(time_limit=time_limit, check_binding=False)
-        with console.status("Solving every coalition…", spinner="dots"):
+        from rich.progress import Progress
+
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task("Solving every coalition", total=None)
             plan = solve_scenario(sc, options=options)
             actual = ({p.id: p.net_cashable_savings_npv for p in plan.partners}
                       if plan.has_plan else None)
-            result = run_shares(sc, method.value, samples, seed, actual, options)
+            result = run_shares(sc, method.value, samples, seed, actual, options,
+                                workers=workers, scheduler=scheduler,
+                                progress=lambda k, n: bar.update(task, completed=k, total=n))
         console.print(shares_view(result))
         if out is not None:
             if out.suffix.lower() == ".json":

@@ -37,6 +37,10 @@ def sweep(
     plot: Annotated[Path | None, typer.Option(help="Write a chart: .html (inline SVG) or .png.")]
     = None,
     time_limit: Annotated[float | None, typer.Option(help="Seconds for each HiGHS run.")] = None,
+    workers: Annotated[int, typer.Option(
+        help="Local worker processes (default 1: the points run in this process).")] = 1,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler, e.g. tcp://HOST:8786 (or set PBO_SCHEDULER).")] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Parametric what-if: solve over a range of one input (or a grid of two)."""
@@ -69,7 +73,8 @@ def sweep(
             task = bar.add_task("Sweeping", total=None)
             result = run_sweep(data, params, objective=objective.value if objective else None,
                                options=options,
-                               progress=lambda k, n: bar.update(task, completed=k, total=n))
+                               progress=lambda k, n: bar.update(task, completed=k, total=n),
+                               workers=workers, scheduler=scheduler)
         console.print(sweep_table(result))
         if out is not None:
             if out.suffix.lower() == ".json":
