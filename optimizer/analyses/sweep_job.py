@@ -79,9 +79,7 @@ class SweepJob:
                 seconds += first.build_seconds + loaded.load_seconds
             built, session = state["base"]
             if update_in_place(built, scenario, self.paths):  # also for the first point
-                # HighsSession.solve sends changed rows to HiGHS only once it has solved
-                # since its load; a fresh session has not, so say the rows changed
-                session._stale = True
+                session.changed()  # (a fresh session would not send the swapped rows)
                 session.highs.clearSolver()  # no warm state: a point's answer is its own
                 return built, session, False, seconds
         built = build_model(scenario, self.objective, options.formulation)

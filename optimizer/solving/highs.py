@@ -311,6 +311,9 @@ class HighsSession:
         self._stale = True
         return self.run(start={} if warm_start else None)
 
+    def changed(self) -> None:
+        """The Pyomo model changed since it was loaded: the next solve sends the changes."""
+        self._stale = True
 
 
 class Edits:
