@@ -136,6 +136,8 @@ def make_job(scenario: Scenario, point: Any, samples: int, seed: int, method: Me
     plan = FixedPlan.from_result(point, ModelData.from_scenario(scenario))
     opts = {k: v for k, v in options.as_dict().items() if k != "check_binding"}
     opts["check_binding"] = False
+    if opts.get("threads") is None:  # parallel across samples, not inside each: one HiGHS
+        opts["threads"] = 1          # thread a task, on any number of workers alike
     payload = {"scenario": base, "draws": describe(dims), "samples": samples, "seed": seed,
                "method": method, "objective": point.objective_name, "plan": plan.as_dict(),
                "reoptimise": reoptimise, "options": opts}
