@@ -272,3 +272,30 @@ uncertainty:
     assert res.exit_code == 1, res.output
     assert "no sheet yet for the uncertainty section" in res.output
     assert not out.exists()
+
+
+def test_the_bundled_uncertain_example_gives_odds_not_certainties():
+    """scenarios/whole_place_uncertain.yaml is the bundled example with an `uncertainty:`
+    section. Its point plan leaves the council and the NHS exactly at their £0 savings floors
+    (net cashable savings >= 0, achieved £0 in the point solve), so a sample that draws
+    their benefits below the point estimate breaks the target and one above keeps it: each
+    is met in some samples and missed in others. The outcome
+    targets do not move (outcomes are counted per unit, and the plan is held): always met.
+    The table shows the spend cap (a `max` target) as '≤ £12.00m', not as a missing value."""
+    import io
+
+    from rich.console import Console
+
+    from pbo.optimizer.present.risk_tables import risk_tables
+
+    result = risk(load_scenario(SCENARIOS / "whole_place_uncertain.yaml"), samples=16,
+                  workers=1, reoptimise=False)
+    p_met = {row["target"]: row["p_met"] for row in result.targets_table().to_dict("records")}
+    assert 0.0 < p_met["council_savings"] < 1.0
+    assert 0.0 < p_met["nhs_savings"] < 1.0
+    assert p_met["families_turned_around"] == 1.0
+    assert p_met["people_into_work"] == 1.0
+    out = io.StringIO()
+    Console(file=out, width=100).print(risk_tables(result))
+    assert "≤ £12.00m" in out.getvalue()
+    assert "nan" not in out.getvalue()

@@ -16,7 +16,10 @@ from pbo.optimizer.solving.plan import solve
 from tests.conftest import SCENARIOS
 
 FAST = SolverOptions(check_binding=False)
-EXAMPLES = sorted(SCENARIOS.glob("*.yaml"))
+EXAMPLES = [p for p in sorted(SCENARIOS.glob("*.yaml"))
+            if "uncertainty" not in load_scenario(p).model_fields_set]
+"""Every bundled example the workbook can hold (it has no sheet for `uncertainty:` yet, and
+refuses such a scenario: test_risk.test_a_workbook_never_drops_the_uncertain_inputs)."""
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)

@@ -31,9 +31,12 @@ def risk_tables(result: RiskResult) -> Group:
     if robust:
         targets.add_column("robust", justify="right")
     for row in frame.to_dict(orient="records"):
-        required = row["min"] if row["min"] is not None else row["max"]
         shown = number if row["measure"] == "outcome" else _money  # a count, not money
-        cells = [row["target"], shown(required), shown(row["p10"]), shown(row["p50"]),
+        given = {k: row[k] for k in ("min", "max")  # (a missing bound reads NaN in the frame)
+                 if row[k] is not None and row[k] == row[k]}
+        required = " to ".join(f"{'≥' if k == 'min' else '≤'} {shown(v)}"
+                               for k, v in given.items())
+        cells = [row["target"], required, shown(row["p10"]), shown(row["p50"]),
                  shown(row["p90"]), _pct(row["p_met"])]
         if robust:
             cells.append(_pct(row["robust_p_met"]))
