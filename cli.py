@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.text import Text
@@ -90,6 +92,22 @@ ScenarioOpt = Annotated[str | None, typer.Option(
 OutOpt = Annotated[Path | None, typer.Option(
     "--out", help="Write the result: .json, .csv (one file per table) or .xlsx.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+WorkersOpt = Annotated[int, typer.Option(
+    help="Local worker processes (default 1: the solves run in this process).")]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    help="Dask scheduler, e.g. tcp://HOST:8786 (or set PBO_SCHEDULER).")]
+
+
+@contextmanager
+def progress_bar(label: str, total: int | None = None,
+                 *columns: Any) -> Iterator[Callable[[int, int], None]]:
+    """A transient progress bar on stderr; yields the `progress(done, total)` callback the
+    many-solve analyses take (`columns`: rich's, else its default ones)."""
+    from rich.progress import Progress
+
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda done, of: bar.update(task, completed=done, total=of)
 RESULT_SUFFIXES = (".json", ".csv", ".xlsx")
 
 

@@ -14,12 +14,15 @@ from pbo.cli import (
     Objective,
     ScenarioArg,
     ScenarioOpt,
+    SchedulerOpt,
     SetOpt,
+    WorkersOpt,
     _load,
     app,
     console,
     err,
     fail,
+    progress_bar,
 )
 from pbo.models.errors import (
     PboError,
@@ -99,14 +102,11 @@ def sensitivity(
     set_: SetOpt = None,
     scenario_names: ScenarioOpt = None,
     time_limit: Annotated[float | None, typer.Option(help="Seconds for each HiGHS run.")] = None,
-    workers: Annotated[int, typer.Option(
-        help="Local worker processes (default 1: the solves run in this process).")] = 1,
-    scheduler: Annotated[str | None, typer.Option(
-        help="Dask scheduler, e.g. tcp://HOST:8786 (or set PBO_SCHEDULER).")] = None,
+    workers: WorkersOpt = 1,
+    scheduler: SchedulerOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Red-line value ranking: what relaxing each red line would gain, and marginal values."""
-    from rich.progress import Progress
 
     from pbo.models.io.export import check_output_path, write_json
     from pbo.models.io.loading import file_sha256
@@ -124,16 +124,14 @@ def sensitivity(
         if pairs < 0:
             raise UsageError("--pairs must be 0 or more")
         sc, overrides = _load(scenario, set_, scenario_names)
-        with Progress(console=err, transient=True) as bar:
-            task = bar.add_task("Relaxing red lines", total=None)
+        with progress_bar("Relaxing red lines") as progress:
             result = run_sensitivity(
                 sc, include_non_negotiable=all_, pairs=pairs,
                 objective=objective.value if objective else None,
                 options=SolverOptions(time_limit=time_limit, check_binding=False),
                 plan=workbook, input_sha256=file_sha256(scenario), overrides=overrides,
                 input_file=str(scenario.resolve()),
-                progress=lambda k, n: bar.update(task, completed=k, total=n),
-                workers=workers, scheduler=scheduler)
+                progress=progress, workers=workers, scheduler=scheduler)
         console.print(sensitivity_view(result))
         if out is not None and workbook and result.plan is not None:
             from pbo.models.io.results_workbook import write_results_workbook
@@ -176,10 +174,8 @@ def shares(
     set_: SetOpt = None,
     scenario_names: ScenarioOpt = None,
     time_limit: Annotated[float | None, typer.Option(help="Seconds for each HiGHS run.")] = None,
-    workers: Annotated[int, typer.Option(
-        help="Local worker processes (default 1: the solves run in this process).")] = 1,
-    scheduler: Annotated[str | None, typer.Option(
-        help="Dask scheduler, e.g. tcp://HOST:8786 (or set PBO_SCHEDULER).")] = None,
+    workers: WorkersOpt = 1,
+    scheduler: SchedulerOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Cooperative fair shares: each partner alone, its Shapley value and least-core payoff,
@@ -197,16 +193,12 @@ def shares(
             raise UsageError("--samples: at least 2 orders of arrival")
         sc, _ = _load(scenario, set_, scenario_names)
         options = SolverOptions(time_limit=time_limit, check_binding=False)
-        from rich.progress import Progress
-
-        with Progress(console=err, transient=True) as bar:
-            task = bar.add_task("Solving every coalition", total=None)
+        with progress_bar("Solving every coalition") as progress:
             plan = solve_scenario(sc, options=options)
             actual = ({p.id: p.net_cashable_savings_npv for p in plan.partners}
                       if plan.has_plan else None)
             result = run_shares(sc, method.value, samples, seed, actual, options,
-                                workers=workers, scheduler=scheduler,
-                                progress=lambda k, n: bar.update(task, completed=k, total=n))
+                                workers=workers, scheduler=scheduler, progress=progress)
         console.print(shares_view(result))
         if out is not None:
             if out.suffix.lower() == ".json":
@@ -249,8 +241,7 @@ def risk(
     = True,
     workers: Annotated[int | None, typer.Option(
         help="Local worker processes (default: one per core).")] = None,
-    scheduler: Annotated[str | None, typer.Option(
-        help="Dask scheduler, e.g. tcp://HOST:8786 (or set PBO_SCHEDULER).")] = None,
+    scheduler: SchedulerOpt = None,
     checkpoint: Annotated[Path | None, typer.Option(
         help="Keep finished samples in this file (default: next to --out, else none).")]
     = None,
@@ -270,7 +261,6 @@ def risk(
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
-        Progress,
         TextColumn,
         TimeRemainingColumn,
     )
@@ -291,16 +281,14 @@ def risk(
             raise UsageError("--resume: give --checkpoint FILE (or --out, which names one)")
         columns = (TextColumn("Samples"), BarColumn(), MofNCompleteColumn(),
                    TimeRemainingColumn())
-        with Progress(*columns, console=err, transient=True) as bar:
-            task = bar.add_task("Samples", total=samples)
+        with progress_bar("Samples", samples, *columns) as progress:
             result = run_risk(
                 sc, samples, seed, method=method.value,
                 objective=objective.value if objective else None,
                 options=SolverOptions(time_limit=time_limit, check_binding=False),
                 reoptimise=reoptimise, robust=robust, robust_samples=robust_samples,
                 workers=workers, scheduler=scheduler, checkpoint=checkpoint, resume=resume,
-                progress=lambda k, n: bar.update(task, completed=k, total=n),
-                input_file=str(scenario.resolve()))
+                progress=progress, input_file=str(scenario.resolve()))
         from pbo.optimizer.present.tables import print_warnings
 
         print_warnings(result.warnings, err)

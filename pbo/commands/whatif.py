@@ -12,12 +12,14 @@ from pbo.cli import (
     Objective,
     ScenarioArg,
     ScenarioOpt,
+    SchedulerOpt,
     SetOpt,
+    WorkersOpt,
     _load,
     app,
     console,
-    err,
     fail,
+    progress_bar,
 )
 from pbo.models.errors import (
     PboError,
@@ -37,14 +39,11 @@ def sweep(
     plot: Annotated[Path | None, typer.Option(help="Write a chart: .html (inline SVG) or .png.")]
     = None,
     time_limit: Annotated[float | None, typer.Option(help="Seconds for each HiGHS run.")] = None,
-    workers: Annotated[int, typer.Option(
-        help="Local worker processes (default 1: the points run in this process).")] = 1,
-    scheduler: Annotated[str | None, typer.Option(
-        help="Dask scheduler, e.g. tcp://HOST:8786 (or set PBO_SCHEDULER).")] = None,
+    workers: WorkersOpt = 1,
+    scheduler: SchedulerOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Parametric what-if: solve over a range of one input (or a grid of two)."""
-    from rich.progress import Progress
 
     from pbo.models.io.export import check_output_path, write_csv, write_json
     from pbo.models.io.loading import read_data
@@ -69,12 +68,10 @@ def sweep(
         if names:
             data = apply_overrides(data, named_changes(data, names))
         options = SolverOptions(time_limit=time_limit, check_binding=False)
-        with Progress(console=err, transient=True) as bar:
-            task = bar.add_task("Sweeping", total=None)
+        with progress_bar("Sweeping") as progress:
             result = run_sweep(data, params, objective=objective.value if objective else None,
-                               options=options,
-                               progress=lambda k, n: bar.update(task, completed=k, total=n),
-                               workers=workers, scheduler=scheduler)
+                               options=options, progress=progress, workers=workers,
+                               scheduler=scheduler)
         console.print(sweep_table(result))
         if out is not None:
             if out.suffix.lower() == ".json":
