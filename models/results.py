@@ -197,12 +197,22 @@ class PlanResult(_Row):
         `pbo.result_schema("plan")`."""
         return self.model_dump(mode="json")
 
+    def funding_totals(self) -> dict[str, dict[str, float]]:
+        """Who pays what: {intervention: {partner: amount}}, summed over years
+        (undiscounted), in the order the funding rows name them; no pandas."""
+        totals: dict[str, dict[str, float]] = {}
+        for row in self.funding:
+            by_partner = totals.setdefault(row.intervention, {})
+            by_partner[row.partner] = by_partner.get(row.partner, 0.0) + row.amount
+        return totals
+
     def funding_pivot(self) -> pd.DataFrame:
-        """Who pays what: partner x intervention, summed over years (undiscounted)."""
+        """Who pays what: partner x intervention (both sorted), summed over years
+        (undiscounted), 0 where a partner pays nothing towards an intervention."""
         import pandas as pd
 
-        funding = self.tables()["funding"]
-        if funding.empty:
+        totals = self.funding_totals()
+        if not totals:
             return pd.DataFrame()
-        return funding.pivot_table(index="partner", columns="intervention", values="amount",
-                                   aggfunc="sum", fill_value=0.0)
+        pivot = pd.DataFrame(totals, dtype=float).fillna(0.0).sort_index().sort_index(axis=1)
+        return pivot.rename_axis(index="partner", columns="intervention")

@@ -74,12 +74,9 @@ def money_range(pair: tuple[float | None, float | None] | None, cur: str) -> str
 
 
 def _who_pays(result: PlanResult, cur: str) -> list:
-    """Partner x intervention, summed over years (the same figures as
-    `PlanResult.funding_pivot`, summed here without pandas, which a solve does not load)."""
-    paid: dict[str, dict[str, float]] = {}
-    for row in result.funding:
-        by_partner = paid.setdefault(row.intervention, {})
-        by_partner[row.partner] = by_partner.get(row.partner, 0.0) + row.amount
+    """Partner x intervention, summed over years (`PlanResult.funding_totals`: no pandas,
+    which a solve does not load)."""
+    paid = result.funding_totals()
     if not paid:
         return []
     partners = sorted({p for by_partner in paid.values() for p in by_partner})
