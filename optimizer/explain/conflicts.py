@@ -3,7 +3,7 @@
 A *statement* is what a user wrote and could change: a target, a red line (a must_fund one
 is reported as kind must_fund), a partner's budget in one year, a requires/excludes link.
 Every other row (unit limits, cost met, cost sharing) is structural: always kept, never
-listed. Relaxing a statement frees its rows in the loaded HiGHS model (pbo.optimizer.solving.highs.Edits)
+listed. Relaxing a statement frees its rows in the loaded HiGHS model (pbo.optimizer.solving.edits.Edits)
 and re-solves; nothing is rebuilt.
 """
 

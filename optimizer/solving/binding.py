@@ -30,8 +30,10 @@ import highspy
 import numpy as np
 import pyomo.core as pyo
 
+from pbo.optimizer.solving.edits import Edits
 from pbo.optimizer.solving.fairness import FAIRNESS_TOLERANCE
-from pbo.optimizer.solving.highs import Edits, HighsSession, Outcome, restore, values
+from pbo.optimizer.solving.feasibility import row_activity, whole_columns
+from pbo.optimizer.solving.highs import HighsSession, Outcome, restore, values
 
 DECIDED_BY = ("implied", "lp_bound", "lp_plan", "cut_off", "found", "improved")
 """How each red line's binding check was decided (meta.resolves counts them; see above)."""
@@ -81,26 +83,21 @@ class _Relaxation:
     """The LP relaxation of the loaded model, on its own HiGHS copy, re-solved warm (from
     the previous basis) with one red line's rows freed at a time."""
 
-    def __init__(self, session: HighsSession):
+    def __init__(self, session: HighsSession, model: Any):
+        """`model`: the loaded model as `session.highs.getLp()` gives it."""
         h = session.highs
         self.lp = lp = highspy.Highs()
         for name in ("output_flag", "log_to_console"):
             lp.setOptionValue(name, False)
         for name in ("time_limit", "threads", "random_seed"):
             lp.setOptionValue(name, h.getOptionValue(name)[1])
-        model = h.getLp()
         lp.passModel(h.getModel())
-        n = lp.getNumCol()
-        lp.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
-                                 np.full(n, highspy.HighsVarType.kContinuous))
-        a = model.a_matrix_  # column-wise: each non-zero's row, value and (from start) column
-        self.rows_of, self.values = np.array(a.index_), np.array(a.value_)
-        self.cols_of = np.repeat(np.arange(n), np.diff(np.array(a.start_)))
+        Edits(lp).relax_integrality()  # for good: the copy is only ever this LP
+        self.model = model
         self.cost, self.offset = np.array(model.col_cost_), float(model.offset_)
         self.row_lower, self.row_upper = np.array(model.row_lower_), np.array(model.row_upper_)
         self.col_lower, self.col_upper = np.array(model.col_lower_), np.array(model.col_upper_)
-        self.whole = np.array([k != highspy.HighsVarType.kContinuous
-                               for k in model.integrality_], dtype=bool)
+        self.whole = whole_columns(model)
         m = session.built.m
         self.selects = [(session.col_of(m.select[i]), session.col_of(m.units[i]))
                         for i in m.select if i in m.units]
@@ -136,8 +133,7 @@ class _Relaxation:
         if np.any(np.abs(whole - rounded) > 1e-6):
             return None
         x[self.whole] = rounded
-        activity = np.bincount(self.rows_of, weights=self.values * x[self.cols_of],
-                               minlength=len(self.row_lower))
+        activity, _ = row_activity(self.model, x)
         lower, upper = self.row_lower.copy(), self.row_upper.copy()
         lower[freed], upper[freed] = -np.inf, np.inf
         feas = 1e-7 * np.maximum(1.0, np.abs(activity))
@@ -157,7 +153,6 @@ def run_against(session: HighsSession, base: float, start: np.ndarray | None = N
     tolerance), or, with `enough`, at the first plan whose objective it accepts. With
     `start` given, the Pyomo values are left as they are."""
     h = session.highs
-    h.setOptionValue("mip_abs_gap", FAIRNESS_TOLERANCE * max(1.0, abs(base)))
     session.halt.now = False
 
     def improving(event: Any) -> None:
@@ -167,12 +162,13 @@ def run_against(session: HighsSession, base: float, start: np.ndarray | None = N
     if enough is not None:
         h.cbMipImprovingSolution += improving
     try:
-        if start is None:
-            return session.run(start={})
-        h.setSolution(len(start), np.arange(len(start), dtype=np.int32), start)
-        return session.run(load=False)
+        with session.edits() as gap:
+            gap.set_option("mip_abs_gap", FAIRNESS_TOLERANCE * max(1.0, abs(base)))
+            if start is None:
+                return session.run(start={})
+            h.setSolution(len(start), np.arange(len(start), dtype=np.int32), start)
+            return session.run(load=False)
     finally:
-        h.setOptionValue("mip_abs_gap", 1e-6)
         session.halt.now = False
         if enough is not None:
             h.cbMipImprovingSolution -= improving
@@ -222,7 +218,7 @@ def check_binding(session: HighsSession, base: float,
         if stop is not None and stop():
             break
         if relaxation is None:
-            relaxation = _Relaxation(session)
+            relaxation = _Relaxation(session, model)
         lp = relaxation.relaxed(rows) if relaxation.usable else None
         if lp is not None and not better(lp[0]):
             counts["lp_bound"] += 1

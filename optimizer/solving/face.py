@@ -35,13 +35,13 @@ z >= z1, run 1's value with stage 1's plan held):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pbo.models.base import currency_symbol
+from pbo.optimizer.solving.edits import Edits
 from pbo.optimizer.solving.held import hold_plan
-from pbo.optimizer.solving.highs import Edits, HighsSession, Outcome, restore, values
+from pbo.optimizer.solving.highs import HighsSession, Outcome, restore, values
 
 FAIRNESS_TOLERANCE = 1e-6
 """Relative improvement below which relaxing a red line does not count as binding (and the
@@ -90,28 +90,6 @@ def mip_seconds(session: HighsSession) -> float:
     o = session.options
     limit = o.fairness_time_limit if o.fairness_time_limit is not None else FAIRNESS_MIP_SECONDS
     return min(limit, o.time_limit) if o.time_limit is not None else limit
-
-
-@contextmanager
-def _time_limit(session: HighsSession, seconds: float) -> Iterator[None]:
-    h = session.highs
-    h.setOptionValue("time_limit", float(seconds))
-    try:
-        yield
-    finally:
-        limit = session.options.time_limit
-        h.setOptionValue("time_limit", float(limit) if limit is not None else float("inf"))
-
-
-@contextmanager
-def _abs_gap(session: HighsSession, gap: float) -> Iterator[None]:
-    h = session.highs
-    old = h.getOptionValue("mip_abs_gap")[1]
-    h.setOptionValue("mip_abs_gap", float(gap))
-    try:
-        yield
-    finally:
-        h.setOptionValue("mip_abs_gap", old)
 
 
 def _count(session: HighsSession, key: str) -> None:
@@ -215,8 +193,9 @@ def _mip(session: HighsSession, face: Face, bound: float) -> tuple[Snapshot, flo
     best, fair = face.run1, face.fair_held
     with session.edits() as mip:
         mip.relax_integrality(face.gates)
-        with _time_limit(session, seconds), _abs_gap(session, worth):
-            run = session.run(start={face.floor: fair})
+        mip.set_option("time_limit", float(seconds))
+        mip.set_option("mip_abs_gap", float(worth))
+        run = session.run(start={face.floor: fair})
         _count(session, "mip")
     found = run.has_solution and face.smallest() > fair
     if found:

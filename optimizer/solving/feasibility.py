@@ -17,16 +17,9 @@ ROW_TOL = 1e-6
 sum of its terms' sizes): the solver's own feasibility tolerance, with room for rounding."""
 
 
-def model_problems(session: HighsSession) -> list[str]:
-    """Each row and column bound of the loaded HiGHS model that the current values break."""
-    h = session.highs
-    lp = h.getLp()
-    n_col, n_row = lp.num_col_, lp.num_row_
-    x = np.zeros(n_col)
-    var_of: dict[int, Any] = {}
-    for var, col in session.columns():
-        x[col] = var.value or 0.0
-        var_of[col] = var
+def row_activity(lp: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's activity (A x) and the sum of its terms' sizes, for a HiGHS model `lp`
+    (`Highs.getLp()`, its matrix column- or row-wise) at column values `x`."""
     a = lp.a_matrix_
     start = np.asarray(a.start_, dtype=np.int64)
     index = np.asarray(a.index_, dtype=np.int64)
@@ -35,8 +28,26 @@ def model_problems(session: HighsSession) -> list[str]:
     by_column = a.format_ != highspy.MatrixFormat.kRowwise
     rows, cols = (index, major) if by_column else (major, index)
     terms = value * x[cols]
-    activity = np.bincount(rows, weights=terms, minlength=n_row)
-    size = np.bincount(rows, weights=np.abs(terms), minlength=n_row)
+    return (np.bincount(rows, weights=terms, minlength=lp.num_row_),
+            np.bincount(rows, weights=np.abs(terms), minlength=lp.num_row_))
+
+
+def whole_columns(lp: Any) -> np.ndarray:
+    """Which columns of a HiGHS model `lp` must take whole values."""
+    return np.asarray([k != highspy.HighsVarType.kContinuous for k in lp.integrality_]
+                      or np.zeros(lp.num_col_, dtype=bool), dtype=bool)
+
+
+def model_problems(session: HighsSession) -> list[str]:
+    """Each row and column bound of the loaded HiGHS model that the current values break."""
+    h = session.highs
+    lp = h.getLp()
+    x = np.zeros(lp.num_col_)
+    var_of: dict[int, Any] = {}
+    for var, col in session.columns():
+        x[col] = var.value or 0.0
+        var_of[col] = var
+    activity, size = row_activity(lp, x)
     problems = []
     lower, upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
     with np.errstate(invalid="ignore"):  # infinite bounds: never broken
@@ -53,8 +64,7 @@ def model_problems(session: HighsSession) -> list[str]:
                                 f"as reported: {activity[r]:,.6g}, where it must be {side} "
                                 f"{bounds[r]:,.6g}")
     col_lower, col_upper = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
-    whole = np.asarray([k != highspy.HighsVarType.kContinuous for k in lp.integrality_]
-                       or np.zeros(n_col, dtype=bool), dtype=bool)
+    whole = whole_columns(lp)
     with np.errstate(invalid="ignore"):
         low = x < col_lower - ROW_TOL * np.maximum(1.0, np.abs(col_lower))
         high = x > col_upper + ROW_TOL * np.maximum(1.0, np.abs(col_upper))

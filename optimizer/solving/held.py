@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 from pbo.optimizer.formulation.payments import spend_terms
-from pbo.optimizer.solving.highs import Edits, HighsSession
+from pbo.optimizer.solving.edits import Edits
+from pbo.optimizer.solving.highs import HighsSession
 
 
 def hold_plan(session: HighsSession, edits: Edits) -> None:
