@@ -408,6 +408,23 @@ def test_yaml_problems_name_lines(tmp_path: Path) -> None:
         "--scenario)" in got
 
 
+@pytest.mark.parametrize("command", [
+    ["solve"], ["sensitivity"], ["shares"], ["risk", "--samples", "2"],
+    ["sweep", "--set", "targets.council_savings.min=0:1:2"],
+])
+def test_every_command_that_reads_a_scenario_names_the_line(tmp_path: Path,
+                                                            command: list[str]) -> None:
+    """A misspelt partner at one line: each command that reads a scenario exits 1 with the
+    located problem and its line (the sweep once read the file without its lines)."""
+    data = changed(setter("interventions", 0, "benefits", value={"council": 20, "polise": 5}))
+    path = write_yaml(tmp_path / "scenario.yaml", data)
+    line = [k for k, ln in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if "polise:" in ln][0]
+    [name, *options] = command
+    assert_cli_rejects([name, str(path), *options], "unknown partner 'polise'",
+                       f"(line {line})")
+
+
 def test_yaml_lines_in_odd_files(tmp_path: Path) -> None:
     """Review cases: a recursive alias is reported, not a RecursionError; a numeric id is
     placed at its own item; a duplicate id's other problems stay with the first item."""

@@ -63,6 +63,7 @@ def sweep(
         check_size(params)
         if len({p.path for p in params}) < len(params):
             raise UsageError(f"--set {params[0].path}: a sweep varies two different inputs")
+        _load(scenario, None, scenario_names)  # the base's problems, each with its line
         data = read_data(scenario)
         names = [n.strip() for n in (scenario_names or "").split(",") if n.strip()]
         if names:
