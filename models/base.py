@@ -160,11 +160,24 @@ CashableShare = Annotated[
 ]
 
 
+_PLAIN_NUMBERS = frozenset((float, int))
+"""The types of a profile's entries read without a check each (bool is neither)."""
+
+
 def _profile(value: Any, *, minimum: float | None) -> float | tuple[float, ...] | dict[int, float]:
     """Check a profile's numbers, every entry (all bad ones said in one message); the horizon
     (length, years) is checked by the scenario."""
     if not isinstance(value, list | tuple | dict):
         return _number(value, minimum=minimum)
+    if isinstance(value, list | tuple) and _PLAIN_NUMBERS.issuperset(map(type, value)):
+        # the common case, checked in C: plain numbers, finite (their sum is), above minimum
+        try:
+            numbers = tuple(map(float, value))
+        except OverflowError:  # a whole number too large for a float: said below
+            numbers = ()
+        if len(numbers) == len(value) and math.isfinite(sum(numbers)) and (
+                minimum is None or not numbers or min(numbers) >= minimum):
+            return numbers
     bad: list[str] = []
 
     def checked(where: str, v: Any) -> float:

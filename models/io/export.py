@@ -96,22 +96,60 @@ def _write_text(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+LINE_CHARS = 1000
+"""A value that holds containers is written on one line when it is this short or shorter
+(a list of rows never is: a table is read a row a line)."""
+LINE_DEPTH = 3
+"""... and when it nests no deeper than this (an intervention of the echoed scenario, with
+its benefits per partner per year, is 3 deep)."""
+
+
+_CONTAINERS = frozenset((dict, list, tuple))
+
+
+def _depth(value: Any, limit: int) -> int:
+    """How deep the container `value` nests others (a flat row 1), counted only up to
+    `limit` + 1. Item types are gathered in C (`set(map(type, ...))`): a row of floats is
+    not walked in Python."""
+    items = value.values() if isinstance(value, dict) else value
+    if _CONTAINERS.isdisjoint(set(map(type, items))):
+        return 1
+    if limit <= 1:
+        return limit + 1
+    deepest = 0
+    for item in items:
+        if type(item) in _CONTAINERS:
+            deepest = max(deepest, _depth(item, limit - 1))
+            if deepest >= limit:
+                return limit + 1
+    return deepest + 1
+
+
 def json_text(payload: Any) -> str:
     """`payload` as JSON laid out for reading: objects and lists that hold others open one
     item a line (indented by two), and one that holds only numbers and strings, such as a
-    funding row, stays on one line. The rows go through the json module's C encoder one at
-    a time, so a result of 100,000 rows is written in a fraction of the time `indent=2`
+    funding row, stays on one line, as does a short one that nests little (an intervention
+    of the scenario echoed in meta). Each such line goes through the json module's C encoder
+    in one call, so a result of 100,000 rows is written in a fraction of the time `indent=2`
     takes (which uses the pure-Python encoder) and reads row by row. NaN and infinity are
     refused, as JSON has no such numbers."""
     encode = json.JSONEncoder(default=str, allow_nan=False).encode
     out: list[str] = []
 
     def put(value: Any, pad: str) -> None:
-        items = (value.values() if isinstance(value, dict) else value
-                 if isinstance(value, list | tuple) else None)
-        if items is None or not any(isinstance(v, dict | list | tuple) for v in items):
+        if not isinstance(value, dict | list | tuple):
             out.append(encode(value))
             return
+        depth = _depth(value, LINE_DEPTH)
+        if depth <= 1:
+            out.append(encode(value))
+            return
+        if depth <= LINE_DEPTH and not (isinstance(value, list | tuple)
+                                        and any(isinstance(v, dict) for v in value)):
+            line = encode(value)
+            if len(line) <= LINE_CHARS:
+                out.append(line)
+                return
         inner = pad + "  "
         opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]")
         out.append(opening)

@@ -67,6 +67,9 @@ def _json_duplicates(text: str) -> list[str]:
     return ["a key appears twice in one mapping; give each key once"]
 
 
+_NESTING = frozenset((list, dict))
+
+
 def _check_bounds(data: Any) -> None:
     """Depth, item and value counts of decoded JSON (the decoder's own recursion bound is
     about 1,000 levels, too deep for the copies made later)."""
@@ -84,8 +87,10 @@ def _check_bounds(data: Any) -> None:
         if len(node) > yaml12.MAX_ITEMS:
             raise ReadProblems([f"a list or mapping holds more than {yaml12.MAX_ITEMS:,} items "
                                 "(the limit)"])
-        for child in node.values() if isinstance(node, dict) else node:
-            if isinstance(child, list | dict):
-                append((child, depth + 1))
+        children = node.values() if isinstance(node, dict) else node
+        if not _NESTING.isdisjoint(set(map(type, children))):  # (gathered in C)
+            for child in children:
+                if type(child) in _NESTING:  # decoded JSON: plain lists and dicts
+                    append((child, depth + 1))
     if nodes > yaml12.MAX_NODES:
         raise ReadProblems([f"more than {yaml12.MAX_NODES:,} values in one file (the limit)"])

@@ -49,7 +49,7 @@ def figures(result: PlanResult) -> tuple[dict[str, Any], list[str]]:
             if name in seen:
                 twice.append(f"{name}: appears more than once")
             seen.add(name)
-            for field, value in row.model_dump().items():
+            for field, value in row.__dict__.items():  # flat rows: model_dump's values
                 if field not in key:
                     out[f"{name}.{field}"] = value
     return out, twice
@@ -118,6 +118,8 @@ def differences(result: PlanResult, other: PlanResult, how: str,
                    if t.measure == "outcome")
     for name in [*mine, *(k for k in theirs if k not in mine)]:
         a, b = mine.get(name, ABSENT), theirs.get(name, ABSENT)
+        if a == b and type(a) is type(b):  # most figures: the same number
+            continue
         if name.startswith("funding["):
             a, b = (0.0 if v is ABSENT else v for v in (a, b))
         if agree(a, b, scale):

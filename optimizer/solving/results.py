@@ -63,9 +63,9 @@ def plan_rows(m: pyo.ConcreteModel, d: ModelData, must_fund: set[str]):
     sc = d.scenario
     solved = {i: clean(m.units[i].value) for i in d.interventions}
     chosen = {i: round(clean(m.select[i].value)) == 1 for i in d.interventions}
+    fixed = {i for (i, _t), c in d.fixed_cost.items() if c}
     selected = {iv.id for iv in sc.interventions if chosen[iv.id] and (
-        solved[iv.id] > TOL or any(d.fixed_cost.get((iv.id, t)) for t in d.years)
-        or iv.min_units > 0 or iv.id in must_fund)}
+        solved[iv.id] > TOL or iv.id in fixed or iv.min_units > 0 or iv.id in must_fund)}
     for iv in _required_first(sc):  # what a selected intervention requires is selected too
         if iv.id in selected:
             selected.update(iv.requires)
@@ -73,6 +73,9 @@ def plan_rows(m: pyo.ConcreteModel, d: ModelData, must_fund: set[str]):
     disc = d.discount
     cost_it = {(i, t): d.fixed_cost.get((i, t), 0.0) * (i in selected)
                + d.unit_cost.get((i, t), 0.0) * units[i] for i, t in d.costed}
+    cost_npv: dict[str, float] = defaultdict(float)
+    for (i, t), c in cost_it.items():  # (d.costed: each intervention's years in order)
+        cost_npv[i] += disc[t] * c
     benefit: dict[str, float] = defaultdict(float)
     cashable: dict[str, float] = defaultdict(float)
     for (_p, i, t), a in d.adjusted.items():
@@ -85,7 +88,7 @@ def plan_rows(m: pyo.ConcreteModel, d: ModelData, must_fund: set[str]):
         interventions.append(InterventionResult(
             id=i, name=iv.label, selected=i in selected,
             units=units[i] if i in selected else 0.0,
-            cost_npv=sum(disc[t] * cost_it.get((i, t), 0.0) for t in d.years),
+            cost_npv=cost_npv[i],
             benefit_npv=benefit[i], cashable_benefit_npv=cashable[i]))
     funding = []
     paid: dict[tuple[str, int], float] = defaultdict(float)
@@ -100,8 +103,10 @@ def plan_rows(m: pyo.ConcreteModel, d: ModelData, must_fund: set[str]):
         p = partner.id
         rows = []
         for t in d.years:
-            gross = sum(a * units[i] for i, a, _c in d.by_partner_year.get((p, t), ()))
-            cash = sum(c * units[i] for i, _a, c in d.by_partner_year.get((p, t), ()))
+            gross = cash = 0.0
+            for i, a, c in d.by_partner_year.get((p, t), ()):
+                gross += a * units[i]
+                cash += c * units[i]
             rows.append(PartnerYear(partner=p, year=t, contribution=paid[p, t],
                                     gross_benefit=gross, cashable_benefit=cash,
                                     net_cashable_savings=settled([cash, -paid[p, t]])))
