@@ -148,7 +148,8 @@ def test_binding_checks_skip_what_cannot_bind(integer: bool) -> None:
     assert lines["slack_cap"].binding is False
     assert lines["huge_cap"].binding is False
     assert result.meta.resolves == {"implied": 1, "lp_bound": 1, "lp_plan": 1,
-                                    "cut_off": 0, "found": 0, "improved": 0}
+                                    "lp_rounded": 0, "cut_off": 0, "found": 0,
+                                    "improved": 0}
 
 
 def test_binding_check_solves_the_mip_when_the_lp_is_fractional() -> None:
@@ -162,29 +163,65 @@ def test_binding_check_solves_the_mip_when_the_lp_is_fractional() -> None:
       4, fractional), MIP 2 units: `cut_off`.
     - huge (a cap of 9 in a second year that costs nothing) has no rows... not used.
     So both caps are decided by the MIP and neither binds: relaxing one leaves the other.
+    (Rounding the LP's 8/3 or 7/3 units does not help: 3 units cost 9, over the remaining
+    cap; 2 units give 4, no better.)
     With cap 8 replaced by the budget alone (p pools 10, cap 7 only): relaxing cap7 gives
-    LP 10/3 units (fractional), MIP 3 units, objective 6 > 4: binding (`improved`)."""
+    LP 10/3 units (fractional, bound 20/3). Rounded to 3 units (cost 9 within the 10 pooled;
+    4 units, rounded up, cost 12 and fail) the plan gives 6 > 4: binding without a MIP
+    (`lp_rounded`), the range 6 to 20/3. Proved (--exact-red-lines), the MIP's 3 units: 6
+    (`improved`)."""
     both = _whole_caps([7, 8])
     result = solve(scenario_from_data(both))
     assert result.objective == pytest.approx(4.0)
     assert [(r.id, r.binding) for r in result.red_lines] == [("cap7", False), ("cap8", False)]
     assert [r.relaxed_objective for r in result.red_lines] == pytest.approx([4.0, 4.0])
     assert result.meta.resolves == {"implied": 0, "lp_bound": 0, "lp_plan": 0,
-                                    "cut_off": 2, "found": 0, "improved": 0}
+                                    "lp_rounded": 0, "cut_off": 2, "found": 0,
+                                    "improved": 0}
     # by default the check may stop at the first plan better than 4 (a range up to the
     # bound); --exact-red-lines proves the relaxed optimum, 6
     one = solve(scenario_from_data(_whole_caps([7])))
     assert one.objective == pytest.approx(4.0)
     [row] = one.red_lines
     assert (row.id, row.binding) == ("cap7", True)
-    assert 4.0 < row.relaxed_objective <= 6.0 + 1e-9 <= row.relaxed_bound + 2e-9
-    assert one.meta.resolves["found"] + one.meta.resolves["improved"] == 1
+    assert row.relaxed_objective == pytest.approx(6.0)
+    assert row.relaxed_bound == pytest.approx(20 / 3)
+    assert one.meta.resolves["lp_rounded"] == 1
     exact = solve(scenario_from_data(_whole_caps([7])),
                   options=SolverOptions(exact_red_lines=True))
     assert exact.red_lines[0].relaxed_objective == pytest.approx(6.0)
     assert exact.red_lines[0].relaxed_bound == pytest.approx(6.0)
     assert exact.meta.resolves == {"implied": 0, "lp_bound": 0, "lp_plan": 0,
-                                   "cut_off": 0, "found": 0, "improved": 1}
+                                   "lp_rounded": 0, "cut_off": 0, "found": 0,
+                                   "improved": 1}
+
+
+def test_binding_check_solves_the_mip_when_rounding_the_lp_finds_nothing_better() -> None:
+    """One year, p pools 10; whole schemes (at most one each): a costs 6 and is worth 12
+    (net 6), b costs 5 and is worth 9 (net 4), c costs 4 and is worth 6.8 (net 2.8). The
+    red line caps spend at 7: the best plan is a alone, objective 6.
+    Relaxing the cap (the budget of 10 remains): the LP takes a, then b by ratio, 4/5 of it
+    (net 6 + 3.2 = 9.2, the bound). Rounding b up (a and b cost 11) breaks the budget;
+    rounding it down leaves a alone, 6, no better. So the MIP decides: a and c cost 10 and
+    give 8.8 (a and b: 11, over; b and c: 6.8), so the cap binds, the relaxed optimum 8.8
+    (or, stopped at a first better plan, a figure from 6 to 8.8 with the bound 9.2)."""
+    result = solve(scenario_from_data({
+        "name": "lumps", "start_year": 2020, "years": 1, "discount_rate": 0.0,
+        "partners": [{"id": "p", "poolable_budget": 10}],
+        "interventions": [
+            {"id": k, "max_units": 1, "unit_cost": cost, "integer_units": True,
+             "benefits": {"p": worth}}
+            for k, cost, worth in (("a", 6, 12), ("b", 5, 9), ("c", 4, 6.8))],
+        "red_lines": [{"id": "cap", "rule": "spend_cap", "amount": 7}],
+    }))
+    assert result.objective == pytest.approx(6.0)
+    assert [iv.id for iv in result.interventions if iv.selected] == ["a"]
+    [row] = result.red_lines
+    assert row.binding is True
+    assert 6.0 < row.relaxed_objective <= 8.8 + 1e-9
+    assert row.relaxed_bound == pytest.approx(9.2) or row.relaxed_bound == pytest.approx(8.8)
+    assert result.meta.resolves["lp_rounded"] == 0
+    assert result.meta.resolves["found"] + result.meta.resolves["improved"] == 1
 
 
 def _whole_caps(caps: list[float]) -> dict:

@@ -32,6 +32,20 @@ def row_activity(lp: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             np.bincount(rows, weights=np.abs(terms), minlength=lp.num_row_))
 
 
+def broken_rows(lp: Any, x: np.ndarray, lower: np.ndarray, upper: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's activity at `x`, and the rows below `lower` and above `upper` by more
+    than ROW_TOL of the row's size (its terms' and its bounds')."""
+    activity, size = row_activity(lp, x)
+    with np.errstate(invalid="ignore"):  # infinite bounds: never broken
+        room = ROW_TOL * np.maximum(np.maximum(1.0, size), np.where(
+            np.isfinite(lower), np.abs(lower), 0.0) + np.where(np.isfinite(upper),
+                                                               np.abs(upper), 0.0))
+        below = np.flatnonzero(lower - activity > room)
+        above = np.flatnonzero(activity - upper > room)
+    return activity, below, above
+
+
 def whole_columns(lp: Any) -> np.ndarray:
     """Which columns of a HiGHS model `lp` must take whole values."""
     return np.asarray([k != highspy.HighsVarType.kContinuous for k in lp.integrality_]
@@ -47,15 +61,9 @@ def model_problems(session: HighsSession) -> list[str]:
     for var, col in session.columns():
         x[col] = var.value or 0.0
         var_of[col] = var
-    activity, size = row_activity(lp, x)
-    problems = []
     lower, upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
-    with np.errstate(invalid="ignore"):  # infinite bounds: never broken
-        room = ROW_TOL * np.maximum(np.maximum(1.0, size), np.where(
-            np.isfinite(lower), np.abs(lower), 0.0) + np.where(np.isfinite(upper),
-                                                               np.abs(upper), 0.0))
-        below = np.flatnonzero(lower - activity > room)
-        above = np.flatnonzero(activity - upper > room)
+    activity, below, above = broken_rows(lp, x, lower, upper)
+    problems = []
     if below.size or above.size:
         con_of = {row: con for con, row in session._solver._pyomo_con_to_solver_con_map.items()}
         for broken, bounds, side in ((below, lower, "at least"), (above, upper, "at most")):
