@@ -140,12 +140,12 @@ def json_text(payload: Any) -> str:
         if not isinstance(value, dict | list | tuple):
             out.append(encode(value))
             return
-        depth = _depth(value, LINE_DEPTH)
-        if depth <= 1:
+        rows = not isinstance(value, dict) and dict in set(map(type, value))
+        depth = 0 if rows else _depth(value, LINE_DEPTH)
+        if depth == 1:
             out.append(encode(value))
             return
-        if depth <= LINE_DEPTH and not (isinstance(value, list | tuple)
-                                        and any(isinstance(v, dict) for v in value)):
+        if 1 < depth <= LINE_DEPTH:
             line = encode(value)
             if len(line) <= LINE_CHARS:
                 out.append(line)
