@@ -5,12 +5,26 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from pbo.models.scenario import Scenario
 
 FORMULATIONS = ("reduced", "full")
 """reduced: one funding variable per (partner, eligibility class, year), none under the rules
 benefit_share and fixed; full: one per (partner, intervention, year), the SPEC's own."""
+
+
+@dataclass(frozen=True)
+class BenefitTerms:
+    """One entry per (p, i, t) of ModelData.adjusted: the intervention's place in
+    `interventions`, the partner-year's (partner's place × years + year's place), a, c and
+    the year's discount factor."""
+
+    intervention: Any
+    partner_year: Any
+    adjusted: Any
+    cashable: Any
+    discount: Any
 
 
 @dataclass(frozen=True)
@@ -74,6 +88,23 @@ class ModelData:
         from pbo.optimizer.formulation.payments import cost_shares
 
         return cost_shares(self)
+
+    @cached_property
+    def benefit_terms(self) -> BenefitTerms:
+        """`adjusted` and `cashable` as arrays, for sums over a plan's units."""
+        import numpy as np
+
+        keys = list(self.adjusted)
+        place = {i: k for k, i in enumerate(self.interventions)}
+        year = {t: k for k, t in enumerate(self.years)}
+        who = {p: k * len(self.years) for k, p in enumerate(self.partners)}
+        n = len(keys)
+        return BenefitTerms(
+            intervention=np.fromiter((place[i] for _, i, _ in keys), np.int64, n),
+            partner_year=np.fromiter((who[p] + year[t] for p, _, t in keys), np.int64, n),
+            adjusted=np.fromiter(self.adjusted.values(), np.float64, n),
+            cashable=np.fromiter((self.cashable.get(k, 0.0) for k in keys), np.float64, n),
+            discount=np.fromiter((self.discount[t] for _, _, t in keys), np.float64, n))
 
     @property
     def class_funding(self) -> bool:

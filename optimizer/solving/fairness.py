@@ -69,13 +69,14 @@ def _columns(session: HighsSession) -> tuple[dict[str, dict[int, float]],
     funding_cols: list[tuple[int, float]] = []
     cost_now = {(i, t): d.fixed_cost.get((i, t), 0.0) * (m.select[i].value or 0.0)
                 + d.unit_cost.get((i, t), 0.0) * (m.units[i].value or 0.0) for i, t in d.costed}
+    paid_for: dict[tuple[str, int], float] = {}  # what a funding column's class costs
+    for (i, t), cost in cost_now.items():
+        key = (d.class_of[i] if d.class_funding else i, t)
+        paid_for[key] = paid_for.get(key, 0.0) + cost
     for partner in sc.partners:
         for t in d.years:
             for _k, var in spend_terms(m, d, partner.id, t):
-                members = d.classes.get(var.index()[1], ()) if d.class_funding else (
-                    (var.index()[1],))
-                funding_cols.append((col(var), sum(cost_now.get((i, t), 0.0)
-                                                   for i in members)))
+                funding_cols.append((col(var), paid_for.get((var.index()[1], t), 0.0)))
     return savings, funding_cols
 
 

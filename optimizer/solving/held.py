@@ -28,8 +28,9 @@ def net_rows(session: HighsSession) -> dict[str, dict[int, float]]:
     m, d = session.built.m, session.built.data
     col = session.col_of
     rows: dict[str, dict[int, float]] = {p: defaultdict(float) for p in d.partners}
+    units = {i: col(m.units[i]) for i in d.interventions}
     for (p, i, t), c in d.cashable.items():
-        rows[p][col(m.units[i])] += d.discount[t] * c
+        rows[p][units[i]] += d.discount[t] * c
     for p in d.partners:
         for t in d.years:
             for k, var in spend_terms(m, d, p, t):

@@ -180,6 +180,7 @@ class HighsSession:
             raise SolverError(f"the model could not be loaded into HiGHS: {exc}") from exc
         self.load_seconds = time.perf_counter() - start
         self._stale = False  # HiGHS holds exactly the Pyomo model
+        self._columns: list[tuple[Any, int]] | None = None
         self.halt = interrupt.Halt(self.highs)  # see binding.run_against
         o, h = self.options, self.highs
         for name, value in (("output_flag", False), ("log_to_console", False),
@@ -200,6 +201,7 @@ class HighsSession:
         return self._solver._pyomo_var_to_solver_var_map[id(var)]
 
     def set_objective(self, objective: Any) -> None:
+        self._columns = None  # (a variable only the objective names is added)
         self._solver.set_objective(objective)
 
     @contextmanager
@@ -211,10 +213,14 @@ class HighsSession:
         finally:
             edits.undo()
 
-    def columns(self) -> Iterator[tuple[Any, int]]:
-        """(Pyomo variable, HiGHS column) for every variable in the model."""
-        for var_id, col in self._solver._pyomo_var_to_solver_var_map.items():
-            yield self._solver._vars[var_id][0], col
+    def columns(self) -> list[tuple[Any, int]]:
+        """(Pyomo variable, HiGHS column) for every variable in the model (listed once per
+        load or update of the model, which alone change it)."""
+        if self._columns is None:
+            solver = self._solver
+            self._columns = [(solver._vars[var_id][0], col) for var_id, col
+                             in solver._pyomo_var_to_solver_var_map.items()]
+        return self._columns
 
     def run(self, *, start: dict[int, float] | None = None, load: bool = True) -> Outcome:
         """Run HiGHS on its model as it stands (after `edits`), without a Pyomo update; load
@@ -303,6 +309,7 @@ class HighsSession:
         as a starting incumbent.
         """
         if self._stale:
+            self._columns = None  # an update may add, remove or renumber columns
             try:
                 self._solver.update()
             except Exception as exc:

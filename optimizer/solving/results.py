@@ -6,6 +6,7 @@ import math
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pyomo.core as pyo
 
 from pbo.models.results import (
@@ -76,12 +77,16 @@ def plan_rows(m: pyo.ConcreteModel, d: ModelData, must_fund: set[str]):
     cost_npv: dict[str, float] = defaultdict(float)
     for (i, t), c in cost_it.items():  # (d.costed: each intervention's years in order)
         cost_npv[i] += disc[t] * c
-    benefit: dict[str, float] = defaultdict(float)
-    cashable: dict[str, float] = defaultdict(float)
-    for (_p, i, t), a in d.adjusted.items():
-        benefit[i] += disc[t] * a * units[i]
-    for (_p, i, t), c in d.cashable.items():
-        cashable[i] += disc[t] * c * units[i]
+    terms = d.benefit_terms  # every benefit term at the plan's units, summed in arrays
+    per = np.fromiter((units[i] for i in d.interventions), np.float64,
+                      len(d.interventions))[terms.intervention]
+    gross_terms, cash_terms = terms.adjusted * per, terms.cashable * per
+    n, slots = len(d.interventions), len(d.partners) * len(d.years)
+    benefit = np.bincount(terms.intervention, terms.discount * gross_terms, n).tolist()
+    cashable = np.bincount(terms.intervention, terms.discount * cash_terms, n).tolist()
+    gross_py = np.bincount(terms.partner_year, gross_terms, slots).tolist()
+    cash_py = np.bincount(terms.partner_year, cash_terms, slots).tolist()
+    place = {i: k for k, i in enumerate(d.interventions)}
     interventions = []
     for iv in sc.interventions:
         i = iv.id
@@ -89,7 +94,7 @@ def plan_rows(m: pyo.ConcreteModel, d: ModelData, must_fund: set[str]):
             id=i, name=iv.label, selected=i in selected,
             units=units[i] if i in selected else 0.0,
             cost_npv=cost_npv[i],
-            benefit_npv=benefit[i], cashable_benefit_npv=cashable[i]))
+            benefit_npv=benefit[place[i]], cashable_benefit_npv=cashable[place[i]]))
     funding = []
     paid: dict[tuple[str, int], float] = defaultdict(float)
     for (p, i, t), amount in payments(m, d, cost_it, lambda v: clean(v.value)).items():
@@ -99,14 +104,12 @@ def plan_rows(m: pyo.ConcreteModel, d: ModelData, must_fund: set[str]):
             paid[p, t] += amount
     funding.sort(key=_user_order(d))  # summed above in the model's order, shown in the user's
     partner_years, partners = [], []
+    first_slot = {p: k * len(d.years) for k, p in enumerate(d.partners)}
     for partner in sc.partners:
         p = partner.id
         rows = []
-        for t in d.years:
-            gross = cash = 0.0
-            for i, a, c in d.by_partner_year.get((p, t), ()):
-                gross += a * units[i]
-                cash += c * units[i]
+        for k, t in enumerate(d.years):
+            gross, cash = gross_py[first_slot[p] + k], cash_py[first_slot[p] + k]
             rows.append(PartnerYear(partner=p, year=t, contribution=paid[p, t],
                                     gross_benefit=gross, cashable_benefit=cash,
                                     net_cashable_savings=settled([cash, -paid[p, t]])))
