@@ -4,9 +4,10 @@
     python benchmarks/run.py --cases 2000x10x10,5000x10x10:none --gap 1e-6
     python benchmarks/run.py --cases 10000x20x10 --formulations reduced
 
-A case is INTERVENTIONSxPARTNERSxYEARS, with `:none` for no red lines. For each case the
-scenario is generated (benchmarks/generate.py, seeded, realistic structure) and, one after
-the other:
+A case is INTERVENTIONSxPARTNERSxYEARS, with `:none` for no red lines and `:random` for the
+random funder structure of the runs issue 12 was filed with (2-4 funders drawn per
+intervention; default: realistic, funders from each theme's agreement). For each case the
+scenario is generated (benchmarks/generate.py, seeded) and, one after the other:
 - `pbo solve FILE --formulation F --out result.json --mip-gap G` as a subprocess, for each
   formulation: wall and CPU seconds and peak memory of the child (`os.wait4`), and from the
   result's meta the seconds of each stage, HiGHS's own time, the model size and how the
@@ -158,10 +159,15 @@ def main(argv: list[str] | None = None) -> int:
     began = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         for case in args.cases.split(","):
-            shape, _, rules = case.partition(":")
+            shape, *tags = case.split(":")
+            unknown = set(tags) - {"none", "random"}
+            if unknown:
+                ap.error(f"case {case}: unknown tag {', '.join(sorted(unknown))} (none, "
+                         "random)")
             n, partners, years = (int(x) for x in shape.split("x"))
-            path = Path(tmp) / f"{shape}_{rules or 'all'}.json"
-            write(generate(n, partners, years, args.seed, red_lines=rules != "none"), path)
+            path = Path(tmp) / f"{case.replace(':', '_')}.json"
+            write(generate(n, partners, years, args.seed, red_lines="none" not in tags,
+                           structure="random" if "random" in tags else "realistic"), path)
             alone = None if args.no_alone else highs_alone(path, args.gap)
             for formulation in args.formulations.split(","):
                 print(f"[{case}] pbo solve --formulation {formulation}", flush=True)

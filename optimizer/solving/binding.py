@@ -134,10 +134,10 @@ class _Relaxation:
 
     def rounded(self, x: np.ndarray, rows: list[int]) -> float | None:
         """The best objective of a plan near the LP answer `x` (with `rows` freed): its
-        whole-number columns rounded to the nearest, up or down (a fractional selection with
-        whole units then set by whether they are some), fixed there, and the rest re-solved as an
-        LP. None when no such LP has an answer that is a plan (every row and bound checked
-        again)."""
+        whole-number columns rounded to the nearest, up or down (a fractional selection
+        with whole units then set by whether they are some), fixed there, and the rest
+        re-solved as an LP. None when no such LP has an answer that is a plan (every row and
+        bound checked again)."""
         cols = np.flatnonzero(self.whole)
         lower, upper = self.col_lower, self.col_upper
         near = np.clip(x, lower, upper)
