@@ -104,6 +104,7 @@ def pbo_solve(path: Path, formulation: str, gap: float, time_limit: float) -> di
             "binding_s": stages.get("binding"), "fairness_s": stages.get("fairness"),
             "solve_s": meta.get("solve_seconds"), "rows": size.get("rows"),
             "cols": size.get("cols"), "resolves": meta.get("resolves"),
+            "held_mb": meta.get("stage_memory_mb"),
             "warnings": meta.get("warnings"), "error": run["stderr"] if run["exit"] else ""}
 
 
@@ -188,6 +189,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{r['case']} {r['formulation']}: binding checks {r['binding_share']:.0%} "
                   f"of the solve stages, {r['binding_share_wall']:.0%} of `pbo solve` end "
                   f"to end; resolves {r['resolves']}")
+        if r.get("held_mb"):
+            held = ", ".join(f"{stage} {mb:,.0f}" for stage, mb in r["held_mb"].items())
+            print(f"{r['case']} {r['formulation']}: MB held after each stage: {held}")
         if r.get("warnings"):
             print(f"{r['case']} {r['formulation']}: warnings {r['warnings']}")
         if r.get("error"):

@@ -110,9 +110,12 @@ class Meta(_Row):
     stage_seconds: dict[str, float] = Field(default_factory=dict)
     """Seconds each stage took: build, load (into HiGHS), objective (stage 1), binding (the
     red-line checks), fairness (stage 2, who pays)."""
+    stage_memory_mb: dict[str, float] = Field(default_factory=dict)
+    """MB the process held at the end of each stage (its resident set, where the system
+    says: Linux): what the scenario, the Pyomo model, HiGHS and each stage's runs hold."""
     resolves: dict[str, int] = Field(default_factory=dict)
-    """Binding checks: red lines decided without a re-solve (skipped), by a re-solve stopped
-    once it proved no gain (cut_off), and by one that found a gain (improved)."""
+    """How each red line's binding check was decided (binding.DECIDED_BY): implied, lp_bound,
+    lp_plan, lp_rounded (no MIP), cut_off, found, improved (a MIP re-solve)."""
     fairness_runs: dict[str, int] = Field(default_factory=dict)
     """The fairness stage's runs over the optimal face: lp, mip, and mip_skipped (a search of
     the lumpy choices proved needless by an LP bound)."""

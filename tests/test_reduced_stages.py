@@ -5,6 +5,7 @@ cheaper binding checks, and the stage timings in meta."""
 from __future__ import annotations
 
 import io
+import sys
 
 import pytest
 from rich.console import Console
@@ -95,6 +96,9 @@ def test_fairness_stage_that_stops_early_says_so_everywhere() -> None:
     assert "fairness stage" in pack
     assert "Warnings" in pack
     assert set(result.meta.stage_seconds) >= {"build", "load", "objective", "fairness"}
+    if sys.platform == "linux":  # the memory held after each stage, where the system says
+        assert set(result.meta.stage_memory_mb) == set(result.meta.stage_seconds)
+        assert all(mb > 10 for mb in result.meta.stage_memory_mb.values())
     # the same scenario, stage 2 unhurried: no warning
     calm = solve(sc, options=SolverOptions(check_binding=False))
     assert not any("fairness stage" in w for w in calm.meta.warnings)

@@ -55,7 +55,7 @@ def fairness_stage(session: HighsSession) -> bool:
     try:
         return _fairness(session)
     finally:
-        session.report.stage_seconds["fairness"] = time.perf_counter() - began
+        session.report.finished("fairness", time.perf_counter() - began)
 
 
 def _columns(session: HighsSession) -> tuple[dict[str, dict[int, float]],

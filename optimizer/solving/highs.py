@@ -11,6 +11,7 @@ same HiGHS. See benchmarks/README.md.
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -138,16 +139,37 @@ def plain_status(model_status: Any) -> str:
     return _PLAIN.get(model_status, PLAIN_FAILURE)
 
 
+def resident_mb() -> float | None:
+    """The memory this process holds now (its resident set), in MB; None where the system
+    does not say (/proc/self/statm is Linux's)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 @dataclass
 class SolveReport:
-    """Per solve: seconds per stage, warnings for the user, binding-check re-solves."""
+    """Per solve: seconds per stage, memory held after it, warnings for the user,
+    binding-check re-solves."""
 
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    stage_memory_mb: dict[str, float] = field(default_factory=dict)
+    """MB the process holds at the end of each stage (resident; where the system says)."""
     warnings: list[str] = field(default_factory=list)
     resolves: dict[str, int] = field(default_factory=dict)
     fairness_runs: dict[str, int] = field(default_factory=dict)
     """The fairness stage's runs over the optimal face: lp, mip, and mip_skipped (a MIP
     proved needless by the LP bound; solving/face.py)."""
+
+    def finished(self, stage: str, seconds: float, held_mb: float | None = None) -> None:
+        """A stage ended: its seconds, and the memory held then (`held_mb`, else now)."""
+        self.stage_seconds[stage] = seconds
+        held_mb = resident_mb() if held_mb is None else held_mb
+        if held_mb is not None:
+            self.stage_memory_mb[stage] = round(held_mb, 1)
 
 
 @dataclass

@@ -30,6 +30,7 @@ from pbo.optimizer.solving.highs import (
     SolveReport,
     SolverOptions,
     highs_version,
+    resident_mb,
 )
 from pbo.optimizer.solving.results import (
     clean_values,
@@ -49,13 +50,14 @@ def solve_built(built: BuiltModel, options: SolverOptions | None = None,
                                                               dict[str, Verdict]]:
     """Stage 1 (objective), binding checks, stage 2 (who pays); the model holds the plan."""
     options = options or SolverOptions()
+    built_mb = resident_mb()
     session = session or HighsSession(built, options)
     session.report = report = SolveReport()
-    report.stage_seconds["build"] = built.build_seconds
-    report.stage_seconds["load"] = session.load_seconds
+    report.finished("build", built.build_seconds, built_mb)
+    report.finished("load", session.load_seconds)
     began = time.perf_counter()
     outcome = session.solve()
-    report.stage_seconds["objective"] = time.perf_counter() - began
+    report.finished("objective", time.perf_counter() - began)
     binding: dict[str, Verdict] = {}
     if not outcome.has_solution:
         return outcome, session, binding
@@ -66,7 +68,7 @@ def solve_built(built: BuiltModel, options: SolverOptions | None = None,
     if options.check_binding and built.data.scenario.red_lines:
         began = time.perf_counter()
         binding = check_binding(session, optimum)
-        report.stage_seconds["binding"] = time.perf_counter() - began
+        report.finished("binding", time.perf_counter() - began)
     fairness_stage(session)
     if built.data.scenario.cost_sharing.rule == "core":
         from pbo.optimizer.analyses.core_split import core_stage
@@ -140,6 +142,7 @@ def make_result(built: BuiltModel, outcome: Outcome, session: HighsSession,
         timestamp=datetime.now(UTC).isoformat(timespec="seconds"), scenario_name=sc.name,
         currency=sc.currency, warnings=list(session.report.warnings),
         stage_seconds=dict(session.report.stage_seconds),
+        stage_memory_mb=dict(session.report.stage_memory_mb),
         resolves=dict(session.report.resolves), formulation=d.formulation,
         fairness_runs=dict(session.report.fairness_runs),
         model_size=model_size(session))
