@@ -112,7 +112,8 @@ class Meta(_Row):
     red-line checks), fairness (stage 2, who pays)."""
     stage_memory_mb: dict[str, float] = Field(default_factory=dict)
     """MB the process held at the end of each stage (its resident set, where the system
-    says: Linux): what the scenario, the Pyomo model, HiGHS and each stage's runs hold."""
+    says: Linux): what the scenario, the Pyomo model, HiGHS and each stage's runs hold.
+    `build` is read as the solve starts (a re-solve of a loaded model: HiGHS included)."""
     resolves: dict[str, int] = Field(default_factory=dict)
     """How each red line's binding check was decided (binding.DECIDED_BY): implied, lp_bound,
     lp_plan, lp_rounded (no MIP), cut_off, found, improved (a MIP re-solve)."""

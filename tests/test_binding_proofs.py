@@ -82,3 +82,31 @@ def test_a_binding_check_stopped_early_does_not_stop_the_next_run() -> None:
         h.HandleUserInterrupt = False
     assert again.status == "optimal"
     assert again.objective == pytest.approx(first.objective, rel=1e-6)
+
+
+def test_an_lp_answer_a_hair_outside_a_bound_is_still_a_plan() -> None:
+    """HiGHS may leave a column outside its bound by its feasibility tolerance. The binding
+    checks' LP-plan test holds columns, as rows, to the reconciliation's 1e-6 of the bound:
+    the tutorial's plan runs family_keyworkers at its most, 300 units; 300 x (1 + 1e-8) is
+    still that plan (an absolute 1e-9 refused it, so a rounded LP answer went unused), and
+    300 x (1 + 1e-5) is not."""
+    import numpy as np
+
+    from pbo.models.io.loading import load_scenario
+    from pbo.optimizer.formulation.build import build_model
+    from pbo.optimizer.solving.binding import _Relaxation
+    from pbo.optimizer.solving.highs import HighsSession
+    from tests.conftest import SCENARIOS
+
+    built = build_model(load_scenario(SCENARIOS / "tutorial.yaml"))
+    session = HighsSession(built, SolverOptions())
+    assert session.solve().status == "optimal"
+    x = np.array(session.highs.getSolution().col_value)
+    relaxation = _Relaxation(session, session.highs.getLp())
+    col = session.col_of(built.m.units["family_keyworkers"])
+    assert x[col] == pytest.approx(300.0)
+    assert relaxation._plan(x, []) is not None
+    x[col] = 300.0 * (1 + 1e-8)
+    assert relaxation._plan(x, []) is not None
+    x[col] = 300.0 * (1 + 1e-5)
+    assert relaxation._plan(x, []) is None

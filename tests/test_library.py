@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import doctest
 import importlib
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -391,3 +392,40 @@ def test_the_readme_library_section_is_a_doctest() -> None:
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     runner.run(test)
     assert runner.summarize(verbose=False).failed == 0
+
+
+def test_json_results_read_a_row_a_line() -> None:
+    """The JSON layout of every written result: a table (a list of rows) is a row a line,
+    even when it and what holds it are short; a flat row or list, and a short value that
+    nests little (an intervention of the scenario echoed in meta), stay on one line; the
+    text is the same data."""
+    from pbo.models.io.export import json_text
+
+    payload = {
+        "points": [{"x": 1, "objective": 2.0}, {"x": 2, "objective": 3.0}],
+        "totals": [1.5, 2.5],
+        "meta": {"scenario": {"interventions": [
+            {"id": "hub", "unit_cost": [1.0, 2.0], "benefits": {"council": [0.0, 3.0]}}]}},
+        "empty": [],
+    }
+    text = json_text(payload)
+    assert json.loads(text) == payload
+    assert text.splitlines() == [
+        "{",
+        '  "points": [',
+        '    {"x": 1, "objective": 2.0},',
+        '    {"x": 2, "objective": 3.0}',
+        "  ],",
+        '  "totals": [1.5, 2.5],',
+        '  "meta": {',
+        '    "scenario": {',
+        '      "interventions": [',
+        '        {"id": "hub", "unit_cost": [1.0, 2.0], "benefits": {"council": [0.0, 3.0]}}',
+        "      ]",
+        "    }",
+        "  },",
+        '  "empty": []',
+        "}",
+    ]
+    small = {"points": payload["points"]}  # a short file holding only a table (pbo shares)
+    assert json_text(small).count("\n") == 6  # {, "points": [, two rows, ], }

@@ -104,21 +104,26 @@ LINE_DEPTH = 3
 its benefits per partner per year, is 3 deep)."""
 
 
-_CONTAINERS = frozenset((dict, list, tuple))
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+_NESTED = (dict, list, tuple)
 
 
 def _depth(value: Any, limit: int) -> int:
     """How deep the container `value` nests others (a flat row 1), counted only up to
-    `limit` + 1. Item types are gathered in C (`set(map(type, ...))`): a row of floats is
-    not walked in Python."""
-    items = value.values() if isinstance(value, dict) else value
-    if _CONTAINERS.isdisjoint(set(map(type, items))):
+    `limit` + 1; a table (a list of rows) and what holds one count as deeper than `limit`,
+    so a table is never folded onto one line. Item types are gathered in C
+    (`set(map(type, ...))`): a row of floats is not walked in Python."""
+    rows = not isinstance(value, dict)
+    items = value.values() if not rows else value
+    if _SCALARS.issuperset(map(type, items)):
         return 1
     if limit <= 1:
         return limit + 1
     deepest = 0
     for item in items:
-        if type(item) in _CONTAINERS:
+        if isinstance(item, _NESTED):
+            if rows and isinstance(item, dict):
+                return limit + 1
             deepest = max(deepest, _depth(item, limit - 1))
             if deepest >= limit:
                 return limit + 1
@@ -140,7 +145,7 @@ def json_text(payload: Any) -> str:
         if not isinstance(value, dict | list | tuple):
             out.append(encode(value))
             return
-        rows = not isinstance(value, dict) and dict in set(map(type, value))
+        rows = not isinstance(value, dict) and any(isinstance(v, dict) for v in value)
         depth = 0 if rows else _depth(value, LINE_DEPTH)
         if depth == 1:
             out.append(encode(value))

@@ -13,7 +13,7 @@ For each red line, in order of cost:
 4. `lp_plan`: that LP's solution is itself a plan (every whole-number column whole once a
    fractional selection is set by whether its intervention has units; every row, bound
    and the objective checked again): the relaxed optimum is the LP's, exactly;
-5. `lp_rounded`, one more LP: that LP's answer with its whole-number columns rounded (a
+5. `lp_rounded`, one to three more LPs: that LP's answer with its whole-number columns rounded (a
    selection set by whether its intervention has units) and fixed, the rest re-solved as
    an LP. When that is a plan (every row and bound checked again) that beats the base by
    more than the tolerance, the red line binds: the relaxed objective at least that
@@ -37,7 +37,7 @@ import pyomo.core as pyo
 
 from pbo.optimizer.solving.edits import Edits
 from pbo.optimizer.solving.fairness import FAIRNESS_TOLERANCE
-from pbo.optimizer.solving.feasibility import broken_rows, whole_columns
+from pbo.optimizer.solving.feasibility import broken_rows, outside_bounds, whole_columns
 from pbo.optimizer.solving.highs import HighsSession, Outcome, restore, values
 
 DECIDED_BY = ("implied", "lp_bound", "lp_plan", "lp_rounded", "cut_off", "found",
@@ -143,7 +143,7 @@ class _Relaxation:
         near = np.clip(x, lower, upper)
         best = None
         tried: list[np.ndarray] = []
-        for way in (np.round, lambda v: np.ceil(v - 1e-6), lambda v: np.floor(v + 1e-6)):
+        for way in (np.round, lambda v: np.ceil(v - WHOLE), lambda v: np.floor(v + WHOLE)):
             point = near.copy()
             point[cols] = np.clip(way(near[cols]), lower[cols], upper[cols])
             for select, units in self.whole_units:  # a fractional selection follows its
@@ -176,9 +176,9 @@ class _Relaxation:
     def _plan(self, x: np.ndarray, freed: list[int]) -> np.ndarray | None:
         """An LP solution as a plan of the relaxed MIP: a fractional selection set by
         whether its intervention has units, every whole-number column rounded, then every
-        row and bound checked (so a selection that does more than gate its scale, with a
-        fixed cost, a minimum or a link, fails here unless it still fits). None unless all
-        hold."""
+        row and bound checked as the reconciliation of a reported plan checks them (so a
+        selection that does more than gate its scale, with a fixed cost, a minimum or a
+        link, fails here unless it still fits). None unless all hold."""
         x = x.copy()
         for select, units in self.selects:
             if abs(x[select] - round(x[select])) > 1e-6:
@@ -193,9 +193,8 @@ class _Relaxation:
         _, below, above = broken_rows(self.model, x, lower, upper)
         if below.size or above.size:  # (as the reconciliation of the final plan holds it)
             return None
-        if np.any(x < self.col_lower - 1e-9) or np.any(x > self.col_upper + 1e-9):
-            return None
-        return x
+        low, high = outside_bounds(x, self.col_lower, self.col_upper)
+        return None if low.any() or high.any() else x
 
 
 def run_against(session: HighsSession, base: float, start: np.ndarray | None = None,

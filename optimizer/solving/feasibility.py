@@ -46,6 +46,15 @@ def broken_rows(lp: Any, x: np.ndarray, lower: np.ndarray, upper: np.ndarray
     return activity, below, above
 
 
+def outside_bounds(x: np.ndarray, lower: np.ndarray, upper: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Which column values are below `lower` and which above `upper`, by more than ROW_TOL
+    of the bound's size (or of 1)."""
+    with np.errstate(invalid="ignore"):  # infinite bounds: never broken
+        return (x < lower - ROW_TOL * np.maximum(1.0, np.abs(lower)),
+                x > upper + ROW_TOL * np.maximum(1.0, np.abs(upper)))
+
+
 def whole_columns(lp: Any) -> np.ndarray:
     """Which columns of a HiGHS model `lp` must take whole values."""
     return np.asarray([k != highspy.HighsVarType.kContinuous for k in lp.integrality_]
@@ -73,9 +82,7 @@ def model_problems(session: HighsSession) -> list[str]:
                                 f"{bounds[r]:,.6g}")
     col_lower, col_upper = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
     whole = whole_columns(lp)
-    with np.errstate(invalid="ignore"):
-        low = x < col_lower - ROW_TOL * np.maximum(1.0, np.abs(col_lower))
-        high = x > col_upper + ROW_TOL * np.maximum(1.0, np.abs(col_upper))
+    low, high = outside_bounds(x, col_lower, col_upper)
     fraction = whole & (np.abs(x - np.round(x)) > ROW_TOL)
     for c in np.flatnonzero(low | high | fraction):
         var = var_of.get(int(c))
