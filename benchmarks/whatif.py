@@ -2,6 +2,7 @@
 
     python benchmarks/whatif.py                      # 300 interventions, 8 partners, 5 years
     python benchmarks/whatif.py --interventions 100 --points 11
+    taskset -c 0 python benchmarks/whatif.py --only sweep   # on one core (issue 12)
 
 On a generated scenario that uses every red-line rule (benchmarks/generate.py):
 

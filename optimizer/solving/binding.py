@@ -13,11 +13,12 @@ For each red line, in order of cost:
 4. `lp_plan`: that LP's solution is itself a plan (every whole-number column whole once a
    fractional selection is set by whether its intervention has units; every row, bound
    and the objective checked again): the relaxed optimum is the LP's, exactly;
-5. `lp_rounded`, one to three more LPs: that LP's answer with its whole-number columns rounded (a
-   selection set by whether its intervention has units) and fixed, the rest re-solved as
-   an LP. When that is a plan (every row and bound checked again) that beats the base by
-   more than the tolerance, the red line binds: the relaxed objective at least that
-   plan's, at most the LP bound (a range, as `found`). Not tried with `exact_red_lines`;
+5. `lp_rounded`, one to three more LPs: that LP's answer with its whole-number columns
+   rounded to the nearest, up or down (a fractional selection with whole units following
+   them) and fixed, the rest re-solved as an LP. When the best of these is a plan (every
+   row and bound checked again) that beats the base by more than the tolerance, the red
+   line binds: the relaxed objective at least that plan's, at most the LP bound (a range,
+   as `found`). Not tried with `exact_red_lines`;
 6. otherwise the MIP with the rows freed, started from the base plan, with an absolute gap
    of the tolerance: HiGHS stops as soon as its bound shows that no plan beats the base by
    more than the tolerance (`cut_off`), or, once it finds a plan that does, there (`found`:
