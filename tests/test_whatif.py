@@ -46,6 +46,18 @@ def test_sweep_matches_fresh_solves(spec, rebuilds):
             assert res.objective == pytest.approx(objective, rel=1e-7)
 
 
+def test_sweep_points_after_the_first_build_nothing():
+    """A swept target's rows are swapped into the model built for the first point: only
+    that point's meta counts build and load seconds; the others re-solve, and say 0."""
+    result = sweep(read_data(TUTORIAL),
+                   [SweepParam.parse("targets.council_savings.min=0:200000:3")])
+    assert result.rebuilds == 0
+    first, *later = (r.meta.stage_seconds for r in result.results)
+    assert first["build"] > 0
+    assert first["load"] > 0
+    assert all(s["build"] == 0.0 and s["load"] == 0.0 and s["objective"] > 0 for s in later)
+
+
 def test_sweep_savings_target_shows_price_of_ambition_and_the_cliff():
     """Raising the council's savings target costs the partnership value until it becomes
     infeasible: the objective falls monotonically, then the status turns infeasible."""
