@@ -145,8 +145,7 @@ def json_text(payload: Any) -> str:
         if not isinstance(value, dict | list | tuple):
             out.append(encode(value))
             return
-        rows = not isinstance(value, dict) and any(isinstance(v, dict) for v in value)
-        depth = 0 if rows else _depth(value, LINE_DEPTH)
+        depth = _depth(value, LINE_DEPTH)  # (a table: deeper than LINE_DEPTH)
         if depth == 1:
             out.append(encode(value))
             return

@@ -17,14 +17,18 @@ benefit_share and fixed; full: one per (partner, intervention, year), the SPEC's
 @dataclass(frozen=True)
 class BenefitTerms:
     """One entry per (p, i, t) of ModelData.adjusted: the intervention's place in
-    `interventions`, the partner-year's (partner's place × years + year's place), a, c and
-    the year's discount factor."""
+    `interventions`, the partner-year's slot (partner's first slot + year's place), a, c
+    and the year's discount factor; and the places and first slots themselves."""
 
     intervention: Any
     partner_year: Any
     adjusted: Any
     cashable: Any
     discount: Any
+    place: dict[str, int]
+    """Intervention -> its place in ModelData.interventions."""
+    first_slot: dict[str, int]
+    """Partner -> the slot of its first year (its place × the number of years)."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,8 @@ class ModelData:
             partner_year=np.fromiter((who[p] + year[t] for p, _, t in keys), np.int64, n),
             adjusted=np.fromiter(self.adjusted.values(), np.float64, n),
             cashable=np.fromiter((self.cashable.get(k, 0.0) for k in keys), np.float64, n),
-            discount=np.fromiter((self.discount[t] for _, _, t in keys), np.float64, n))
+            discount=np.fromiter((self.discount[t] for _, _, t in keys), np.float64, n),
+            place=place, first_slot=who)
 
     @property
     def class_funding(self) -> bool:

@@ -281,11 +281,12 @@ def check_binding(session: HighsSession, base: float,
             counts["lp_plan"] += 1
             out[rule.id] = Verdict(True, lp[0], lp[0])
             continue
-        near = relaxation.rounded(lp[2], rows) if lp is not None and not exact else None
-        if near is not None and lp is not None and better(near):
-            counts["lp_rounded"] += 1
-            out[rule.id] = Verdict(True, near, lp[0])
-            continue
+        if lp is not None and not exact:
+            near = relaxation.rounded(lp[2], rows)
+            if near is not None and better(near):
+                counts["lp_rounded"] += 1
+                out[rule.id] = Verdict(True, near, lp[0])
+                continue
         with session.edits() as edits:
             edits.free_rows(rows)
             outcome = run_against(session, base, start, None if exact else better)

@@ -86,7 +86,7 @@ def plan_rows(m: pyo.ConcreteModel, d: ModelData, must_fund: set[str]):
     cashable = np.bincount(terms.intervention, terms.discount * cash_terms, n).tolist()
     gross_py = np.bincount(terms.partner_year, gross_terms, slots).tolist()
     cash_py = np.bincount(terms.partner_year, cash_terms, slots).tolist()
-    place = {i: k for k, i in enumerate(d.interventions)}
+    place = terms.place
     interventions = []
     for iv in sc.interventions:
         i = iv.id
@@ -104,7 +104,7 @@ def plan_rows(m: pyo.ConcreteModel, d: ModelData, must_fund: set[str]):
             paid[p, t] += amount
     funding.sort(key=_user_order(d))  # summed above in the model's order, shown in the user's
     partner_years, partners = [], []
-    first_slot = {p: k * len(d.years) for k, p in enumerate(d.partners)}
+    first_slot = terms.first_slot
     for partner in sc.partners:
         p = partner.id
         rows = []
