@@ -129,11 +129,73 @@ def test_a_whole_lp_optimum_on_the_face_needs_no_mip(order: tuple[str, ...],
     assert "mip" not in result.meta.fairness_runs
 
 
+@pytest.mark.parametrize("formulation", BOTH)
+@pytest.mark.parametrize("order", [("a", "b"), ("b", "a")])
+def test_the_face_mip_looks_only_for_plans_fairer_by_more_than_worth(
+        order: tuple[str, ...], formulation: str) -> None:
+    """`a` gives the council 20 a unit, `b` the police 20 a unit; both in whole units, up to
+    2, 10 a unit. The council pools 20, the police 2: two units in all, objective
+    2 * (20 - 10) = 20 for any (a, b) with a + b = 2. The council pays c, the police
+    p = 20 - c <= 2 (c >= 18):
+    - (2, 0): nets 40 - c and -p; best p = 0: smallest 0;
+    - (1, 1): nets 20 - c and 20 - p; best p = 2, c = 18: nets 2 and 18, smallest 2;
+    - (0, 2): the council's net -c <= -18.
+    The face's LP relaxation is fairer still, (1.5, 0.5) with c = 20: 10 each, so the MIP
+    runs. It looks only for plans fairer than run 1's by more than worth (1e-4 of 20):
+    from stage 1's (2, 0) the search MIP finds (1, 1); from (1, 1) none is, and the cut-off
+    MIP proves it (infeasible), which is no warning. Either way (1, 1), the council paying
+    18 and the police 2."""
+    ivs = {"a": iv("a", max_units=2, integer_units=True, unit_cost=10,
+                   benefits={"council": 20}),
+           "b": iv("b", max_units=2, integer_units=True, unit_cost=10,
+                   benefits={"police": 20})}
+    data = scenario_data(partners=[partner("council", 20), partner("police", 2)],
+                         interventions=[ivs[k] for k in order])
+    result = solve(scenario_from_data(data), options=SolverOptions(formulation=formulation))
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(20.0)
+    assert units_of(result) == pytest.approx({"a": 1.0, "b": 1.0})
+    assert _nets(result) == pytest.approx({"council": 2.0, "police": 18.0})
+    paid = {"council": 0.0, "police": 0.0}
+    for (who, _i, _t), v in funding_of(result).items():
+        paid[who] += v
+    assert paid == pytest.approx({"council": 18.0, "police": 2.0})
+    runs = result.meta.fairness_runs
+    assert runs.get("cut_off", 0) + runs.get("mip", 0) == 1
+    assert result.meta.warnings == []
+
+@pytest.mark.parametrize("formulation", BOTH)
+def test_a_cut_off_proves_no_lumpy_plan_fairer_and_no_search_runs(formulation: str) -> None:
+    """`a` gives the council 20, `b` the police 20; each one whole unit at most, costing 10.
+    The council and the police each pool 5: one unit in all, objective 20 - 10 = 10 with
+    either, and each partner pays 5 (the budgets are exhausted).
+    - a alone: nets council 20 - 5 = 15, police -5; smallest -5;
+    - b alone: the same the other way round; smallest -5.
+    The face's LP relaxation (half a unit of each) gives 10 - 5 = 5 to both: its bound 5
+    leaves room above -5, and its lumpy columns are not whole, so stage 2 asks for a plan
+    fairer than -5 by more than worth (1e-4 of 10). There is none: the cut-off MIP is
+    infeasible, stage 1's plan stands, and the search MIP never runs."""
+    data = scenario_data(
+        partners=[partner("council", 5), partner("police", 5)],
+        interventions=[iv("a", max_units=1, integer_units=True, unit_cost=10,
+                          benefits={"council": 20}),
+                       iv("b", max_units=1, integer_units=True, unit_cost=10,
+                          benefits={"police": 20})])
+    result = solve(scenario_from_data(data), options=SolverOptions(formulation=formulation))
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(10.0)
+    units = units_of(result)
+    assert sorted(units.values()) == pytest.approx([0.0, 1.0])
+    assert sorted(_nets(result).values()) == pytest.approx([-5.0, 15.0])
+    assert result.meta.fairness_runs.get("cut_off") == 1
+    assert "mip" not in result.meta.fairness_runs
+    assert result.meta.warnings == []
+
 def test_a_fairness_mip_that_reaches_its_time_limit_says_so_and_names_the_split() -> None:
     """The whole-place example has lumpy choices whose LP bound leaves room, so the fairness
     stage runs its MIP. Given 1e-9 s, the MIP stops at once: the plan (objective as in the
     unhurried solve, which the stage never changes by more than the SPEC's 1e-6) and the
-    split kept are stage 1's plan with who pays re-divided (the MIP's start), and the
+    split kept are stage 1's plan with who pays re-divided (run 1's), and the
     warning says so, with that split's smallest partner saving."""
     sc = load_scenario(SCENARIOS / "whole_place_example.yaml")
     calm = solve(sc, options=SolverOptions(check_binding=False))
