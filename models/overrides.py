@@ -70,8 +70,10 @@ def _child(node: Any, key: str, where: str) -> tuple[Any, Any]:
 
 def apply_overrides(data: Mapping[str, Any], changes: Iterable[tuple[str, Any]]) -> dict[str, Any]:
     """A copy of `data` with each change applied in order (a later change to a path wins:
-    `--scenario a,b` applies b over a, and --set over both)."""
-    out = copy.deepcopy(dict(data))
+    `--scenario a,b` applies b over a, and --set over both). `data` is never changed: the
+    copy is new along each changed path and shares the rest with `data` (a sweep point's
+    copy of a 300-intervention scenario is a few containers, not the whole of it)."""
+    out = dict(data)
     problems = []
     for path, value in changes:
         try:
@@ -87,12 +89,15 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
     parts = path.split(".")
     if parts[0] not in _TOP_LEVEL:
         raise InputError(f"{path}: unknown field '{parts[0]}'{did_you_mean(parts[0], _TOP_LEVEL)}")
-    node: Any = data
+    node: Any = data  # a copy of its own at every step, so writing into it is safe
     for depth, key in enumerate(parts[:-1]):
         container, index = _child(node, key, ".".join(parts[: depth + 1]))
         if isinstance(container, dict) and container.get(index) is None:
             container[index] = [] if depth == 0 else {}
-        node = container[index]
+        child = container[index]
+        if isinstance(child, list | dict):
+            child = container[index] = copy.copy(child)
+        node = child
     container, index = _child(node, parts[-1], path)
     container[index] = value
 

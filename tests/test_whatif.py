@@ -24,6 +24,28 @@ def fresh_objective(data, changes):
     return result.status, result.objective
 
 
+def test_overrides_copy_the_changed_path_and_leave_the_input_alone():
+    """A change by id inside a list, one that creates a missing mapping, and a top-level
+    one: the copy has each; the input, read again, is unchanged; what no change reaches is
+    shared (not copied) and equal."""
+    data = read_data(TUTORIAL)
+    before = read_data(TUTORIAL)
+    out = apply_overrides(data, [("targets.council_savings.min", 123.0),
+                                 ("partners.police.poolable_budget", {2020: 5.0}),
+                                 ("cost_sharing.rule", "benefit_share"),
+                                 ("name", "changed")])
+    assert data == before
+    target = next(t for t in out["targets"] if t["id"] == "council_savings")
+    assert target["min"] == 123.0
+    police = next(p for p in out["partners"] if p["id"] == "police")
+    assert police["poolable_budget"] == {2020: 5.0}
+    assert out["cost_sharing"]["rule"] == "benefit_share"
+    assert out["name"] == "changed"
+    assert out["interventions"] is data["interventions"]
+    council = next(p for p in out["partners"] if p["id"] == "council")
+    assert council is next(p for p in data["partners"] if p["id"] == "council")
+
+
 @pytest.mark.parametrize(("spec", "rebuilds"), [
     ("targets.council_savings.min=0:600000:7", 0),            # target bound: in place
     ("partners.police.poolable_budget=100000:600000:4", 0),   # budget and its max_share cap
