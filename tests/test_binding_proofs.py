@@ -49,7 +49,8 @@ def test_a_binding_check_stopped_early_does_not_stop_the_next_run() -> None:
     import numpy as np
 
     from pbo.optimizer.formulation.build import build_model
-    from pbo.optimizer.solving.binding import objective_value, red_line_rows, run_against
+    from pbo.optimizer.formulation.measures import objective_value
+    from pbo.optimizer.solving.binding import red_line_rows, run_against
     from pbo.optimizer.solving.highs import HighsSession
     from tests.conftest import ROOT
 

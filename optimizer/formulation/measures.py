@@ -3,15 +3,54 @@ the objective and the fairness stage."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pyomo.core as pyo
+from pyomo.core.expr.numeric_expr import (
+    LinearExpression,
+    MonomialTermExpression,
+    NegationExpression,
+    SumExpression,
+)
 
 from pbo.optimizer.formulation.data import ModelData
 from pbo.optimizer.formulation.payments import linear, spend_terms
 
 MEASURES = ("cashable_benefit", "gross_fiscal_benefit", "spend", "net_cashable_savings",
             "net_fiscal_value")
+
+_NUMBERS = (float, int)
+_SUMS = (LinearExpression, SumExpression)
+
+
+def evaluate(expr: Any) -> float | None:
+    """A model expression's value at its variables' values, as `pyo.value` gives it (the
+    same products and sums, in the same order, so the same float), in a few list passes
+    instead of Pyomo's general walker (the model's measures are sums of coefficient x
+    variable: an objective of 2,000 interventions in a millisecond). None when a variable
+    has no value. Any other kind of expression is left to `pyo.value`."""
+    kind = expr.__class__
+    if kind in _NUMBERS:
+        return expr
+    if kind is MonomialTermExpression:
+        k, var = expr.args
+        if k.__class__ in _NUMBERS:
+            return None if var.value is None else k * var.value
+    elif kind in _SUMS:
+        parts = [evaluate(a) for a in expr.args]
+        return None if None in parts else sum(cast(list[float], parts))
+    elif kind is NegationExpression:
+        inner = evaluate(expr.args[0])
+        return None if inner is None else -inner
+    elif expr.is_variable_type():
+        return expr.value
+    return pyo.value(expr, exception=False)
+
+
+def objective_value(built: Any) -> float:
+    """The built model's objective at its variables' values."""
+    value = evaluate(built.m.objective.expr)
+    return float(pyo.value(built.m.objective) if value is None else value)
 
 
 def cost(m: pyo.ConcreteModel, d: ModelData, i: str, t: int):

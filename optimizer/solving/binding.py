@@ -66,10 +66,6 @@ def red_line_rows(m: pyo.ConcreteModel, red_line_id: str) -> list[Any]:
     return [m.red_line[k] for k in m.red_line if k[0] == red_line_id]
 
 
-def objective_value(built: Any) -> float:
-    return float(pyo.value(built.m.objective))
-
-
 def _implied(h: highspy.Highs, rows: list[int], lo: np.ndarray, up: np.ndarray) -> bool:
     """Every row's activity stays within its bounds for every column value within bounds."""
     for row in rows:

@@ -12,12 +12,8 @@ from pbo.models.io.loading import scenario_sha256
 from pbo.models.results import Meta, PlanResult, RedLineResult
 from pbo.models.scenario import OBJECTIVES, Scenario
 from pbo.optimizer.formulation.build import BuiltModel, build_model
-from pbo.optimizer.solving.binding import (
-    Verdict,
-    check_binding,
-    objective_value,
-    red_line_rows,
-)
+from pbo.optimizer.formulation.measures import objective_value
+from pbo.optimizer.solving.binding import Verdict, check_binding, red_line_rows
 from pbo.optimizer.solving.fairness import (
     FAIRNESS_TOLERANCE,
     FAIRNESS_WORTH,

@@ -19,6 +19,7 @@ from pbo.models.results import (
 )
 from pbo.optimizer.formulation.constraints.targets import target_expression, target_periods
 from pbo.optimizer.formulation.data import ModelData
+from pbo.optimizer.formulation.measures import evaluate, objective_value
 from pbo.optimizer.formulation.payments import payments
 
 if TYPE_CHECKING:
@@ -174,7 +175,7 @@ def _measured(m: pyo.ConcreteModel, d: ModelData, target: Target, period: int | 
     has it (the expression the solver held to the target, built once), else built again."""
     rows = getattr(m, "target", None)
     if rows is not None and (target.id, period) in rows:
-        value = pyo.value(rows[target.id, period].body, exception=False)
+        value = evaluate(rows[target.id, period].body)
         if value is not None:
             return float(value)
     return float(pyo.value(target_expression(m, d, target, period)))
@@ -277,7 +278,7 @@ def reconcile(result: PlanResult, session: HighsSession, said: str = "reported")
         problems += model_problems(session)
         interventions, funding, partners, partner_years = plan_rows(m, d, must_fund_of(d))
         recomputed = result.model_copy(update={
-            "objective": float(pyo.value(built.m.objective)), "interventions": interventions,
+            "objective": objective_value(built), "interventions": interventions,
             "funding": funding, "partners": partners, "partner_years": partner_years,
             "targets": target_rows(m, d, True)})
         problems += differences(result, recomputed, "recomputed", said=said)
