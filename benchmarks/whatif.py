@@ -14,7 +14,8 @@ On a generated scenario that uses every red-line rule (benchmarks/generate.py):
   separate `pbo solve --set targets.T.min=V --no-binding` runs. Target: <= 1/3.
 
 Every figure is the wall time of the real command as a subprocess (Python start-up included,
-as a user sees it). The stricter comparison is printed too: the same solves done in one
+as a user sees it), with its CPU time beside it (the child's own, `os.wait4`: steadier than
+wall time on a shared machine). The stricter comparison is printed too: the same solves done in one
 Python process with a fresh build each time (no start-up, no printing), and the build / load /
 HiGHS split of the persistent runs from their own JSON output. Writes
 benchmarks/results/whatif.json.
@@ -25,20 +26,19 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from generate import generate, write  # noqa: E402
-from run import pbo_command  # noqa: E402
+from run import child, pbo_command  # noqa: E402
 
 from pbo.models.io.loading import scenario_from_data  # noqa: E402
 from pbo.models.overrides import apply_overrides  # noqa: E402
@@ -46,15 +46,30 @@ from pbo.optimizer.formulation.build import build_model  # noqa: E402
 from pbo.optimizer.solving.highs import HighsSession, SolverOptions  # noqa: E402
 
 
-def timed(args: list[str]) -> float:
-    """Wall seconds of one `pbo` command; a failing command stops the benchmark."""
-    t = time.perf_counter()
-    proc = subprocess.run([*pbo_command(), *args], cwd=ROOT, capture_output=True, text=True)
-    wall = time.perf_counter() - t
-    if proc.returncode not in (0, 4):
-        raise SystemExit(f"pbo {' '.join(args)} failed ({proc.returncode}):\n"
-                         f"{proc.stderr[-2000:]}")
-    return wall
+class Took(NamedTuple):
+    """Wall and CPU seconds (the CPU of the command's own process, steadier on a shared
+    machine than its wall time)."""
+
+    wall: float
+    cpu: float
+
+    def plus(self, other: Took) -> Took:
+        return Took(self.wall + other.wall, self.cpu + other.cpu)
+
+
+def timed(args: list[str]) -> Took:
+    """Wall and CPU seconds of one `pbo` command; a failing command stops the benchmark."""
+    run = child([*pbo_command(), *args])
+    if run["exit"] not in (0, 4):
+        raise SystemExit(f"pbo {' '.join(args)} failed ({run['exit']}):\n{run['stderr']}")
+    return Took(run["wall_s"], run["cpu_s"])
+
+
+def total(runs: list[Took]) -> Took:
+    out = Took(0.0, 0.0)
+    for run in runs:
+        out = out.plus(run)
+    return out
 
 
 def fresh_in_process(datas: list[dict[str, Any]]) -> dict[str, float]:
@@ -91,13 +106,12 @@ def bench_sensitivity(data: dict[str, Any], path: Path, tmp: Path,
     persistent = timed(["sensitivity", str(path), "--all", "--out", str(out)])
     timings = json.loads(out.read_text())["timings"]
     say(f"{k + 1} separate pbo solve runs")
-    separate = timed(["solve", str(path), "--no-binding"])
-    for f in files:
-        separate += timed(["solve", str(f), "--no-binding"])
+    separate = total([timed(["solve", str(f), "--no-binding"]) for f in (path, *files)])
     say(f"{k + 1} fresh builds in process")
     fresh = fresh_in_process([data, *relaxed])
-    return {"k": k, "persistent_s": persistent, "separate_s": separate,
-            "ratio": persistent / separate, "target": 0.5,
+    return {"k": k, "persistent_s": persistent.wall, "separate_s": separate.wall,
+            "ratio": persistent.wall / separate.wall, "target": 0.5,
+            "cpu_ratio": persistent.cpu / separate.cpu,
             "persistent_split": timings, "fresh_in_process": fresh,
             "in_process_ratio": timings["total"] / fresh["wall"]}
 
@@ -119,20 +133,25 @@ def bench_sweep(data: dict[str, Any], path: Path, tmp: Path, points: int,
         persistent = timed(["sweep", str(path), "--set", f"{setting}=0:{stop}:{points}",
                             "--out", str(out)])
         say(f"{points} separate pbo solve runs ({r + 1} of {repeat})")
-        separate = sum(timed(["solve", str(path), "--set", f"{setting}={v}", "--no-binding"])
-                       for v in values)
+        separate = total([timed(["solve", str(path), "--set", f"{setting}={v}",
+                                 "--no-binding"]) for v in values])
         pairs.append((persistent, separate))
-    ratios = sorted(a / b for a, b in pairs)
-    persistent, separate = pairs[[a / b for a, b in pairs].index(ratios[len(ratios) // 2])]
+    ratios = sorted(a.wall / b.wall for a, b in pairs)
+    persistent, separate = pairs[[a.wall / b.wall for a, b in pairs].index(
+        ratios[len(ratios) // 2])]
     swept = json.loads(out.read_text())
     say(f"{points} fresh builds in process")
     fresh = fresh_in_process([apply_overrides(data, [(setting, v)]) for v in values])
     statuses = [p["status"] for p in swept["points"]]
     return {"points": points, "setting": setting, "stop": stop,
             "statuses": {s: statuses.count(s) for s in sorted(set(statuses))},
-            "rebuilds": swept["rebuilds"], "persistent_s": persistent,
-            "separate_s": separate, "ratio": persistent / separate, "target": 1 / 3,
-            "repeats": [{"persistent_s": a, "separate_s": b, "ratio": a / b} for a, b in pairs],
+            "rebuilds": swept["rebuilds"], "persistent_s": persistent.wall,
+            "separate_s": separate.wall, "ratio": persistent.wall / separate.wall,
+            "target": 1 / 3, "cpu_ratio": persistent.cpu / separate.cpu,
+            "repeats": [{"persistent_s": a.wall, "separate_s": b.wall,
+                         "ratio": a.wall / b.wall, "persistent_cpu_s": a.cpu,
+                         "separate_cpu_s": b.cpu, "cpu_ratio": a.cpu / b.cpu}
+                        for a, b in pairs],
             "persistent_split": {"total": swept["seconds"], "build": swept["build_seconds"],
                                  "highs": swept["highs_seconds"]},
             "fresh_in_process": fresh, "in_process_ratio": swept["seconds"] / fresh["wall"]}
@@ -143,7 +162,7 @@ def report(rows: dict[str, dict[str, Any]]) -> None:
     from rich.table import Table
 
     table = Table(title="What-if speed: one persistent model vs separate solves (seconds)")
-    for col in ("run", "persistent", "separate pbo solve", "ratio", "target",
+    for col in ("run", "persistent", "separate pbo solve", "ratio", "CPU ratio", "target",
                 "in-process persistent", "in-process fresh", "ratio", "build+load",
                 "HiGHS"):
         table.add_column(col, justify="left" if col == "run" else "right")
@@ -151,7 +170,8 @@ def report(rows: dict[str, dict[str, Any]]) -> None:
         split, fresh = r["persistent_split"], r["fresh_in_process"]
         build = split["build"] + split.get("load", 0.0)
         table.add_row(name, f"{r['persistent_s']:.1f}", f"{r['separate_s']:.1f}",
-                      f"{r['ratio']:.2f}", f"<= {r['target']:.2f}", f"{split['total']:.1f}",
+                      f"{r['ratio']:.2f}", f"{r['cpu_ratio']:.2f}", f"<= {r['target']:.2f}",
+                      f"{split['total']:.1f}",
                       f"{fresh['wall']:.1f}", f"{r['in_process_ratio']:.2f}", f"{build:.2f}",
                       f"{split['highs']:.1f}")
     Console(width=140).print(table)
@@ -162,9 +182,10 @@ def report(rows: dict[str, dict[str, Any]]) -> None:
         print(f"sweep statuses: {rows['sweep']['statuses']}; "
               f"rebuilds: {rows['sweep']['rebuilds']}")
         if len(rows["sweep"]["repeats"]) > 1:
-            print("sweep ratio in each repeat: " + ", ".join(
-                f"{r['persistent_s']:.1f} / {r['separate_s']:.1f} = {r['ratio']:.2f}"
-                for r in rows["sweep"]["repeats"]))
+            print("sweep ratio in each repeat, wall (CPU): " + ", ".join(
+                f"{r['persistent_s']:.1f} / {r['separate_s']:.1f} = {r['ratio']:.2f} "
+                f"({r['persistent_cpu_s']:.1f} / {r['separate_cpu_s']:.1f} = "
+                f"{r['cpu_ratio']:.2f})" for r in rows["sweep"]["repeats"]))
 
 
 def main(argv: list[str] | None = None) -> int:
