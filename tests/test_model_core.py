@@ -288,3 +288,32 @@ def test_every_bundled_example_reconciles(file: str, names: tuple[str, ...]) -> 
     if result.status == "optimal":
         assert result.funding
         assert_reconciles(result)
+
+
+def test_measures_evaluate_gives_pyomos_own_value_bit_for_bit() -> None:
+    """The result and its reconciliation read the objective and each target's measure with
+    measures.evaluate instead of pyo.value: on the whole-place example, every variable at a
+    seeded value, the objective, every target row and every constraint body come out as
+    the same float; with a variable unset it says None, as pyo.value(exception=False)."""
+    import random
+
+    import pyomo.core as pyo
+
+    from pbo.optimizer.formulation.build import build_model
+    from pbo.optimizer.formulation.measures import evaluate, objective_value
+    from tests.conftest import SCENARIOS
+
+    built = build_model(load_scenario(SCENARIOS / "whole_place_example.yaml"))
+    m, rng = built.m, random.Random(7)
+    variables = list(m.component_data_objects(pyo.Var))
+    for var in variables:
+        var.set_value(rng.uniform(0, 10), skip_validation=True)
+    bodies = [c.body for c in m.component_data_objects(pyo.Constraint)]
+    assert len(bodies) > 50
+    assert objective_value(built) == float(pyo.value(m.objective))
+    for body in bodies:
+        assert evaluate(body) == pyo.value(body)
+    used = next(iter(m.objective.expr.args[0].args)).args[1]
+    used.set_value(None, skip_validation=True)
+    assert evaluate(m.objective.expr) is None
+    assert pyo.value(m.objective.expr, exception=False) is None
