@@ -230,3 +230,34 @@ def test_cli_convert_to_an_unknown_format_is_a_usage_error(tmp_path):
     res = CliRunner().invoke(app, ["convert", str(TUTORIAL), str(tmp_path / "x.txt")])
     assert res.exit_code == 2, res.output
     assert not (tmp_path / "x.txt").exists()
+
+
+@pytest.mark.parametrize(("path", "value"), [
+    ("targets.council_savings.min", 1.0),
+    ("partners.police.poolable_budget", 123456.0),
+    ("red_lines.police_cap.share", 0.25),
+])
+def test_a_changed_bound_budget_or_red_line_parameter_changes_no_derived_map(path, value):
+    """update_in_place gives a sweep point the base model's data with the new scenario
+    (ModelData.with_scenario) instead of deriving every map again: right only because none
+    of the maps is derived from a field the what-if swaps in place. Checked on the
+    whole-place example (eligibility classes split by its red lines) for each kind of
+    field: every map of a fresh from_scenario equals the shared one, and the canonical
+    scenario is the new one's."""
+    import dataclasses
+
+    from pbo.optimizer.formulation.data import ModelData
+    from pbo.optimizer.formulation.whatif import in_place_path
+
+    assert in_place_path(path)
+    data = read_data(SCENARIOS / "whole_place_example.yaml")
+    base = ModelData.from_scenario(scenario_from_data(data))
+    changed = scenario_from_data(apply_overrides(data, [(path, value)]))
+    fresh, shared = ModelData.from_scenario(changed), base.with_scenario(changed)
+    assert fresh.classes  # the reduced formulation's classes are among the maps compared
+    for f in dataclasses.fields(ModelData):
+        if f.name not in ("scenario", "canon"):
+            assert getattr(shared, f.name) == getattr(fresh, f.name), f.name
+    assert shared.scenario is changed
+    assert shared.canon == fresh.canon
+    assert shared.canon != base.canon

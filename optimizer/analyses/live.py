@@ -25,7 +25,7 @@ from pbo.models.overrides import apply_overrides
 from pbo.models.results import PlanResult
 from pbo.models.scenario import Scenario
 from pbo.optimizer.formulation.build import BuiltModel, build_model
-from pbo.optimizer.formulation.whatif import IN_PLACE_FIELDS, update_in_place
+from pbo.optimizer.formulation.whatif import in_place_path, update_in_place
 from pbo.optimizer.solving.highs import HighsSession, SolverOptions
 from pbo.optimizer.solving.plan import (
     check_binding,
@@ -134,9 +134,3 @@ class LiveModel:
         while len(self._kept) > KEPT_SHAPES:
             self._kept.pop(next(iter(self._kept)))
 
-
-def in_place_path(path: str) -> bool:
-    """A change the loaded model takes by swapping rows (a bound, a budget, a red line's
-    parameter), not by building again."""
-    parts = path.split(".")
-    return len(parts) == 3 and parts[2] in IN_PLACE_FIELDS.get(parts[0], ())

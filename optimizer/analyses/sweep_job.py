@@ -18,17 +18,13 @@ from typing import Any
 
 from pbo.models.errors import Interrupted
 from pbo.optimizer.ensemble.worker import job_key
-from pbo.optimizer.formulation.whatif import IN_PLACE_FIELDS
+from pbo.optimizer.formulation.whatif import in_place_path
 from pbo.optimizer.solving.highs import SolverOptions
 
 
 def swappable(paths: Sequence[str]) -> bool:
     """Whether every path names rows the what-if swaps in place (else each point rebuilds)."""
-    for path in paths:
-        parts = path.split(".")
-        if len(parts) != 3 or parts[2] not in IN_PLACE_FIELDS.get(parts[0], ()):
-            return False
-    return True
+    return all(in_place_path(path) for path in paths)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -117,6 +117,16 @@ class ModelData:
         (the rules that choose who pays)."""
         return self.formulation == "reduced" and self.scenario.cost_sharing.rule in (
             "optimise", "core")
+
+    def with_scenario(self, sc: Scenario) -> ModelData:
+        """This data for `sc`, a scenario that differs from this one only in fields that no
+        map here is derived from: the bounds of targets, budgets and red-line parameters
+        (whatif.IN_PLACE_FIELDS, which the rows read from `canon`). The maps are shared; the
+        scenario and its canonical order are `sc`'s (a sweep point's data in a fraction of
+        `from_scenario`'s time)."""
+        from pbo.optimizer.formulation.canonical import canonical
+
+        return replace(self, scenario=sc, canon=canonical(sc))
 
     @classmethod
     def from_scenario(cls, sc: Scenario, formulation: str = "reduced") -> ModelData:

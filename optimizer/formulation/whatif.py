@@ -24,11 +24,17 @@ IN_PLACE_FIELDS = {
 }
 
 
-def _rows_for(path: str, built: BuiltModel, d: ModelData) -> list[tuple[str, dict]] | None:
+def in_place_path(path: str) -> bool:
+    """A change the loaded model takes by swapping rows (a bound, a budget, a red line's
+    parameter), not by building again."""
     parts = path.split(".")
-    if len(parts) != 3 or parts[2] not in IN_PLACE_FIELDS.get(parts[0], ()):
+    return len(parts) == 3 and parts[2] in IN_PLACE_FIELDS.get(parts[0], ())
+
+
+def _rows_for(path: str, built: BuiltModel, d: ModelData) -> list[tuple[str, dict]] | None:
+    if not in_place_path(path):
         return None
-    section, ident, _field = parts
+    section, ident, _field = path.split(".")
     m, sc = built.m, d.model_scenario
     if section == "targets":
         target = next((t for t in sc.targets if t.id == ident), None)
@@ -46,8 +52,12 @@ def _rows_for(path: str, built: BuiltModel, d: ModelData) -> list[tuple[str, dic
 
 
 def update_in_place(built: BuiltModel, scenario: Scenario, paths: Iterable[str]) -> bool:
-    """Swap in the rows the changed `paths` touch; False (model untouched) if it cannot."""
-    d = ModelData.from_scenario(scenario, built.data.formulation)
+    """Swap in the rows the changed `paths` touch; False (model untouched) if it cannot.
+    `scenario` differs from the one the model now holds only at `paths`."""
+    paths = list(paths)
+    if not all(in_place_path(path) for path in paths):
+        return False
+    d = built.data.with_scenario(scenario)  # the paths change no derived map
     plans = []
     for path in paths:
         found = _rows_for(path, built, d)
