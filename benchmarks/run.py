@@ -4,9 +4,10 @@
     python benchmarks/run.py --cases 2000x10x10,5000x10x10:none --gap 1e-6
     python benchmarks/run.py --cases 10000x20x10 --formulations reduced
 
-A case is INTERVENTIONSxPARTNERSxYEARS, with `:none` for no red lines and `:random` for the
-random funder structure of the runs issue 12 was filed with (2-4 funders drawn per
-intervention; default: realistic, funders from each theme's agreement). For each case the
+A case is INTERVENTIONSxPARTNERSxYEARS, with `:none` for no red lines, `:random` for a
+random funder structure (2-4 funders drawn per intervention; default: realistic, funders
+from each theme's agreement) and `:filed` for the very generator issue 12 was filed with
+(from the repository's history, FILED_GENERATOR). For each case the
 scenario is generated (benchmarks/generate.py, seeded) and, one after the other:
 - `pbo solve FILE --formulation F --out result.json --mip-gap G` as a subprocess, for each
   formulation: wall and CPU seconds and peak memory of the child (`os.wait4`), and from the
@@ -14,7 +15,9 @@ scenario is generated (benchmarks/generate.py, seeded) and, one after the other:
   binding checks were decided;
 - HiGHS alone: the full formulation written to MPS (`highspy.writeModel`, not timed), then a
   fresh Python that imports highspy, reads the MPS and runs HiGHS at the same gap (wall, CPU,
-  peak memory of that child).
+  peak memory of that child): with HiGHS's default options (the ratios) and again with the
+  options pbo changes (highs.HEURISTICS_OFF), to show what is the options' and what the
+  formulation's.
 Ratios are taken within the run (the machine is shared; see README). Writes
 benchmarks/results/latest.json.
 """
@@ -55,6 +58,8 @@ h = highspy.Highs()
 h.setOptionValue("output_flag", False)
 h.setOptionValue("random_seed", 0)
 h.setOptionValue("mip_rel_gap", float(sys.argv[2]))
+for name in sys.argv[3:]:  # options switched off, as pbo runs HiGHS
+    h.setOptionValue(name, False)
 h.readModel(sys.argv[1])
 t = time.perf_counter()
 h.run()
@@ -108,17 +113,48 @@ def pbo_solve(path: Path, formulation: str, gap: float, time_limit: float) -> di
             "warnings": meta.get("warnings"), "error": run["stderr"] if run["exit"] else ""}
 
 
-def highs_alone(path: Path, gap: float) -> dict[str, Any]:
+def highs_alone(path: Path, gap: float, as_pbo: bool = False) -> dict[str, Any]:
+    """HiGHS on the full formulation's MPS, with its default options (the issue's
+    comparison) or, `as_pbo`, with the options pbo changes (highs.HEURISTICS_OFF)."""
+    from pbo.optimizer.solving.highs import HEURISTICS_OFF
+
+    off = [name for name, _ in HEURISTICS_OFF] if as_pbo else []
     with tempfile.TemporaryDirectory() as tmp:
         mps = Path(tmp) / "full.mps"
         subprocess.run([sys.executable, "-c", WRITE_MPS, str(path), str(mps)], cwd=ROOT,
                        check=True, capture_output=True)
-        run = child([sys.executable, "-c", HIGHS_ALONE, str(mps), str(gap)])
+        run = child([sys.executable, "-c", HIGHS_ALONE, str(mps), str(gap), *off])
     info = json.loads(run["stdout"].strip().splitlines()[-1]) if run["exit"] == 0 else {}
-    return {"formulation": "HiGHS alone (full MPS)", "wall_s": run["wall_s"],
+    name = "HiGHS alone, pbo's options" if as_pbo else "HiGHS alone (full MPS)"
+    return {"formulation": name, "wall_s": run["wall_s"],
             "cpu_s": run["cpu_s"], "peak_mb": run["peak_mb"], "exit": run["exit"],
             "highs_s": info.get("run_s"), "objective": info.get("objective"),
             "rows": info.get("rows"), "cols": info.get("cols"), "status": info.get("status")}
+
+
+FILED_GENERATOR = "3af8c68:benchmarks/generate.py"
+"""The generator of the scenarios issue 12 was filed with (1 December 2026: 2-4 funders drawn
+per intervention, costs over up to two years), read from the repository's history for the
+`:filed` tag (red lines dropped with `:none`, as the issue did)."""
+
+
+def filed_generator(tmp: Path) -> Any:
+    import importlib.util
+
+    try:
+        text = subprocess.run(["git", "show", FILED_GENERATOR], cwd=ROOT, check=True,
+                              capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise SystemExit(f"the :filed cases need the repository's history (git show "
+                         f"{FILED_GENERATOR}): {exc}") from None
+    path = tmp / "generate_filed.py"
+    path.write_text(text)
+    spec = importlib.util.spec_from_file_location("generate_filed", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def fmt(v: Any) -> str:
@@ -161,30 +197,41 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for case in args.cases.split(","):
             shape, *tags = case.split(":")
-            unknown = set(tags) - {"none", "random"}
+            unknown = set(tags) - {"none", "random", "filed"}
             if unknown:
                 ap.error(f"case {case}: unknown tag {', '.join(sorted(unknown))} (none, "
-                         "random)")
+                         "random, filed)")
             n, partners, years = (int(x) for x in shape.split("x"))
             path = Path(tmp) / f"{case.replace(':', '_')}.json"
-            write(generate(n, partners, years, args.seed, red_lines="none" not in tags,
-                           structure="random" if "random" in tags else "realistic"), path)
+            if "filed" in tags:
+                data = filed_generator(Path(tmp)).generate(n, partners, years, args.seed)
+                if "none" in tags:
+                    data["red_lines"] = []
+            else:
+                data = generate(n, partners, years, args.seed, red_lines="none" not in tags,
+                                structure="random" if "random" in tags else "realistic")
+            write(data, path)
             alone = None if args.no_alone else highs_alone(path, args.gap)
+            like_pbo = None if args.no_alone else highs_alone(path, args.gap, as_pbo=True)
             for formulation in args.formulations.split(","):
                 print(f"[{case}] pbo solve --formulation {formulation}", flush=True)
                 row = {"case": case, **pbo_solve(path, formulation, args.gap,
                                                   args.time_limit)}
-                if alone:
+                if alone and like_pbo:
                     row["vs_alone_wall"] = row["wall_s"] / alone["wall_s"]
                     row["vs_alone_cpu"] = row["cpu_s"] / alone["cpu_s"]
+                    row["vs_like_pbo_wall"] = row["wall_s"] / like_pbo["wall_s"]
                 if row.get("binding_s") and row.get("solve_s"):
                     row["binding_share"] = row["binding_s"] / row["solve_s"]
                     row["binding_share_wall"] = row["binding_s"] / row["wall_s"]
                 rows.append(row)
-            if alone:
-                rows.append({"case": case, **alone})
+            if alone and like_pbo:
+                rows += [{"case": case, **alone}, {"case": case, **like_pbo}]
     print_table(rows)
     for r in rows:
+        if r.get("vs_like_pbo_wall") is not None:
+            print(f"{r['case']} {r['formulation']}: {r['vs_like_pbo_wall']:.2f}x HiGHS alone "
+                  "with pbo's options (wall)")
         if r.get("binding_share") is not None:
             print(f"{r['case']} {r['formulation']}: binding checks {r['binding_share']:.0%} "
                   f"of the solve stages, {r['binding_share_wall']:.0%} of `pbo solve` end "
