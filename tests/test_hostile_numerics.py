@@ -146,6 +146,36 @@ def test_a_budget_of_1e11_is_solved_by_exact_rescaling():
     assert_reconciles(result)
 
 
+
+def test_a_rescaled_run_keeps_the_model_values_when_asked_to(monkeypatch):
+    """A re-solve that only needs its objective (`run(load=False)`: a binding check, the
+    fairness stage's cut-off) must leave the Pyomo values as they were, also when HiGHS's
+    first answer is a solve error and the run is repeated rescaled (the whole-place
+    example's bounds are above 1e6, so it is). Its first status is made a solve error; the
+    rescaled run solves it (optimal), and a sentinel value survives."""
+    import pyomo.core as pyo
+
+    from pbo.optimizer.formulation.build import build_model
+
+    built = build_model(load_scenario(SCENARIOS / "whole_place_example.yaml"))
+    session = HighsSession(built)
+    session.solve()
+    var = next(v for v in built.m.component_data_objects(pyo.Var) if not v.fixed)
+    var.set_value(-12345.0, skip_validation=True)
+    h, real, calls = session.highs, session.highs.getModelStatus, []
+
+    def first_fails():
+        calls.append(1)
+        return highspy.HighsModelStatus.kSolveError if len(calls) == 1 else real()
+
+    monkeypatch.setattr(h, "getModelStatus", first_fails)
+    before = session.runs
+    outcome = session.run(load=False)
+    assert outcome.status == "optimal"
+    assert session.runs == before + 2  # the failed run and the rescaled one
+    assert var.value == -12345.0
+
+
 # --- statuses ----------------------------------------------------------------------------
 
 def test_no_interventions_is_the_empty_plan(tmp_path):

@@ -115,6 +115,7 @@ _HIGHS_STATUS: dict[Any, Status] = {
     highspy.HighsModelStatus.kUnbounded: "unbounded",
     highspy.HighsModelStatus.kTimeLimit: "time_limit",
     highspy.HighsModelStatus.kIterationLimit: "time_limit",
+    highspy.HighsModelStatus.kSolutionLimit: "time_limit",  # stopped early on purpose
     highspy.HighsModelStatus.kModelEmpty: "optimal",
 }
 
@@ -127,6 +128,7 @@ _PLAIN: dict[Any, str] = {
     highspy.HighsModelStatus.kUnbounded: "the objective could grow without limit",
     highspy.HighsModelStatus.kTimeLimit: "the time limit was reached",
     highspy.HighsModelStatus.kIterationLimit: "the iteration limit was reached",
+    highspy.HighsModelStatus.kSolutionLimit: "the run stopped at the plans it was asked for",
     highspy.HighsModelStatus.kInterrupt: "the solve was interrupted",
     highspy.HighsModelStatus.kMemoryLimit: "the solver ran out of memory",
 }
@@ -296,7 +298,7 @@ class HighsSession:
         if model_status == highspy.HighsModelStatus.kModelEmpty:
             return self._empty(run, began)
         if model_status in RESCALE_ON:
-            again = self._rescaled_run(start)
+            again = self._rescaled_run(start, load)
             if again is not None:
                 return again
         if status == "time_limit" and not self.options.accept_time_limited:
@@ -316,7 +318,7 @@ class HighsSession:
                        wall_seconds=time.perf_counter() - began,
                        message=plain_status(model_status))
 
-    def _rescaled_run(self, start: dict[int, float] | None) -> Outcome | None:
+    def _rescaled_run(self, start: dict[int, float] | None, load: bool) -> Outcome | None:
         """HiGHS failed on a model with large bounds (a budget of 1e11 beside a feasibility
         tolerance of 1e-7): run once more with every bound and right-hand side scaled by a
         power of 2, which is exact (HiGHS's user_bound_scale; it reports values unscaled).
@@ -333,7 +335,7 @@ class HighsSession:
             return None
         with self.edits() as scaled:
             scaled.set_option("user_bound_scale", -math.ceil(math.log2(top / BOUND_TARGET)))
-            return self.run(start=start)
+            return self.run(start=start, load=load)
 
     def _empty(self, run: float, began: float) -> Outcome:
         """No row and no column reached HiGHS (a scenario with no interventions): the empty
