@@ -313,6 +313,10 @@ def test_measures_evaluate_gives_pyomos_own_value_bit_for_bit() -> None:
     assert objective_value(built) == float(pyo.value(m.objective))
     for body in bodies:
         assert evaluate(body) == pyo.value(body)
+    import numpy as np
+
+    for constant in (2.5, 3, np.float64(1.5), True):
+        assert evaluate(constant) == pyo.value(constant)
     used = next(iter(m.objective.expr.args[0].args)).args[1]
     used.set_value(None, skip_validation=True)
     assert evaluate(m.objective.expr) is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 import pyomo.core as pyo
+from pyomo.common.numeric_types import native_numeric_types
 from pyomo.core.expr.numeric_expr import (
     LinearExpression,
     MonomialTermExpression,
@@ -19,7 +20,6 @@ from pbo.optimizer.formulation.payments import linear, spend_terms
 MEASURES = ("cashable_benefit", "gross_fiscal_benefit", "spend", "net_cashable_savings",
             "net_fiscal_value")
 
-_NUMBERS = (float, int)
 _SUMS = (LinearExpression, SumExpression)
 
 
@@ -30,11 +30,11 @@ def evaluate(expr: Any) -> float | None:
     variable: an objective of 2,000 interventions in a millisecond). None when a variable
     has no value. Any other kind of expression is left to `pyo.value`."""
     kind = expr.__class__
-    if kind in _NUMBERS:
+    if kind in native_numeric_types:
         return expr
     if kind is MonomialTermExpression:
         k, var = expr.args
-        if k.__class__ in _NUMBERS:
+        if k.__class__ in native_numeric_types:
             return None if var.value is None else k * var.value
     elif kind in _SUMS:
         parts = [evaluate(a) for a in expr.args]
@@ -42,7 +42,7 @@ def evaluate(expr: Any) -> float | None:
     elif kind is NegationExpression:
         inner = evaluate(expr.args[0])
         return None if inner is None else -inner
-    elif expr.is_variable_type():
+    elif getattr(expr, "is_variable_type", None) and expr.is_variable_type():
         return expr.value
     return pyo.value(expr, exception=False)
 
