@@ -261,3 +261,14 @@ def test_a_changed_bound_budget_or_red_line_parameter_changes_no_derived_map(pat
     assert shared.scenario is changed
     assert shared.canon == fresh.canon
     assert shared.canon != base.canon
+
+
+def test_a_sweep_point_whose_budget_highs_would_read_as_no_limit_is_refused():
+    """A budget swapped in place goes through the same magnitude check as a fresh build:
+    `pbo solve --set partners.police.poolable_budget=1e21` is refused (HiGHS reads 1e20 and
+    above as no limit), so a sweep reaching 1e21 is refused too, naming the value, rather
+    than solving its last point with no budget at all."""
+    data = read_data(TUTORIAL)
+    with pytest.raises(InputError) as caught:
+        sweep(data, ["partners.police.poolable_budget=1e5:1e21:2"])
+    assert any("partners[police].poolable_budget 1e+21" in p for p in caught.value.problems)

@@ -16,6 +16,7 @@ from pbo.optimizer.formulation.constraints.budgets import budget_rows
 from pbo.optimizer.formulation.constraints.red_lines import RED_LINE_FAMILIES
 from pbo.optimizer.formulation.constraints.targets import target_rows
 from pbo.optimizer.formulation.data import ModelData
+from pbo.optimizer.formulation.numerics import check_numerics
 
 IN_PLACE_FIELDS = {
     "targets": {"min", "max"},
@@ -58,6 +59,7 @@ def update_in_place(built: BuiltModel, scenario: Scenario, paths: Iterable[str])
     if not all(in_place_path(path) for path in paths):
         return False
     d = built.data.with_scenario(scenario)  # the paths change no derived map
+    check_numerics(d)  # a bound of 1e20 would be no limit: refused, as a fresh build does
     plans = []
     for path in paths:
         found = _rows_for(path, built, d)
