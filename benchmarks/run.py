@@ -58,8 +58,9 @@ h = highspy.Highs()
 h.setOptionValue("output_flag", False)
 h.setOptionValue("random_seed", 0)
 h.setOptionValue("mip_rel_gap", float(sys.argv[2]))
-for name in sys.argv[3:]:  # options switched off, as pbo runs HiGHS
-    h.setOptionValue(name, False)
+for option in sys.argv[3:]:  # NAME=VALUE: the options pbo changes, as pbo sets them
+    name, value = option.split("=")
+    h.setOptionValue(name, {"True": True, "False": False}.get(value, value))
 h.readModel(sys.argv[1])
 t = time.perf_counter()
 h.run()
@@ -113,19 +114,23 @@ def pbo_solve(path: Path, formulation: str, gap: float, time_limit: float) -> di
             "warnings": meta.get("warnings"), "error": run["stderr"] if run["exit"] else ""}
 
 
-def highs_alone(path: Path, gap: float, as_pbo: bool = False) -> dict[str, Any]:
-    """HiGHS on the full formulation's MPS, with its default options (the issue's
-    comparison) or, `as_pbo`, with the options pbo changes (highs.HEURISTICS_OFF)."""
+def highs_alone(path: Path, gap: float) -> list[dict[str, Any]]:
+    """HiGHS on the full formulation's MPS (written once), with its default options (the
+    issue's comparison) and again with the options pbo changes (highs.HEURISTICS_OFF)."""
     from pbo.optimizer.solving.highs import HEURISTICS_OFF
 
-    off = [name for name, _ in HEURISTICS_OFF] if as_pbo else []
     with tempfile.TemporaryDirectory() as tmp:
         mps = Path(tmp) / "full.mps"
         subprocess.run([sys.executable, "-c", WRITE_MPS, str(path), str(mps)], cwd=ROOT,
                        check=True, capture_output=True)
-        run = child([sys.executable, "-c", HIGHS_ALONE, str(mps), str(gap), *off])
+        return [_alone(mps, gap, "HiGHS alone (full MPS)", []),
+                _alone(mps, gap, "HiGHS alone, pbo's options",
+                       [f"{name}={value}" for name, value in HEURISTICS_OFF])]
+
+
+def _alone(mps: Path, gap: float, name: str, options: list[str]) -> dict[str, Any]:
+    run = child([sys.executable, "-c", HIGHS_ALONE, str(mps), str(gap), *options])
     info = json.loads(run["stdout"].strip().splitlines()[-1]) if run["exit"] == 0 else {}
-    name = "HiGHS alone, pbo's options" if as_pbo else "HiGHS alone (full MPS)"
     return {"formulation": name, "wall_s": run["wall_s"],
             "cpu_s": run["cpu_s"], "peak_mb": run["peak_mb"], "exit": run["exit"],
             "highs_s": info.get("run_s"), "objective": info.get("objective"),
@@ -182,6 +187,24 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     Console(width=170).print(table)
 
 
+def case_scenario(case: str, seed: int, tmp: Path, error: Any) -> dict[str, Any]:
+    """The generated scenario of one case (module docstring); `error(text)` stops."""
+    shape, *tags = case.split(":")
+    unknown = set(tags) - {"none", "random", "filed"}
+    if unknown:
+        error(f"case {case}: unknown tag {', '.join(sorted(unknown))} (none, random, filed)")
+    if "filed" in tags and "random" in tags:
+        error(f"case {case}: :filed is its own generator, not with :random")
+    n, partners, years = (int(x) for x in shape.split("x"))
+    if "filed" in tags:
+        data: dict[str, Any] = filed_generator(tmp).generate(n, partners, years, seed)
+        if "none" in tags:
+            data["red_lines"] = []
+        return data
+    return generate(n, partners, years, seed, red_lines="none" not in tags,
+                    structure="random" if "random" in tags else "realistic")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", default=DEFAULT_CASES)
@@ -196,23 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     began = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         for case in args.cases.split(","):
-            shape, *tags = case.split(":")
-            unknown = set(tags) - {"none", "random", "filed"}
-            if unknown:
-                ap.error(f"case {case}: unknown tag {', '.join(sorted(unknown))} (none, "
-                         "random, filed)")
-            n, partners, years = (int(x) for x in shape.split("x"))
             path = Path(tmp) / f"{case.replace(':', '_')}.json"
-            if "filed" in tags:
-                data = filed_generator(Path(tmp)).generate(n, partners, years, args.seed)
-                if "none" in tags:
-                    data["red_lines"] = []
-            else:
-                data = generate(n, partners, years, args.seed, red_lines="none" not in tags,
-                                structure="random" if "random" in tags else "realistic")
-            write(data, path)
-            alone = None if args.no_alone else highs_alone(path, args.gap)
-            like_pbo = None if args.no_alone else highs_alone(path, args.gap, as_pbo=True)
+            write(case_scenario(case, args.seed, Path(tmp), ap.error), path)
+            alone, like_pbo = (None, None) if args.no_alone else highs_alone(path, args.gap)
             for formulation in args.formulations.split(","):
                 print(f"[{case}] pbo solve --formulation {formulation}", flush=True)
                 row = {"case": case, **pbo_solve(path, formulation, args.gap,

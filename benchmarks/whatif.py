@@ -126,20 +126,19 @@ def bench_sweep(data: dict[str, Any], path: Path, tmp: Path, points: int,
     stop = float(f"{2 * max(1.0, achieved[target] or 0.0):.3g}")
     setting = f"targets.{target}.min"
     values = [stop * j / (points - 1) for j in range(points)] if points > 1 else [0.0]
-    out = tmp / "sweep.json"
     pairs = []  # (sweep, separate) taken one after the other, `repeat` times
     for r in range(repeat):
         say(f"pbo sweep {setting}=0:{stop:.0f}:{points} ({r + 1} of {repeat})")
         persistent = timed(["sweep", str(path), "--set", f"{setting}=0:{stop}:{points}",
-                            "--out", str(out)])
+                            "--out", str(tmp / f"sweep_{r}.json")])
         say(f"{points} separate pbo solve runs ({r + 1} of {repeat})")
         separate = total([timed(["solve", str(path), "--set", f"{setting}={v}",
                                  "--no-binding"]) for v in values])
         pairs.append((persistent, separate))
-    ratios = sorted(a.wall / b.wall for a, b in pairs)
-    persistent, separate = pairs[[a.wall / b.wall for a, b in pairs].index(
-        ratios[len(ratios) // 2])]
-    swept = json.loads(out.read_text())
+    each = [a.wall / b.wall for a, b in pairs]
+    median = each.index(sorted(each)[len(each) // 2])
+    persistent, separate = pairs[median]
+    swept = json.loads((tmp / f"sweep_{median}.json").read_text())  # the median pair's
     say(f"{points} fresh builds in process")
     fresh = fresh_in_process([apply_overrides(data, [(setting, v)]) for v in values])
     statuses = [p["status"] for p in swept["points"]]
@@ -201,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
                          "after the other, and report the pair with the median ratio")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "whatif.json")
     args = ap.parse_args(argv)
+    if args.repeat < 1:
+        ap.error("--repeat: at least 1")
     began = time.perf_counter()
 
     def say(text: str) -> None:
