@@ -187,15 +187,24 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     Console(width=170).print(table)
 
 
-def case_scenario(case: str, seed: int, tmp: Path, error: Any) -> dict[str, Any]:
-    """The generated scenario of one case (module docstring); `error(text)` stops."""
+def case_parts(case: str, error: Any) -> tuple[tuple[int, int, int], list[str]]:
+    """A case's size and tags (module docstring); `error(text)` stops."""
     shape, *tags = case.split(":")
     unknown = set(tags) - {"none", "random", "filed"}
     if unknown:
         error(f"case {case}: unknown tag {', '.join(sorted(unknown))} (none, random, filed)")
     if "filed" in tags and "random" in tags:
         error(f"case {case}: :filed is its own generator, not with :random")
-    n, partners, years = (int(x) for x in shape.split("x"))
+    try:
+        n, partners, years = (int(x) for x in shape.split("x"))
+    except ValueError:
+        error(f"case {case}: INTERVENTIONSxPARTNERSxYEARS, e.g. 2000x10x10")
+    return (n, partners, years), tags
+
+
+def case_scenario(case: str, seed: int, tmp: Path, error: Any) -> dict[str, Any]:
+    """The generated scenario of one case."""
+    (n, partners, years), tags = case_parts(case, error)
     if "filed" in tags:
         data: dict[str, Any] = filed_generator(tmp).generate(n, partners, years, seed)
         if "none" in tags:
@@ -217,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     rows: list[dict[str, Any]] = []
     began = time.perf_counter()
+    for case in args.cases.split(","):  # every case checked before the first runs
+        case_parts(case, ap.error)
     with tempfile.TemporaryDirectory() as tmp:
         for case in args.cases.split(","):
             path = Path(tmp) / f"{case.replace(':', '_')}.json"
