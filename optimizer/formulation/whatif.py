@@ -33,8 +33,8 @@ def in_place_path(path: str) -> bool:
 
 
 def _rows_for(path: str, built: BuiltModel, d: ModelData) -> list[tuple[str, dict]] | None:
-    if not in_place_path(path):
-        return None
+    """The rows an in-place `path` touches, rebuilt from `d`; None when what it names is
+    not in the scenario."""
     section, ident, _field = path.split(".")
     m, sc = built.m, d.model_scenario
     if section == "targets":

@@ -27,7 +27,8 @@ z >= z1, run 1's value with stage 1's plan held):
    HiGHS often proves that in presolve or at the root, quicker than run 5 closes its gap
    (300 x 8 x 5: 0.06-0.18 s against 0.2-0.3 s). It stops at its first plan or after
    `CUT_OFF_SECONDS`; a plan it finds is dropped and run 5 searches (`"cut_off_open"`),
-   so the plan chosen never depends on how quickly the cut-off ran.
+   so the plan chosen does not depend on how quickly the cut-off ran (up to HiGHS's
+   feasibility tolerance; docs/FORMULATION.md).
 5. **MIP over the face** on those bounds: integrality kept for the lumpy columns (gates
    relaxed), z >= z1, started from run 1's plan (on the face), with an absolute gap of
    worth (no plan fairer than the one kept by more than twice worth is missed). Limited to
@@ -83,6 +84,12 @@ class Face:
     """Each beneficiary's saving as {column: coefficient}."""
     smallest: Callable[[], float]
 
+    @property
+    def worth(self) -> float:
+        """How much fairer than run 1's a plan must be to be taken (FAIRNESS_WORTH of the
+        objective, at least that share of 1)."""
+        return FAIRNESS_WORTH * max(1.0, abs(self.optimum))
+
 
 def stopped(outcome: Outcome) -> str:
     """How a run ended, in words."""
@@ -107,7 +114,7 @@ def _count(session: HighsSession, key: str) -> None:
 def search_face(session: HighsSession, face: Face) -> None:
     """Runs 2 to 6 (module docstring); the model ends holding the plan and split chosen."""
     m = session.built.m
-    worth = FAIRNESS_WORTH * max(1.0, abs(face.optimum))
+    worth = face.worth
     with session.edits() as relaxed:
         relaxed.relax_integrality()
         bound_run = session.run(start={face.floor: face.fair_held})
@@ -200,10 +207,9 @@ def _cut_off(session: HighsSession, face: Face) -> bool:
     """Run 4 (in the caller's tightened bounds): whether a quick MIP proves that no plan on
     the face is fairer than run 1's by more than worth. The model's values are left as run
     1's."""
-    worth = FAIRNESS_WORTH * max(1.0, abs(face.optimum))
     with session.edits() as quick:
         quick.relax_integrality(face.gates)
-        quick.set_col_bounds([face.floor], [face.fair_held + worth], [float("inf")])
+        quick.set_col_bounds([face.floor], [face.fair_held + face.worth], [float("inf")])
         quick.set_option("time_limit", float(min(CUT_OFF_SECONDS, mip_seconds(session))))
         quick.set_option("mip_max_improving_sols", 1)  # a plan found is not taken: stop
         run = session.run(load=False)
@@ -217,7 +223,7 @@ def _mip(session: HighsSession, face: Face, bound: float) -> tuple[Snapshot, flo
     plan; the fairest plan found and its smallest saving (run 1's when it finds none
     fairer). `bound`, the LP bound, is for the warning when time runs out."""
     m = session.built.m
-    worth = FAIRNESS_WORTH * max(1.0, abs(face.optimum))
+    worth = face.worth
     seconds = mip_seconds(session)
     best, fair = face.run1, face.fair_held
     with session.edits() as mip:

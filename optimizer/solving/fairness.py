@@ -46,8 +46,8 @@ def fairness_stage(session: HighsSession) -> bool:
        the search for a fairer plan, lumpy choices included (`face.search_face`: an LP
        bound first, which often proves no fairer plan exists; then a quick MIP asking for
        a plan fairer by more than FAIRNESS_WORTH, whose infeasibility proves the same; a
-       MIP search, time-limited, only when neither does), then the objective re-maximised with that fairness held, so that no unit
-       is shaved within the tolerance. A plan other than stage 1's is taken only when it is
+       MIP search, time-limited, only when neither does), then the objective re-maximised
+       with that fairness held, so that no unit is shaved within the tolerance. A plan other than stage 1's is taken only when it is
        fairer by more than FAIRNESS_WORTH of the objective.
     A run that stops early or fails adds a warning to `session.report` that names the split
     kept. Returns False when there is nothing to share (or run 1 found no solution).
