@@ -15,9 +15,9 @@ On a generated scenario that uses every red-line rule (benchmarks/generate.py):
 
 Every figure is the wall time of the real command as a subprocess (Python start-up included,
 as a user sees it), with its CPU time beside it (the child's own, `os.wait4`: steadier than
-wall time on a shared machine). The stricter comparison is printed too: the same solves done in one
-Python process with a fresh build each time (no start-up, no printing), and the build / load /
-HiGHS split of the persistent runs from their own JSON output. Writes
+wall time on a shared machine). The stricter comparison is printed too: the same solves done
+in one Python process with a fresh build each time (no start-up, no printing), and the
+build / load / HiGHS split of the persistent runs from their own JSON output. Writes
 benchmarks/results/whatif.json.
 """
 
@@ -53,9 +53,6 @@ class Took(NamedTuple):
     wall: float
     cpu: float
 
-    def plus(self, other: Took) -> Took:
-        return Took(self.wall + other.wall, self.cpu + other.cpu)
-
 
 def timed(args: list[str]) -> Took:
     """Wall and CPU seconds of one `pbo` command; a failing command stops the benchmark."""
@@ -66,10 +63,7 @@ def timed(args: list[str]) -> Took:
 
 
 def total(runs: list[Took]) -> Took:
-    out = Took(0.0, 0.0)
-    for run in runs:
-        out = out.plus(run)
-    return out
+    return Took(sum(r.wall for r in runs), sum(r.cpu for r in runs))
 
 
 def fresh_in_process(datas: list[dict[str, Any]]) -> dict[str, float]:
