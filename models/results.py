@@ -119,9 +119,8 @@ class Meta(_Row):
     lp_plan, lp_rounded (no MIP), cut_off, found, improved (a MIP re-solve)."""
     fairness_runs: dict[str, int] = Field(default_factory=dict)
     """The fairness stage's runs over the optimal face: lp, mip, mip_skipped (a search of
-    the lumpy choices proved needless by an LP bound), cut_off (proved needless by a quick
-    MIP: no plan fairer by more than 0.01 % of the objective) and cut_off_open (not so
-    proved: the search ran)."""
+    the lumpy choices proved needless by an LP bound) and cut_off (the search MIP proved
+    that no plan is fairer by more than 0.01 % of the objective: stage 1's plan stands)."""
     formulation: str = ""
     """The model solved: reduced (funding per eligibility class) or full."""
     model_size: dict[str, int] = Field(default_factory=dict)

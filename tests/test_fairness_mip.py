@@ -142,8 +142,8 @@ def test_the_face_mip_looks_only_for_plans_fairer_by_more_than_worth(
     - (0, 2): the council's net -c <= -18.
     The face's LP relaxation is fairer still, (1.5, 0.5) with c = 20: 10 each, so the MIP
     runs. It looks only for plans fairer than run 1's by more than worth (1e-4 of 20):
-    from stage 1's (2, 0) the search MIP finds (1, 1); from (1, 1) none is, and the cut-off
-    MIP proves it (infeasible), which is no warning. Either way (1, 1), the council paying
+    from stage 1's (2, 0) it finds (1, 1); from (1, 1) none is, and the MIP proves it
+    (infeasible: `cut_off`), which is no warning. Either way (1, 1), the council paying
     18 and the police 2."""
     ivs = {"a": iv("a", max_units=2, integer_units=True, unit_cost=10,
                    benefits={"council": 20}),
@@ -161,11 +161,12 @@ def test_the_face_mip_looks_only_for_plans_fairer_by_more_than_worth(
         paid[who] += v
     assert paid == pytest.approx({"council": 18.0, "police": 2.0})
     runs = result.meta.fairness_runs
-    assert runs.get("cut_off", 0) + runs.get("mip", 0) == 1
+    assert runs["mip"] == 1
+    assert runs.get("cut_off", 0) == (1 if runs["lp"] == 2 else 0)  # no polish: proved
     assert result.meta.warnings == []
 
 @pytest.mark.parametrize("formulation", BOTH)
-def test_a_cut_off_proves_no_lumpy_plan_fairer_and_no_search_runs(formulation: str) -> None:
+def test_an_infeasible_face_mip_proves_no_lumpy_plan_fairer(formulation: str) -> None:
     """`a` gives the council 20, `b` the police 20; each one whole unit at most, costing 10.
     The council and the police each pool 5: one unit in all, objective 20 - 10 = 10 with
     either, and each partner pays 5 (the budgets are exhausted).
@@ -173,8 +174,9 @@ def test_a_cut_off_proves_no_lumpy_plan_fairer_and_no_search_runs(formulation: s
     - b alone: the same the other way round; smallest -5.
     The face's LP relaxation (half a unit of each) gives 10 - 5 = 5 to both: its bound 5
     leaves room above -5, and its lumpy columns are not whole, so stage 2 asks for a plan
-    fairer than -5 by more than worth (1e-4 of 10). There is none: the cut-off MIP is
-    infeasible, stage 1's plan stands, and the search MIP never runs."""
+    fairer than -5 by more than worth (1e-4 of 10). There is none: that MIP is infeasible
+    (`cut_off`), stage 1's plan stands, and nothing is polished: the LPs counted are the
+    bound and the objective LP of the reduced-cost fixing."""
     data = scenario_data(
         partners=[partner("council", 5), partner("police", 5)],
         interventions=[iv("a", max_units=1, integer_units=True, unit_cost=10,
@@ -187,8 +189,7 @@ def test_a_cut_off_proves_no_lumpy_plan_fairer_and_no_search_runs(formulation: s
     units = units_of(result)
     assert sorted(units.values()) == pytest.approx([0.0, 1.0])
     assert sorted(_nets(result).values()) == pytest.approx([-5.0, 15.0])
-    assert result.meta.fairness_runs.get("cut_off") == 1
-    assert "mip" not in result.meta.fairness_runs
+    assert result.meta.fairness_runs == {"lp": 2, "mip": 1, "cut_off": 1}
     assert result.meta.warnings == []
 
 def test_a_fairness_mip_that_reaches_its_time_limit_says_so_and_names_the_split() -> None:

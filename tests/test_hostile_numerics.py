@@ -149,7 +149,7 @@ def test_a_budget_of_1e11_is_solved_by_exact_rescaling():
 
 def test_a_rescaled_run_keeps_the_model_values_when_asked_to(monkeypatch):
     """A re-solve that only needs its objective (`run(load=False)`: a binding check, the
-    fairness stage's cut-off) must leave the Pyomo values as they were, also when HiGHS's
+    fairness stage's objective run) must leave the Pyomo values as they were, also when HiGHS's
     first answer is a solve error and the run is repeated rescaled (the whole-place
     example's bounds are above 1e6, so it is). Its first status is made a solve error; the
     rescaled run solves it (optimal), and a sentinel value survives."""

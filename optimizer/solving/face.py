@@ -21,19 +21,14 @@ z >= z1, run 1's value with stage 1's plan held):
    face asks f(x) >= f* - tol; so a lumpy column can move by at most (fLP - f* + tol) / |d_j|
    from x*_j. Its bounds are tightened to that range, rounded in to whole numbers (stage 1's
    value always kept, one more tol of margin for round-off).
-4. **Cut-off**, a quick MIP on those bounds (lumpy columns integer, gates relaxed) with
-   z >= z1 + worth: only a plan fairer by more than worth would be taken. When it is
-   infeasible, no such plan exists and stage 1's plan stands (`fairness_runs["cut_off"]`):
-   HiGHS often proves that in presolve or at the root, quicker than run 5 closes its gap
-   (300 x 8 x 5: 0.06-0.18 s against 0.2-0.3 s). It stops at its first plan or after
-   `CUT_OFF_SECONDS`; a plan it finds is dropped and run 5 searches (`"cut_off_open"`),
-   so the plan chosen does not depend on how quickly the cut-off ran (up to HiGHS's
-   feasibility tolerance; docs/FORMULATION.md).
-5. **MIP over the face** on those bounds: integrality kept for the lumpy columns (gates
-   relaxed), z >= z1, started from run 1's plan (on the face), with an absolute gap of
-   worth (no plan fairer than the one kept by more than twice worth is missed). Limited to
+4. **MIP over the face** on those bounds: integrality kept for the lumpy columns (gates
+   relaxed), z >= z1 + worth, z maximised, with an absolute gap of worth. Only a plan
+   fairer than run 1's by more than worth would be taken, so the search asks for nothing
+   less. When it is infeasible, no such plan exists and stage 1's plan stands
+   (`fairness_runs["cut_off"]`): HiGHS often proves that in presolve or at the root. When
+   it finds one, no plan fairer than the one kept by more than worth is missed. Limited to
    `mip_seconds`; when the limit is reached, the result says so and names the split kept.
-6. **Polish**, only when the fairer plan beats z1 by more than worth, an LP: its lumpy
+5. **Polish**, only when the fairer plan beats z1 by more than worth, an LP: its lumpy
    columns held whole, z held at its value (less what that rounding costs, less 1e-9 of it)
    and the objective maximised again, so that the fairer plan loses nothing to the
    tolerance (no 299.9997 families); then who pays re-divided for the polished plan (as in
@@ -112,7 +107,7 @@ def _count(session: HighsSession, key: str) -> None:
 
 
 def search_face(session: HighsSession, face: Face) -> None:
-    """Runs 2 to 6 (module docstring); the model ends holding the plan and split chosen."""
+    """Runs 2 to 5 (module docstring); the model ends holding the plan and split chosen."""
     m = session.built.m
     worth = face.worth
     with session.edits() as relaxed:
@@ -141,8 +136,6 @@ def search_face(session: HighsSession, face: Face) -> None:
     restore(m, face.run1)
     with session.edits() as tight:
         tight.set_col_bounds(face.lumpy, lower, upper)
-        if _cut_off(session, face):
-            return
         best, fair = _mip(session, face, bound)
         if fair > face.fair_held + worth:
             restore(m, best)
@@ -199,39 +192,24 @@ def _fixed_on_face(session: HighsSession, face: Face) -> tuple[list[float], list
     return lower, upper
 
 
-CUT_OFF_SECONDS = 1.0
-"""Seconds for the cut-off run (never more than `mip_seconds`)."""
-
-
-def _cut_off(session: HighsSession, face: Face) -> bool:
-    """Run 4 (in the caller's tightened bounds): whether a quick MIP proves that no plan on
-    the face is fairer than run 1's by more than worth. The model's values are left as run
-    1's."""
-    with session.edits() as quick:
-        quick.relax_integrality(face.gates)
-        quick.set_col_bounds([face.floor], [face.fair_held + face.worth], [float("inf")])
-        quick.set_option("time_limit", float(min(CUT_OFF_SECONDS, mip_seconds(session))))
-        quick.set_option("mip_max_improving_sols", 1)  # a plan found is not taken: stop
-        run = session.run(load=False)
-    proved = run.status == "infeasible"
-    _count(session, "cut_off" if proved else "cut_off_open")
-    return proved
-
-
 def _mip(session: HighsSession, face: Face, bound: float) -> tuple[Snapshot, float]:
-    """Run 5: the face as a MIP (lumpy columns integer, gates relaxed), started from run 1's
-    plan; the fairest plan found and its smallest saving (run 1's when it finds none
-    fairer). `bound`, the LP bound, is for the warning when time runs out."""
+    """Run 4: the face as a MIP (lumpy columns integer, gates relaxed, z >= z1 + worth); the
+    fairest plan found and its smallest saving (run 1's plan and value when it finds none).
+    `bound`, the LP bound, is for the warning when time runs out."""
     m = session.built.m
     worth = face.worth
     seconds = mip_seconds(session)
     best, fair = face.run1, face.fair_held
     with session.edits() as mip:
         mip.relax_integrality(face.gates)
+        mip.set_col_bounds([face.floor], [fair + worth], [float("inf")])
         mip.set_option("time_limit", float(seconds))
         mip.set_option("mip_abs_gap", float(worth))
-        run = session.run(start={face.floor: fair})
+        run = session.run()
         _count(session, "mip")
+    if run.status == "infeasible":  # no plan fairer by more than worth
+        _count(session, "cut_off")
+        return best, fair
     found = run.has_solution and face.smallest() > fair
     if found:
         best, fair = values(m), face.smallest()
@@ -249,7 +227,7 @@ def _mip(session: HighsSession, face: Face, bound: float) -> tuple[Snapshot, flo
 
 def _polish(session: HighsSession, face: Face, fair: float, fairer: Snapshot,
             relaxed: Edits) -> None:
-    """Run 6, an LP: on the caller's relaxed model (`relaxed`, integrality off), the lumpy
+    """Run 5, an LP: on the caller's relaxed model (`relaxed`, integrality off), the lumpy
     columns held at the whole values of the fairer plan now loaded, z >= fair (less what
     that rounding costs, less 1e-9 of it) and the objective maximised again; then who pays
     re-divided for the plan as polished. Keeps `fairer` when the polish finds nothing."""

@@ -173,8 +173,8 @@ class SolveReport:
     resolves: dict[str, int] = field(default_factory=dict)
     fairness_runs: dict[str, int] = field(default_factory=dict)
     """The fairness stage's runs over the optimal face: lp, mip, mip_skipped (a MIP proved
-    needless by the LP bound), cut_off (a quick MIP proved no plan fairer by more than
-    worth) and cut_off_open (it did not; solving/face.py)."""
+    needless by the LP bound) and cut_off (the MIP proved no plan fairer by more than
+    worth; solving/face.py)."""
 
     def finished(self, stage: str, seconds: float, held_mb: float | None = None) -> None:
         """A stage ended: its seconds, and the memory held then (`held_mb`, else now)."""
