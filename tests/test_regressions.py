@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pbo.optimizer.solving.highs import SolverOptions
 from pbo.optimizer.solving.plan import solve
 from tests.conftest import make_scenario
 
@@ -62,3 +63,48 @@ def test_fairness_never_unselects_a_must_fund_intervention():
     x = next(r for r in result.interventions if r.id == "x")
     assert x.selected
     assert [r.binding for r in result.red_lines] == [False]
+
+
+def test_who_pays_is_the_fairest_split_when_highs_returns_its_start():
+    """Found by test_formulations_agree (full formulation). The plan funds i0 (9 units), i1
+    (19) and i3 (14). p0 gains only from i1: 19 x (46 + 98/1.035 + 126/1.035^2) =
+    19 x 258.308 = 4,907.858 (discounted), the least of the three beneficiaries (p1 and p2
+    gain more than they must pay). Max-min fairness (SPEC 3.4) makes p0 pay nothing, which
+    p1's carried-over budget allows: p0's net 4,907.858.
+
+    HiGHS 1.16.0, solving the split as a MIP started from stage 1's split (p0 paying £1 of
+    i1's 2022 fixed cost), reported that optimum but returned the start: p0 at 4,907.858 -
+    1/1.035^2 = 4,906.925. The session now checks the returned solution against the
+    reported objective (HighsSession._start_returned) and, where they differ, runs again
+    without the start."""
+    sc = make_scenario(
+        years=3, discount_rate=0.035, objective="net_cashable_savings",
+        cost_sharing={"rule": "optimise"},
+        partners=[{"id": "p0", "poolable_budget": [815, 498, 92]},
+                  {"id": "p1", "poolable_budget": 842, "carry_over": True},
+                  {"id": "p2", "poolable_budget": [531, 0, 0], "reinvest_savings": 0.5}],
+        red_lines=[{"id": "r0", "rule": "funding_window", "partner": "p2",
+                    "first_year": 2020, "last_year": 2020},
+                   {"id": "r2", "rule": "no_worse_off", "partner": "p0",
+                    "period": "horizon"}],
+        interventions=[
+            {"id": "i0", "max_units": 9, "integer_units": True, "unit_cost": 21,
+             "benefits": {"p1": [0, 43, 192]}},
+            {"id": "i1", "max_units": 19, "fixed_cost": [1, 87, 1], "unit_cost": 0,
+             "benefits": {"p0": [46, 98, 126], "p1": [57, 85, 118], "p2": [142, 160, 0]},
+             "requires": ["i3"]},
+            {"id": "i3", "max_units": 14, "min_units": 14, "fixed_cost": 183,
+             "unit_cost": [34, 0, 0], "benefits": {"p1": [94, 153, 91]}, "cashable": 0.5,
+             "optimism_bias": 0.2},
+            {"id": "i3_twin", "max_units": 14, "min_units": 14, "fixed_cost": 183,
+             "unit_cost": 37, "benefits": {"p1": [94, 153, 91]}, "cashable": 0.5,
+             "optimism_bias": 0.2}])
+    p0_gain = 19 * (46 + 98 / 1.035 + 126 / 1.035**2)
+    for formulation in ("full", "reduced"):
+        result = solve(sc, options=SolverOptions(check_binding=False,
+                                                 formulation=formulation))
+        units = {r.id: r.units for r in result.interventions}
+        assert units == {"i0": 9.0, "i1": 19.0, "i3": 14.0, "i3_twin": 0.0}, formulation
+        p0 = next(p for p in result.partners if p.id == "p0")
+        assert p0.contribution_npv == pytest.approx(0.0, abs=1e-6), formulation
+        assert p0.net_cashable_savings_npv == pytest.approx(p0_gain, abs=1e-6), formulation

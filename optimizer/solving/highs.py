@@ -303,6 +303,10 @@ class HighsSession:
                 return again
         if status == "time_limit" and not self.options.accept_time_limited:
             has_solution = False
+        if has_solution and start is not None and self._start_returned(
+                info.objective_function_value):
+            h.clearSolver()  # forget the start (a plain re-run returns it again)
+            return self.run(load=load)
         objective = bound = gap = None
         if has_solution:
             if load:
@@ -317,6 +321,18 @@ class HighsSession:
                        bound=bound, gap=gap, highs_seconds=run,
                        wall_seconds=time.perf_counter() - began,
                        message=plain_status(model_status))
+
+    def _start_returned(self, reported: float) -> bool:
+        """True when the solution HiGHS returned is not the one whose objective it reports.
+        HiGHS 1.16.0 does this for a MIP whose start is feasible and whose presolve removes
+        columns: it reports the reduced model's optimum but returns the start, postsolved
+        with the start's values for what presolve removed (its log says "MIP start
+        solution is feasible: objective value is A", then "... in the reduced space:
+        objective value is B"). Seen in the fairness stage (issue 12 note)."""
+        h = self.highs
+        lp = h.getLp()
+        got = float(np.dot(lp.col_cost_, h.getSolution().col_value)) + lp.offset_
+        return abs(got - reported) > 1e-7 * max(1.0, abs(reported))
 
     def _rescaled_run(self, start: dict[int, float] | None, load: bool) -> Outcome | None:
         """HiGHS failed on a model with large bounds (a budget of 1e11 beside a feasibility
