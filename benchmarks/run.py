@@ -2,7 +2,9 @@
 
     python benchmarks/run.py                                   # the issue-12 cases
     python benchmarks/run.py --cases 2000x10x10,5000x10x10:none --gap 1e-6
-    python benchmarks/run.py --cases 10000x20x10 --formulations reduced
+    python benchmarks/run.py --cases 10000x20x10 --formulations reduced --alone full
+
+(The naive model of 10000x20x10 has 2,000,000 funding columns: `--alone full` leaves it out.)
 
 A case is INTERVENTIONSxPARTNERSxYEARS, with `:none` for no red lines, `:random` for a
 random funder structure (2-4 funders drawn per intervention; default: realistic, funders
@@ -13,11 +15,14 @@ scenario is generated (benchmarks/generate.py, seeded) and, one after the other:
   formulation: wall and CPU seconds and peak memory of the child (`os.wait4`), and from the
   result's meta the seconds of each stage, HiGHS's own time, the model size and how the
   binding checks were decided;
-- HiGHS alone: the full formulation written to MPS (`highspy.writeModel`, not timed), then a
-  fresh Python that imports highspy, reads the MPS and runs HiGHS at the same gap (wall, CPU,
-  peak memory of that child): with HiGHS's default options (the ratios) and again with the
-  options pbo changes (highs.HEURISTICS_OFF), to show what is the options' and what the
-  formulation's.
+- HiGHS alone: a model written to MPS (`highspy.writeModel`, not timed), then a fresh
+  Python that imports highspy, reads the MPS and runs HiGHS at the same gap (wall, CPU,
+  peak memory of that child), with HiGHS's default options:
+  - the naive formulation issue 12 measures against (benchmarks/naive.py: one funding
+    column per partner, intervention and year): the issue's ratios (`÷ naive`);
+  - pbo's full formulation (only the partners who may fund, only the years that cost):
+    a much stronger baseline (`÷ full`), and again with the options pbo changes
+    (highs.HEURISTICS_OFF), to show what is the options' and what the formulation's.
 Ratios are taken within the run (the machine is shared; see README). Writes
 benchmarks/results/latest.json.
 """
@@ -40,15 +45,21 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from generate import generate, write  # noqa: E402
 
-DEFAULT_CASES = "2000x10x10,2000x10x10:none,5000x10x10:none,10000x20x10"
+DEFAULT_CASES = "2000x10x10,2000x10x10:none,5000x10x10:none,5000x10x10:filed:none"
+"""The cases issue 12 gives ratios for (10000x20x10 has its own goal: see --alone)."""
 
 WRITE_MPS = """
 import sys
 from pbo.models.io.loading import load_scenario
 from pbo.optimizer.formulation.build import build_model
 from pbo.optimizer.solving.highs import HighsSession
-session = HighsSession(build_model(load_scenario(sys.argv[1]), formulation="full"))
-session.highs.writeModel(sys.argv[2])
+if sys.argv[3] == "naive":
+    sys.path.insert(0, "benchmarks")
+    from naive import naive_model
+    built = naive_model(sys.argv[1])
+else:
+    built = build_model(load_scenario(sys.argv[1]), formulation="full")
+HighsSession(built).highs.writeModel(sys.argv[2])
 """
 
 HIGHS_ALONE = """
@@ -114,18 +125,28 @@ def pbo_solve(path: Path, formulation: str, gap: float, time_limit: float) -> di
             "warnings": meta.get("warnings"), "error": run["stderr"] if run["exit"] else ""}
 
 
-def highs_alone(path: Path, gap: float) -> list[dict[str, Any]]:
-    """HiGHS on the full formulation's MPS (written once), with its default options (the
-    issue's comparison) and again with the options pbo changes (highs.HEURISTICS_OFF)."""
+BASELINES = {"naive": "HiGHS alone (naive MPS)", "full": "HiGHS alone (full MPS)",
+             "full_like_pbo": "HiGHS alone, pbo's options"}
+"""HiGHS-alone runs by key (module docstring): the naive formulation's MPS and the full
+formulation's with HiGHS's default options, and the full one with the options pbo changes
+(highs.HEURISTICS_OFF)."""
+
+
+def highs_alone(path: Path, gap: float, which: list[str]) -> dict[str, dict[str, Any]]:
+    """The HiGHS-alone runs `which` (BASELINES' keys), each MPS written once."""
     from pbo.optimizer.solving.highs import HEURISTICS_OFF
 
+    options = {"full_like_pbo": [f"{name}={value}" for name, value in HEURISTICS_OFF]}
+    runs: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        mps = Path(tmp) / "full.mps"
-        subprocess.run([sys.executable, "-c", WRITE_MPS, str(path), str(mps)], cwd=ROOT,
-                       check=True, capture_output=True)
-        return [_alone(mps, gap, "HiGHS alone (full MPS)", []),
-                _alone(mps, gap, "HiGHS alone, pbo's options",
-                       [f"{name}={value}" for name, value in HEURISTICS_OFF])]
+        for key in which:
+            formulation = key.removesuffix("_like_pbo")
+            mps = Path(tmp) / f"{formulation}.mps"
+            if not mps.exists():
+                subprocess.run([sys.executable, "-c", WRITE_MPS, str(path), str(mps),
+                                formulation], cwd=ROOT, check=True, capture_output=True)
+            runs[key] = _alone(mps, gap, BASELINES[key], options.get(key, []))
+    return runs
 
 
 def _alone(mps: Path, gap: float, name: str, options: list[str]) -> dict[str, Any]:
@@ -171,8 +192,9 @@ def fmt(v: Any) -> str:
 COLUMNS = [("case", "case"), ("formulation", "run"), ("rows", "rows"), ("cols", "cols"),
            ("build_s", "build+load"), ("highs_s", "HiGHS"), ("binding_s", "binding"),
            ("fairness_s", "fairness"), ("wall_s", "total wall"), ("cpu_s", "total CPU"),
-           ("peak_mb", "peak MB"), ("vs_alone_wall", "÷ alone wall"),
-           ("vs_alone_cpu", "÷ alone CPU")]
+           ("peak_mb", "peak MB"), ("vs_naive_wall", "÷ naive wall"),
+           ("vs_naive_cpu", "÷ naive CPU"), ("vs_full_wall", "÷ full wall"),
+           ("vs_full_cpu", "÷ full CPU")]
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
@@ -181,10 +203,11 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 
     table = Table(title="pbo solve vs HiGHS alone (seconds unless stated)")
     for _, head in COLUMNS:
-        table.add_column(head, justify="left" if head in ("case", "run") else "right")
+        text = head in ("case", "run")
+        table.add_column(head, justify="left" if text else "right", no_wrap=text)
     for r in rows:
         table.add_row(*(fmt(r.get(k)) for k, _ in COLUMNS))
-    Console(width=170).print(table)
+    Console(width=180).print(table)
 
 
 def case_parts(case: str, error: Any) -> tuple[tuple[int, int, int], list[str]]:
@@ -221,9 +244,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gap", type=float, default=1e-6)
     ap.add_argument("--time-limit", type=float, default=600.0)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--no-alone", action="store_true", help="skip HiGHS alone")
+    ap.add_argument("--alone", default=",".join(BASELINES),
+                    help=f"HiGHS-alone runs, comma-separated ({', '.join(BASELINES)}) or "
+                    "none")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "latest.json")
     args = ap.parse_args(argv)
+    which = [] if args.alone == "none" else args.alone.split(",")
+    if set(which) - set(BASELINES):
+        ap.error(f"--alone: {', '.join(sorted(set(which) - set(BASELINES)))}: not one of "
+                 f"{', '.join(BASELINES)}, none")
     rows: list[dict[str, Any]] = []
     began = time.perf_counter()
     for case in args.cases.split(","):  # every case checked before the first runs
@@ -232,26 +261,26 @@ def main(argv: list[str] | None = None) -> int:
         for case in args.cases.split(","):
             path = Path(tmp) / f"{case.replace(':', '_')}.json"
             write(case_scenario(case, args.seed, Path(tmp), ap.error), path)
-            alone, like_pbo = (None, None) if args.no_alone else highs_alone(path, args.gap)
+            alone = highs_alone(path, args.gap, which)
             for formulation in args.formulations.split(","):
                 print(f"[{case}] pbo solve --formulation {formulation}", flush=True)
                 row = {"case": case, **pbo_solve(path, formulation, args.gap,
                                                   args.time_limit)}
-                if alone and like_pbo:
-                    row["vs_alone_wall"] = row["wall_s"] / alone["wall_s"]
-                    row["vs_alone_cpu"] = row["cpu_s"] / alone["cpu_s"]
-                    row["vs_like_pbo_wall"] = row["wall_s"] / like_pbo["wall_s"]
+                for key, base in alone.items():
+                    row[f"vs_{key}_wall"] = row["wall_s"] / base["wall_s"]
+                    row[f"vs_{key}_cpu"] = row["cpu_s"] / base["cpu_s"]
                 if row.get("binding_s") and row.get("solve_s"):
                     row["binding_share"] = row["binding_s"] / row["solve_s"]
                     row["binding_share_wall"] = row["binding_s"] / row["wall_s"]
                 rows.append(row)
-            if alone and like_pbo:
-                rows += [{"case": case, **alone}, {"case": case, **like_pbo}]
+            rows += [{"case": case, **base} for base in alone.values()]
     print_table(rows)
     for r in rows:
-        if r.get("vs_like_pbo_wall") is not None:
-            print(f"{r['case']} {r['formulation']}: {r['vs_like_pbo_wall']:.2f}x HiGHS alone "
-                  "with pbo's options (wall)")
+        if r.get("vs_full_like_pbo_wall") is not None:
+            print(f"{r['case']} {r['formulation']}: {r['vs_full_like_pbo_wall']:.2f}x HiGHS "
+                  "alone on the full formulation with pbo's options (wall)")
+        if r.get("objective") is not None:
+            print(f"{r['case']} {r['formulation']}: objective {r['objective']:,.2f}")
         if r.get("binding_share") is not None:
             print(f"{r['case']} {r['formulation']}: binding checks {r['binding_share']:.0%} "
                   f"of the solve stages, {r['binding_share_wall']:.0%} of `pbo solve` end "

@@ -66,17 +66,23 @@ def build_model(sc: Scenario, objective: str | None = None,
     `formulation`: reduced (funding per eligibility class, the default) or full (per
     intervention, SPEC 3.1 as written); both have the same optimal plans and partner figures
     (docs/FORMULATION.md)."""
-    timings: dict[str, float] = {}
     start = time.perf_counter()
     d = ModelData.from_scenario(sc, formulation)
     check_numerics(d)  # refuse magnitudes HiGHS cannot solve reliably, before building
-    timings["data"] = time.perf_counter() - start
-    m = pyo.ConcreteModel(name=sc.name)
+    return build_from_data(d, objective or sc.objective,
+                           {"data": time.perf_counter() - start})
+
+
+def build_from_data(d: ModelData, objective: str,
+                    timings: dict[str, float] | None = None) -> BuiltModel:
+    """The model of SPEC section 3 over the data `d` as given (`build_model` derives it from
+    a scenario); `timings`: seconds already spent, to which each family's are added."""
+    timings = dict(timings or {})
+    m = pyo.ConcreteModel(name=d.scenario.name)
     for family in FAMILIES:
         start = time.perf_counter()
         family(m, d)
         timings[family.__name__.removeprefix("add_")] = time.perf_counter() - start
-    objective = objective or sc.objective
     start = time.perf_counter()
     add_objective(m, d, objective)
     timings["objective"] = time.perf_counter() - start
