@@ -125,8 +125,8 @@ def pbo_solve(path: Path, formulation: str, gap: float, time_limit: float) -> di
             "warnings": meta.get("warnings"), "error": run["stderr"] if run["exit"] else ""}
 
 
-BASELINES = {"naive": "HiGHS alone (naive MPS)", "full": "HiGHS alone (full MPS)",
-             "full_like_pbo": "HiGHS alone, pbo's options"}
+BASELINES = {"naive": "HiGHS alone, naive", "full": "HiGHS alone, full",
+             "full_like_pbo": "HiGHS alone, full, pbo's options"}
 """HiGHS-alone runs by key (module docstring): the naive formulation's MPS and the full
 formulation's with HiGHS's default options, and the full one with the options pbo changes
 (highs.HEURISTICS_OFF)."""
@@ -207,7 +207,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         table.add_column(head, justify="left" if text else "right", no_wrap=text)
     for r in rows:
         table.add_row(*(fmt(r.get(k)) for k, _ in COLUMNS))
-    Console(width=180).print(table)
+    Console(width=200).print(table)  # every figure whole: wider than a terminal
 
 
 def case_parts(case: str, error: Any) -> tuple[tuple[int, int, int], list[str]]:
