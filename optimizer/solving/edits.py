@@ -35,8 +35,10 @@ class Edits:
         return row
 
     def set_objective(self, costs: dict[int, float], maximise: bool) -> None:
+        """The objective replaced by sum(costs[col] * col), its constant included (0)."""
         lp = self.h.getLp()
         old = np.array(lp.col_cost_, dtype=np.float64)
+        offset = float(lp.offset_)
         _, sense = self.h.getObjectiveSense()
         n = len(old)
         new = np.zeros(n)
@@ -44,9 +46,11 @@ class Edits:
             new[col] = c
         every = np.arange(n, dtype=np.int32)
         self.h.changeColsCost(n, every, new)
+        self.h.changeObjectiveOffset(0.0)
         self.h.changeObjectiveSense(highspy.ObjSense.kMaximize if maximise
                                     else highspy.ObjSense.kMinimize)
         self._undo.append(lambda: (self.h.changeColsCost(n, every, old),
+                                   self.h.changeObjectiveOffset(offset),
                                    self.h.changeObjectiveSense(sense)))
 
     def set_col_bounds(self, cols: list[int], lower: list[float], upper: list[float]) -> None:
