@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 from pbo.models.io.loading import load_scenario
 from pbo.optimizer.formulation.build import BuiltModel, build_from_data
-from pbo.optimizer.formulation.data import ModelData
+from pbo.optimizer.formulation.data import ModelData, funding_maps
 
 
 def naive_model(path: Path) -> BuiltModel:
@@ -30,17 +29,8 @@ def naive_model(path: Path) -> BuiltModel:
     d = ModelData.from_scenario(sc, "full")
     costed = tuple((i, t) for i in d.interventions for t in d.years)
     index = tuple((p, i, t) for i, t in costed for p in d.partners)
-    by_partner_year: dict[tuple[str, int], list[str]] = defaultdict(list)
-    by_intervention_year: dict[tuple[str, int], list[str]] = defaultdict(list)
-    in_year: dict[int, list[str]] = defaultdict(list)
-    for p, i, t in index:
-        by_partner_year[p, t].append(i)
-        by_intervention_year[i, t].append(p)
-    for i, t in costed:
-        in_year[t].append(i)
-    dense = dataclasses.replace(
-        d, costed=costed, fund_index=index, fund_by_partner_year=dict(by_partner_year),
-        fund_by_intervention_year=dict(by_intervention_year), costed_in_year=dict(in_year))
+    dense = dataclasses.replace(d, costed=costed, fund_index=index,
+                                **funding_maps(costed, index))
     built = build_from_data(dense, sc.objective)
     eligible = set(d.fund_index)
     for key, var in built.m.fund.items():

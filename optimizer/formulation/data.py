@@ -31,6 +31,23 @@ class BenefitTerms:
     """Partner -> the slot of its first year (its place × the number of years)."""
 
 
+def funding_maps(costed: tuple[tuple[str, int], ...],
+                 fund_index: tuple[tuple[str, str, int], ...]) -> dict[str, Any]:
+    """ModelData's maps of who may fund what, derived from `costed` and `fund_index`:
+    fund_by_partner_year, fund_by_intervention_year and costed_in_year, each in the order
+    of its source."""
+    fund_py: dict[tuple[str, int], list[str]] = defaultdict(list)
+    fund_it: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for p, i, t in fund_index:
+        fund_py[p, t].append(i)
+        fund_it[i, t].append(p)
+    in_year: dict[int, list[str]] = defaultdict(list)
+    for i, t in costed:
+        in_year[t].append(i)
+    return {"fund_by_partner_year": dict(fund_py), "fund_by_intervention_year": dict(fund_it),
+            "costed_in_year": dict(in_year)}
+
+
 @dataclass(frozen=True)
 class ModelData:
     """Everything the model needs, pre-filtered so that only rows that exist are built."""
@@ -171,14 +188,6 @@ class ModelData:
         by_py: dict[tuple[str, int], list[tuple[str, float, float]]] = defaultdict(list)
         for (p, i, t), a in adjusted.items():
             by_py[p, t].append((i, a, cashable.get((p, i, t), 0.0)))
-        fund_py: dict[tuple[str, int], list[str]] = defaultdict(list)
-        fund_it: dict[tuple[str, int], list[str]] = defaultdict(list)
-        for p, i, t in fund_index:
-            fund_py[p, t].append(i)
-            fund_it[i, t].append(p)
-        costed_in_year: dict[int, list[str]] = defaultdict(list)
-        for i, t in costed:
-            costed_in_year[t].append(i)
         classes = eligibility_classes(sc, funders) if formulation == "reduced" else {}
         class_of = {i: c for c, members in classes.items() for i in members}
         class_costed = tuple(dict.fromkeys((class_of[i], t) for i, t in costed)) \
@@ -196,8 +205,7 @@ class ModelData:
             interventions=tuple(i.id for i in sc.interventions),
             fixed_cost=fixed, unit_cost=unit, costed=costed, funders=funders,
             fund_index=fund_index, adjusted=adjusted, cashable=cashable, wider_value=wider,
-            by_partner_year=dict(by_py), fund_by_partner_year=dict(fund_py),
-            fund_by_intervention_year=dict(fund_it), costed_in_year=dict(costed_in_year),
+            by_partner_year=dict(by_py), **funding_maps(costed, fund_index),
             formulation=formulation, classes=classes, class_of=class_of,
             class_costed=class_costed, class_fund_index=class_index,
             class_fund_by_partner_year=dict(class_py), class_fund_by_class_year=dict(class_ct),
