@@ -308,22 +308,25 @@ def _partner_case(result, sc, partner: str | None, statement: Path | None) -> No
 
 
 def write_result(result, out: Path) -> None:
+    from pyomo.common.gc_manager import PauseGC
+
     from pbo.models.io.export import check_output_path, write_csv_tables, write_json
 
     suffix = out.suffix.lower()
-    if suffix == ".json":
-        write_json(out, result.model_dump(mode="json"))
-    elif suffix == ".csv":
-        write_csv_tables(out, result.tables(), {
-            "status": result.status, "objective": result.objective,
-            "engine_version": result.meta.engine_version,
-            "input_sha256": result.meta.input_sha256})
-    elif suffix == ".xlsx":
-        from pbo.models.io.results_workbook import write_results_workbook
+    with PauseGC():  # what is written lives until it is (as in build_from_data)
+        if suffix == ".json":
+            write_json(out, result.model_dump(mode="json"))
+        elif suffix == ".csv":
+            write_csv_tables(out, result.tables(), {
+                "status": result.status, "objective": result.objective,
+                "engine_version": result.meta.engine_version,
+                "input_sha256": result.meta.input_sha256})
+        elif suffix == ".xlsx":
+            from pbo.models.io.results_workbook import write_results_workbook
 
-        write_results_workbook(out, result)
-    else:
-        check_output_path(out, [], RESULT_SUFFIXES)
+            write_results_workbook(out, result)
+        else:
+            check_output_path(out, [], RESULT_SUFFIXES)
 
 
 # The other commands, a group to a module; importing them registers them on `app`.

@@ -166,6 +166,34 @@ def test_report_returns_the_pack_and_writes_it_atomically(tmp_path: Path) -> Non
         pbo.report(pbo.load_scenario(path), tmp_path / "pack.pdf")
 
 
+def test_the_library_leaves_the_garbage_collector_as_it_found_it() -> None:
+    """pbo pauses Python's cyclic garbage collector while it validates, builds, loads and
+    solves (Pyomo's PauseGC), and gives it back as it was: on after a solve and after bad
+    input, still off for a program that had turned it off. The tutorial is solved both ways
+    to the same plan."""
+    import gc
+
+    assert gc.isenabled()
+    sc = pbo.load_scenario(pbo.example_path("tutorial"))
+    on = pbo.solve(sc, options=FAST)
+    assert gc.isenabled()
+    with pytest.raises(pbo.InputError):
+        pbo.Partner(id="police", poolable_budget=-5)
+    with pytest.raises(pbo.InputError):
+        sc.with_changes({"interventions.hub.deadweight": 2})
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        off = pbo.solve(pbo.load_scenario(pbo.example_path("tutorial")), options=FAST)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert on.status == off.status == "optimal"
+    assert off.objective == pytest.approx(on.objective, rel=1e-9)
+    assert {r.id: r.units for r in off.interventions} == {
+        r.id: pytest.approx(r.units) for r in on.interventions}
+
+
 # ------------------------------------------------------------------ bad input, located
 def frames_of(data: Data) -> dict[str, Any]:
     return pbo.scenario_frames(pbo.Scenario.model_validate(data))

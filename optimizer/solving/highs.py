@@ -21,6 +21,7 @@ from typing import Any, Literal
 import highspy
 import numpy as np
 import pyomo.core as pyo
+from pyomo.common.gc_manager import PauseGC
 from pyomo.contrib.appsi.solvers import Highs
 
 from pbo.models.errors import SolverError, UsageError
@@ -221,7 +222,8 @@ class HighsSession:
         self._clock = 0.0
         start = time.perf_counter()
         try:
-            solver.set_instance(self.built.m)
+            with PauseGC():  # (as in build_from_data: appsi's maps and rows all live on)
+                solver.set_instance(self.built.m)
         except Exception as exc:
             raise SolverError(f"the model could not be loaded into HiGHS: {exc}") from exc
         self.load_seconds = time.perf_counter() - start

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from pyomo.common.gc_manager import PauseGC
+
 from pbo._version import __version__
 from pbo.models.io.loading import scenario_sha256
 from pbo.models.results import Meta, PlanResult, RedLineResult
@@ -88,14 +90,16 @@ def solve(scenario: Scenario, objective: str | None = None,
         raise InputError(f"objective: unknown objective '{objective}' "
                          f"(one of {', '.join(OBJECTIVES)})")
     options = options or SolverOptions(**option_values)
-    start = time.perf_counter()
-    built = build_model(scenario, objective, options.formulation)
-    outcome, session, binding = solve_built(built, options)
-    result = make_result(built, outcome, session, binding, options, start,
-                         input_sha256 or scenario_sha256(scenario), list(overrides))
-    from pbo.models.warnings import scenario_warnings, with_warnings
+    with PauseGC():  # (as in build_from_data: what one solve makes lives until it returns)
+        start = time.perf_counter()
+        built = build_model(scenario, objective, options.formulation)
+        outcome, session, binding = solve_built(built, options)
+        result = make_result(built, outcome, session, binding, options, start,
+                             input_sha256 or scenario_sha256(scenario), list(overrides))
+        from pbo.models.warnings import scenario_warnings, with_warnings
 
-    return with_warnings(with_manifest(result, scenario, input_file), scenario_warnings(scenario))
+        return with_warnings(with_manifest(result, scenario, input_file),
+                             scenario_warnings(scenario))
 
 
 def model_size(session: HighsSession) -> dict[str, int]:
