@@ -313,7 +313,7 @@ def write_result(result, out: Path) -> None:
     from pbo.models.io.export import check_output_path, write_csv_tables, write_json
 
     suffix = out.suffix.lower()
-    with PauseGC():  # what is written lives until it is (as in build_from_data)
+    with PauseGC():  # what is written lives until it is (as in build_model)
         if suffix == ".json":
             write_json(out, result.model_dump(mode="json"))
         elif suffix == ".csv":

@@ -66,9 +66,14 @@ def build_model(sc: Scenario, objective: str | None = None,
 
     `formulation`: reduced (funding per eligibility class, the default) or full (per
     intervention, SPEC 3.1 as written); both have the same optimal plans and partner figures
-    (docs/FORMULATION.md)."""
+    (docs/FORMULATION.md).
+
+    Python's cyclic garbage collector is paused while it builds (Pyomo's PauseGC, as Pyomo's
+    own writers do): the data and the model are hundreds of thousands of objects that all
+    live on, and the collector's passes over them took a third to a half of the build at
+    5,000 interventions (benchmarks/README.md)."""
     start = time.perf_counter()
-    with PauseGC():  # (see build_from_data)
+    with PauseGC():
         d = ModelData.from_scenario(sc, formulation)
         check_numerics(d)  # refuse magnitudes HiGHS cannot solve reliably, before building
         return build_from_data(d, objective or sc.objective,
@@ -78,17 +83,7 @@ def build_model(sc: Scenario, objective: str | None = None,
 def build_from_data(d: ModelData, objective: str,
                     timings: dict[str, float] | None = None) -> BuiltModel:
     """The model of SPEC section 3 over the data `d` as given (`build_model` derives it from
-    a scenario); `timings`: seconds already spent, to which each family's are added.
-
-    Python's cyclic garbage collector is paused while it builds (Pyomo's PauseGC, as Pyomo's
-    own writers do): the build makes hundreds of thousands of objects that all live on, and
-    the collector's passes over them took a third to a half of the build at 5,000
-    interventions (benchmarks/README.md)."""
-    with PauseGC():
-        return _build(d, objective, timings)
-
-
-def _build(d: ModelData, objective: str, timings: dict[str, float] | None) -> BuiltModel:
+    a scenario); `timings`: seconds already spent, to which each family's are added."""
     timings = dict(timings or {})
     m = pyo.ConcreteModel(name=d.scenario.name)
     for family in FAMILIES:

@@ -222,7 +222,7 @@ class HighsSession:
         self._clock = 0.0
         start = time.perf_counter()
         try:
-            with PauseGC():  # (as in build_from_data: appsi's maps and rows all live on)
+            with PauseGC():  # (as in build_model: appsi's maps and rows all live on)
                 solver.set_instance(self.built.m)
         except Exception as exc:
             raise SolverError(f"the model could not be loaded into HiGHS: {exc}") from exc

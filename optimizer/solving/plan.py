@@ -90,7 +90,7 @@ def solve(scenario: Scenario, objective: str | None = None,
         raise InputError(f"objective: unknown objective '{objective}' "
                          f"(one of {', '.join(OBJECTIVES)})")
     options = options or SolverOptions(**option_values)
-    with PauseGC():  # (as in build_from_data: what one solve makes lives until it returns)
+    with PauseGC():  # (as in build_model: what one solve makes lives until it returns)
         start = time.perf_counter()
         built = build_model(scenario, objective, options.formulation)
         outcome, session, binding = solve_built(built, options)
