@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -332,7 +334,37 @@ def write_result(result, out: Path) -> None:
 # The other commands, a group to a module; importing them registers them on `app`.
 from pbo.commands import analyses, files, whatif  # noqa: E402, F401
 
-if __name__ == "__main__":
-    from pbo.cli import app as pbo_app  # run as a script: the module with every command
 
-    pbo_app()
+def main() -> None:
+    """The `pbo` command (pyproject's entry point): the app, then, when nothing else is left
+    running, an exit that does not free every object first, as mypy's `util.hard_exit` does.
+    Tearing down a solved model of 5,000 interventions took 0.2 s after the last file was
+    written and the last line printed. With another thread, a worker process or Dask still
+    about, or an exit that is not a plain code, Python exits as usual."""
+    try:
+        app()
+    except SystemExit as done:
+        if not isinstance(done.code, int | None) or not _alone():
+            raise
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except OSError:
+            raise done from None
+        os._exit(done.code or 0)
+
+
+def _alone() -> bool:
+    """Only this thread is running, no worker process is, and Dask was never imported (its
+    clients close at exit)."""
+    import threading
+
+    processes = sys.modules.get("multiprocessing")
+    return (threading.active_count() == 1 and "distributed" not in sys.modules
+            and not (processes is not None and processes.active_children()))
+
+
+if __name__ == "__main__":
+    from pbo.cli import main as pbo_main  # run as a script: the module with every command
+
+    pbo_main()

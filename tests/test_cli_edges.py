@@ -3,6 +3,7 @@ not finite or too big. Each case with its exit code and message."""
 
 from __future__ import annotations
 
+import json
 import resource
 import subprocess
 import sys
@@ -102,3 +103,39 @@ def test_a_billion_point_sweep_is_refused_in_bounded_memory_and_time() -> None:
     assert done.returncode == 2, done.stderr
     assert "1,000,000,000 points; a sweep solves at most 10,000" in words(done.stderr)
     assert time.perf_counter() - began < 30
+
+
+def test_the_pbo_command_prints_and_writes_everything_before_its_quick_exit(
+        tmp_path: Path) -> None:
+    """`pbo` (cli.main) ends without freeing the model when nothing else runs: every printed
+    line still reaches a pipe, the file is whole, and the exit codes are the usual ones."""
+    pbo = str(Path(sys.executable).with_name("pbo"))
+    out = tmp_path / "plan.json"
+    done = subprocess.run([pbo, "solve", str(TUTORIAL), "--out", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Tutorial partnership: optimal")
+    assert done.stdout.rstrip().endswith(f"Wrote {out}")
+    assert json.loads(out.read_text())["status"] == "optimal"
+    bad = subprocess.run([pbo, "validate", str(tmp_path / "missing.yaml")],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1
+    assert "missing.yaml: no such file" in bad.stderr
+
+
+def test_the_pbo_command_exits_as_usual_while_another_thread_runs(tmp_path: Path) -> None:
+    """With a thread still running (a library caller's, say), `main` does not cut it off:
+    the thread finishes its work before the process ends."""
+    mark = tmp_path / "thread-finished"
+    script = (
+        "import sys, threading, time\n"
+        "from pathlib import Path\n"
+        "from pbo.cli import main\n"
+        f"threading.Thread(target=lambda: (time.sleep(1.0), Path({str(mark)!r}).touch())).start()\n"
+        f"sys.argv = ['pbo', 'validate', {str(TUTORIAL)!r}]\n"
+        "main()\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "ok:" in done.stdout
+    assert mark.exists()
