@@ -29,4 +29,5 @@ if [ ! -f "$STAMP" ] || ! grep -qxF "$WANT" "$STAMP"; then
 fi
 .venv/bin/python -m ruff check .
 .venv/bin/python -m mypy -p pbo
+.venv/bin/python -m mypy --explicit-package-bases benchmarks
 .venv/bin/python -m pytest "$@"

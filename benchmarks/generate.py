@@ -25,8 +25,9 @@ START_YEAR = 2020
 
 
 def _partners(rng: random.Random, n: int, years: int) -> list[dict[str, Any]]:
-    out = [{"id": "grant", "name": "Transformation grant",
-            "poolable_budget": {START_YEAR: 0.0, START_YEAR + 1: 0.0}}]
+    out: list[dict[str, Any]] = [{"id": "grant", "name": "Transformation grant",
+                                  "poolable_budget": {START_YEAR: 0.0,
+                                                      START_YEAR + 1: 0.0}}]
     for k in range(n - 1):
         kind = PARTNER_KINDS[k % len(PARTNER_KINDS)]
         out.append({"id": f"{kind}_{k}", "name": f"{kind.title()} {k}",
@@ -233,8 +234,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-red-lines", action="store_true")
     ap.add_argument("--no-validate", action="store_true")
     args = ap.parse_args(argv)
-    data = generate(args.interventions, args.partners, args.years, args.seed,
-                    structure=args.structure, red_lines=not args.no_red_lines)
+    try:
+        data = generate(args.interventions, args.partners, args.years, args.seed,
+                        structure=args.structure, red_lines=not args.no_red_lines)
+    except ValueError as exc:  # a size it cannot generate: say so, as for a bad option
+        ap.error(str(exc))
     if not args.no_validate:
         sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
         from pbo.models.io.loading import scenario_from_data

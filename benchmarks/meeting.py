@@ -21,11 +21,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from benchmarks.generate import generate, write  # noqa: E402
+from generate import generate, write  # noqa: E402
 
 
 def _port() -> int:
@@ -60,7 +61,11 @@ def measure(path: Path, changes: int) -> tuple[list[float], float]:
         for _ in range(changes):
             before = driver.execute_script("return window.pboUpdates")
             box.click()
-            wait.until(lambda d, b=before: d.execute_script("return window.pboUpdates") > b)
+
+            def updated(d: Any, b: int = before) -> bool:
+                return bool(d.execute_script("return window.pboUpdates") > b)
+
+            wait.until(updated)
             times.append(float(driver.execute_script("return window.pboLastUpdateMs")))
             time.sleep(0.3)  # let the red lines' binding request finish, as in a meeting
         return times, ready
