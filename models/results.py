@@ -116,7 +116,8 @@ class Meta(_Row):
     `build` is read as the solve starts (a re-solve of a loaded model: HiGHS included)."""
     resolves: dict[str, int] = Field(default_factory=dict)
     """How each red line's binding check was decided (binding.DECIDED_BY): implied, lp_bound,
-    lp_plan, lp_rounded (no MIP), cut_off, found, improved (a MIP re-solve)."""
+    lp_plan, lp_rounded (no MIP), cut_off_together (one MIP for all the red lines it
+    counts), cut_off, found, improved (a MIP re-solve each)."""
     fairness_runs: dict[str, int] = Field(default_factory=dict)
     """The fairness stage's runs over the optimal face: lp, mip, mip_skipped (a search of
     the lumpy choices proved needless by an LP bound) and cut_off (the search MIP proved

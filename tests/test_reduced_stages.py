@@ -152,8 +152,8 @@ def test_binding_checks_skip_what_cannot_bind(integer: bool) -> None:
     assert lines["slack_cap"].binding is False
     assert lines["huge_cap"].binding is False
     assert result.meta.resolves == {"implied": 1, "lp_bound": 1, "lp_plan": 1,
-                                    "lp_rounded": 0, "cut_off": 0, "found": 0,
-                                    "improved": 0}
+                                    "lp_rounded": 0, "cut_off_together": 0, "cut_off": 0,
+                                    "found": 0, "improved": 0}
 
 
 def test_binding_check_solves_the_mip_when_the_lp_is_fractional() -> None:
@@ -166,7 +166,9 @@ def test_binding_check_solves_the_mip_when_the_lp_is_fractional() -> None:
       looser one that still binds nothing: relaxing cap8 leaves cap7, LP 7/3 units (14/3 >
       4, fractional), MIP 2 units: `cut_off`.
     - huge (a cap of 9 in a second year that costs nothing) has no rows... not used.
-    So both caps are decided by the MIP and neither binds: relaxing one leaves the other.
+    So both caps are left to the MIP. Freed together first (the budget of 10 alone: 3 units,
+    cost 9, objective 6 > 4), they would gain, so each is then decided alone by its MIP and
+    neither binds: relaxing one leaves the other.
     (Rounding the LP's 8/3 or 7/3 units does not help: 3 units cost 9, over the remaining
     cap; 2 units give 4, no better.)
     With cap 8 replaced by the budget alone (p pools 10, cap 7 only): relaxing cap7 gives
@@ -180,8 +182,8 @@ def test_binding_check_solves_the_mip_when_the_lp_is_fractional() -> None:
     assert [(r.id, r.binding) for r in result.red_lines] == [("cap7", False), ("cap8", False)]
     assert [r.relaxed_objective for r in result.red_lines] == pytest.approx([4.0, 4.0])
     assert result.meta.resolves == {"implied": 0, "lp_bound": 0, "lp_plan": 0,
-                                    "lp_rounded": 0, "cut_off": 2, "found": 0,
-                                    "improved": 0}
+                                    "lp_rounded": 0, "cut_off_together": 0, "cut_off": 2,
+                                    "found": 0, "improved": 0}
     # by default the check may stop at the first plan better than 4 (a range up to the
     # bound); --exact-red-lines proves the relaxed optimum, 6
     one = solve(scenario_from_data(_whole_caps([7])))
@@ -196,8 +198,29 @@ def test_binding_check_solves_the_mip_when_the_lp_is_fractional() -> None:
     assert exact.red_lines[0].relaxed_objective == pytest.approx(6.0)
     assert exact.red_lines[0].relaxed_bound == pytest.approx(6.0)
     assert exact.meta.resolves == {"implied": 0, "lp_bound": 0, "lp_plan": 0,
-                                   "lp_rounded": 0, "cut_off": 0, "found": 0,
-                                   "improved": 1}
+                                   "lp_rounded": 0, "cut_off_together": 0, "cut_off": 0,
+                                   "found": 0, "improved": 1}
+
+
+def test_red_lines_left_to_the_mip_are_cut_off_together_by_one_mip() -> None:
+    """The caps of 7 and 8 again (whole units cost 3, worth 5, net 2 each), but p pools only
+    7: 2 units (cost 6), objective 4, and the budget, not a cap, is the limit.
+    - Either cap freed alone: the LP buys 7/3 units, bound 14/3 > 4, fractional, so neither
+      lp_bound nor lp_plan; rounded, 2 units give 4 (no better) and 3 units cost 9, over
+      the budget. Both are left to the MIP.
+    - One MIP with both freed: the budget still allows 2 units, objective 4, no plan beats
+      it by more than the tolerance. Freeing one frees less, so neither binds:
+      `cut_off_together` for both, one MIP, where each alone took one MIP before.
+    Relaxing either gains nothing: relaxed objective 4 and bound 4 for each."""
+    result = solve(scenario_from_data(_whole_caps([7, 8], budget=7)))
+    assert result.objective == pytest.approx(4.0)
+    assert [(iv.id, iv.units) for iv in result.interventions] == [("a", 2.0)]
+    assert [(r.id, r.binding) for r in result.red_lines] == [("cap7", False), ("cap8", False)]
+    assert [r.relaxed_objective for r in result.red_lines] == pytest.approx([4.0, 4.0])
+    assert [r.relaxed_bound for r in result.red_lines] == pytest.approx([4.0, 4.0])
+    assert result.meta.resolves == {"implied": 0, "lp_bound": 0, "lp_plan": 0,
+                                    "lp_rounded": 0, "cut_off_together": 2, "cut_off": 0,
+                                    "found": 0, "improved": 0}
 
 
 def test_binding_check_solves_the_mip_when_rounding_the_lp_finds_nothing_better() -> None:
@@ -228,10 +251,10 @@ def test_binding_check_solves_the_mip_when_rounding_the_lp_finds_nothing_better(
     assert result.meta.resolves["found"] + result.meta.resolves["improved"] == 1
 
 
-def _whole_caps(caps: list[float]) -> dict:
+def _whole_caps(caps: list[float], budget: float = 10) -> dict:
     return {
         "name": "whole caps", "start_year": 2020, "years": 1, "discount_rate": 0.0,
-        "partners": [{"id": "p", "poolable_budget": 10}],
+        "partners": [{"id": "p", "poolable_budget": budget}],
         "interventions": [{"id": "a", "max_units": 100, "unit_cost": 3,
                            "integer_units": True, "benefits": {"p": 5}}],
         "red_lines": [{"id": f"cap{c:g}", "rule": "spend_cap", "amount": c} for c in caps],

@@ -25,6 +25,12 @@ For each red line, in order of cost:
    binding, the relaxed objective at least that plan's and at most the LP bound or HiGHS's
    own bound). With `SolverOptions.exact_red_lines` it solves on to the relaxed optimum
    (`improved`), one full MIP per binding red line.
+
+   When two or more red lines are left for step 6, one MIP first frees all their rows at
+   once, as above. Freeing more rows only adds plans, so when no plan beats the base by
+   more than the tolerance with all of them freed, none does with one freed: none of
+   them binds (`cut_off_together`, one MIP for all). When one does, each is then checked
+   alone as above.
 """
 
 from __future__ import annotations
@@ -41,8 +47,8 @@ from pbo.optimizer.solving.fairness import FAIRNESS_TOLERANCE
 from pbo.optimizer.solving.feasibility import broken_rows, outside_bounds, whole_columns
 from pbo.optimizer.solving.highs import HighsSession, Outcome, restore, values
 
-DECIDED_BY = ("implied", "lp_bound", "lp_plan", "lp_rounded", "cut_off", "found",
-              "improved")
+DECIDED_BY = ("implied", "lp_bound", "lp_plan", "lp_rounded", "cut_off_together", "cut_off",
+              "found", "improved")
 """How each red line's binding check was decided (meta.resolves counts them; see above)."""
 
 WHOLE = 1e-9
@@ -232,66 +238,114 @@ def check_binding(session: HighsSession, base: float,
     See the module docstring for the order of proofs; `session.report.resolves` counts the
     red lines by how they were decided (DECIDED_BY).
     """
-    built, m = session.built, session.built.m
-    h = session.highs
+    m = session.built.m
     snapshot = values(m)
-    counts = session.report.resolves
-    for key in DECIDED_BY:
-        counts.setdefault(key, 0)
-    tol = FAIRNESS_TOLERANCE * max(1.0, abs(base))
-    model = h.getLp()
-    lo, up = np.array(model.col_lower_), np.array(model.col_upper_)
-    start = np.array(h.getSolution().col_value)
-    relaxation: _Relaxation | None = None
-    exact = session.options.exact_red_lines
+    checks = _Checks(session, base)
+    out: dict[str, Verdict] = {}
+    left: list[tuple[str, list[int], float | None]] = []  # for a MIP: id, rows, LP bound
+    order = [rule.id for rule in session.built.data.model_scenario.red_lines]  # canonical:
+    stopped = False                                                           # same runs
+    for rid in order:
+        rows = [session.row_of(r) for r in red_line_rows(m, rid)]
+        if not rows:
+            out[rid] = Verdict(False, base, base)
+            continue
+        if _implied(session.highs, rows, checks.lo, checks.up):
+            checks.counts["implied"] += 1
+            out[rid] = Verdict(False, base, base)
+            continue
+        if stop is not None and stop():
+            stopped = True
+            break
+        verdict, lp_bound = checks.without_mip(rows)
+        if verdict is not None:
+            out[rid] = verdict
+        else:
+            left.append((rid, rows, lp_bound))
+    if not stopped:
+        out |= checks.by_mip(left, stop)
+    restore(m, snapshot)
+    return {rid: out[rid] for rid in order if rid in out}
 
-    def better(value: float) -> bool:
-        return (value - base if built.maximise else base - value) > tol
 
-    def tighter(a: float | None, b: float | None) -> float | None:
+class _Checks:
+    """One run of the binding checks: the base objective and its tolerance, the base plan
+    (every MIP's start), the LP relaxation (made at the first check that needs it) and the
+    counts of how each red line was decided."""
+
+    def __init__(self, session: HighsSession, base: float):
+        self.session, self.base = session, base
+        self.maximise = session.built.maximise
+        self.tol = FAIRNESS_TOLERANCE * max(1.0, abs(base))
+        self.counts = session.report.resolves
+        for key in DECIDED_BY:
+            self.counts.setdefault(key, 0)
+        h = session.highs
+        self.model = h.getLp()
+        self.lo, self.up = np.array(self.model.col_lower_), np.array(self.model.col_upper_)
+        self.start = np.array(h.getSolution().col_value)
+        self.relaxation: _Relaxation | None = None
+        self.exact = session.options.exact_red_lines
+
+    def better(self, value: float) -> bool:
+        """`value` beats the base by more than the tolerance."""
+        return (value - self.base if self.maximise else self.base - value) > self.tol
+
+    def tighter(self, a: float | None, b: float | None) -> float | None:
         known = [v for v in (a, b) if v is not None and np.isfinite(v)]
         if not known:
             return None
-        return min(known) if built.maximise else max(known)
+        return min(known) if self.maximise else max(known)
 
-    out: dict[str, Verdict] = {}
-    for rule in built.data.model_scenario.red_lines:  # canonical order: same runs, same plan
-        rows = [session.row_of(r) for r in red_line_rows(m, rule.id)]
-        if not rows:
-            out[rule.id] = Verdict(False, base, base)
-            continue
-        if _implied(h, rows, lo, up):
-            counts["implied"] += 1
-            out[rule.id] = Verdict(False, base, base)
-            continue
-        if stop is not None and stop():
-            break
-        if relaxation is None:
-            relaxation = _Relaxation(session, model)
+    def without_mip(self, rows: list[int]) -> tuple[Verdict | None, float | None]:
+        """Steps 3-5 (module docstring) for a red line's rows: its verdict when an LP decides
+        it (None when it is left for a MIP), and the LP bound with its rows freed."""
+        if self.relaxation is None:
+            self.relaxation = _Relaxation(self.session, self.model)
+        relaxation, base = self.relaxation, self.base
         lp = relaxation.relaxed(rows) if relaxation.usable else None
-        if lp is not None and not better(lp[0]):
-            counts["lp_bound"] += 1
-            out[rule.id] = Verdict(False, base, base)
-            continue
-        if lp is not None and lp[1] is not None:
-            counts["lp_plan"] += 1
-            out[rule.id] = Verdict(True, lp[0], lp[0])
-            continue
-        if lp is not None and not exact:
-            near = relaxation.rounded(lp[2], rows)
-            if near is not None and better(near):
-                counts["lp_rounded"] += 1
-                out[rule.id] = Verdict(True, near, lp[0])
-                continue
-        with session.edits() as edits:
-            edits.free_rows(rows)
-            outcome = run_against(session, base, start, None if exact else better)
-        relaxed = outcome.objective if outcome.has_solution else None
-        binds = relaxed is not None and better(relaxed)
-        proved = outcome.status == "optimal"
-        counts["cut_off" if not binds else "improved" if proved else "found"] += 1
-        bound = relaxed if proved else tighter(lp[0] if lp is not None else None,
-                                                outcome.bound)
-        out[rule.id] = Verdict(binds, relaxed, bound)
-    restore(m, snapshot)
-    return out
+        if lp is None:
+            return None, None
+        bound, plan, x = lp
+        if not self.better(bound):
+            self.counts["lp_bound"] += 1
+            return Verdict(False, base, base), bound
+        if plan is not None:
+            self.counts["lp_plan"] += 1
+            return Verdict(True, bound, bound), bound
+        if not self.exact:
+            near = relaxation.rounded(x, rows)
+            if near is not None and self.better(near):
+                self.counts["lp_rounded"] += 1
+                return Verdict(True, near, bound), bound
+        return None, bound
+
+    def by_mip(self, left: list[tuple[str, list[int], float | None]],
+               stop: Callable[[], bool] | None) -> dict[str, Verdict]:
+        """Step 6 and, before it, 7 (module docstring) for the red lines `left` (id, rows,
+        LP bound), in order."""
+        session, base, out = self.session, self.base, {}
+        if len(left) > 1 and not (stop is not None and stop()):
+            with session.edits() as edits:  # every one left freed at once
+                edits.free_rows([row for _, rows, _ in left for row in rows])
+                together = run_against(session, base, self.start, self.better)
+            found = together.objective if together.has_solution else None
+            if together.status == "optimal" and not (found is not None and self.better(found)):
+                for rid, _, _ in left:  # not binding: relaxing it gains nothing (as lp_bound)
+                    self.counts["cut_off_together"] += 1
+                    out[rid] = Verdict(False, base, base)
+                return out
+        for rid, rows, lp_bound in left:
+            if stop is not None and stop():
+                break
+            with session.edits() as edits:
+                edits.free_rows(rows)
+                outcome = run_against(session, base, self.start,
+                                      None if self.exact else self.better)
+            relaxed = outcome.objective if outcome.has_solution else None
+            binds = relaxed is not None and self.better(relaxed)
+            proved = outcome.status == "optimal"
+            self.counts["cut_off" if not binds else "improved" if proved else "found"] += 1
+            bound = relaxed if proved else self.tighter(lp_bound, outcome.bound)
+            out[rid] = Verdict(binds, relaxed, bound)
+        return out
