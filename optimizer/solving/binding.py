@@ -6,7 +6,7 @@ For each red line, in order of cost:
 2. `implied`, no solve: every row of the red line is implied by the bounds of its columns
    (it can never be violated);
 3. `lp_bound`, one warm-started LP: the LP relaxation of the model with the red line's rows
-   freed (on its own copy of the model, re-solved from the last basis) bounds every plan
+   freed (on its own copy of the model, re-solved from its optimal basis) bounds every plan
    of the relaxed MIP. If it is no better than the base objective plus the tolerance, no
    plan is: not binding. A pooled-budget model's LP relaxation is usually within a
    millionth of its MIP optimum, so most red lines that do not bind are decided here;
@@ -90,7 +90,7 @@ def _implied(h: highspy.Highs, rows: list[int], lo: np.ndarray, up: np.ndarray) 
 
 class _Relaxation:
     """The LP relaxation of the loaded model, on its own HiGHS copy, re-solved warm (from
-    the previous basis) with one red line's rows freed at a time."""
+    its own optimal basis) with one red line's rows freed at a time."""
 
     def __init__(self, session: HighsSession, model: Any):
         """`model`: the loaded model as `session.highs.getLp()` gives it."""
@@ -114,6 +114,7 @@ class _Relaxation:
         self.whole_units = [(s, u) for s, u in self.selects if self.whole[u]]
         lp.run()
         self.usable = lp.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        self.basis = lp.getBasis()  # every red line's LP starts here (see relaxed)
 
     def relaxed(self, rows: list[int]) -> tuple[float, np.ndarray | None, np.ndarray] | None:
         """The LP bound with `rows` freed, its solution made a plan when that is possible
@@ -121,6 +122,10 @@ class _Relaxation:
         unsolved."""
         edits = Edits(self.lp)
         edits.free_rows(rows)
+        # From the base LP's optimal basis, which stays primal feasible when rows are freed:
+        # on the filed 2,000-intervention benchmark its ten LPs took 0.8 s against 1.1 s
+        # from whichever LP ran last, and no check depends on the ones before it.
+        self.lp.setBasis(self.basis)
         try:
             self.lp.run()
             if self.lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
