@@ -3,6 +3,7 @@
     python benchmarks/run.py                                   # the issue-12 cases
     python benchmarks/run.py --cases 2000x10x10,5000x10x10:none --gap 1e-6
     python benchmarks/run.py --cases 10000x20x10 --formulations reduced --alone full
+    python benchmarks/run.py --cases 5000x10x10:none --alone naive --repeat 3  # interleaved
 
 (The naive model of 10000x20x10 has 2,000,000 funding columns: `--alone full` leaves it out.)
 
@@ -23,7 +24,8 @@ scenario is generated (benchmarks/generate.py, seeded) and, one after the other:
   - pbo's full formulation (only the partners who may fund, only the years that cost):
     a much stronger baseline (`÷ full`), and again with the options pbo changes
     (highs.HEURISTICS_OFF), to show what is the options' and what the formulation's.
-Ratios are taken within the run (the machine is shared; see README). Writes
+Ratios are taken within the run (the machine is shared; see README); `--repeat N` runs
+both sides N times, interleaved, and takes medians (run_case). Writes
 benchmarks/results/latest.json.
 """
 
@@ -33,6 +35,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -132,21 +135,37 @@ formulation's with HiGHS's default options, and the full one with the options pb
 (highs.HEURISTICS_OFF)."""
 
 
-def highs_alone(path: Path, gap: float, which: list[str]) -> dict[str, dict[str, Any]]:
-    """The HiGHS-alone runs `which` (BASELINES' keys), each MPS written once."""
+def write_models(path: Path, which: list[str], folder: Path) -> dict[str, Path]:
+    """The MPS file each HiGHS-alone run `which` (BASELINES' keys) reads, each model
+    written once into `folder` (not timed)."""
+    files: dict[str, Path] = {}
+    for key in which:
+        formulation = key.removesuffix("_like_pbo")
+        mps = folder / f"{formulation}.mps"
+        if not mps.exists():
+            subprocess.run([sys.executable, "-c", WRITE_MPS, str(path), str(mps),
+                            formulation], cwd=ROOT, check=True, capture_output=True)
+        files[key] = mps
+    return files
+
+
+def highs_alone(models: dict[str, Path], gap: float) -> dict[str, dict[str, Any]]:
+    """One run of HiGHS alone on each model (write_models)."""
     from pbo.optimizer.solving.highs import HEURISTICS_OFF
 
     options = {"full_like_pbo": [f"{name}={value}" for name, value in HEURISTICS_OFF]}
-    runs: dict[str, dict[str, Any]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for key in which:
-            formulation = key.removesuffix("_like_pbo")
-            mps = Path(tmp) / f"{formulation}.mps"
-            if not mps.exists():
-                subprocess.run([sys.executable, "-c", WRITE_MPS, str(path), str(mps),
-                                formulation], cwd=ROOT, check=True, capture_output=True)
-            runs[key] = _alone(mps, gap, BASELINES[key], options.get(key, []))
-    return runs
+    return {key: _alone(mps, gap, BASELINES[key], options.get(key, []))
+            for key, mps in models.items()}
+
+
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run of median wall time (the lower middle of an even count), with the median
+    wall and CPU seconds of all of them."""
+    ordered = sorted(runs, key=lambda r: r["wall_s"])
+    middle = dict(ordered[(len(ordered) - 1) // 2])
+    middle["cpu_s"] = statistics.median(r["cpu_s"] for r in runs)
+    middle["wall_s"] = statistics.median(r["wall_s"] for r in runs)
+    return middle
 
 
 def _alone(mps: Path, gap: float, name: str, options: list[str]) -> dict[str, Any]:
@@ -237,6 +256,44 @@ def case_scenario(case: str, seed: int, tmp: Path, error: Any) -> dict[str, Any]
                     structure="random" if "random" in tags else "realistic")
 
 
+def run_case(case: str, path: Path, args: argparse.Namespace, which: list[str],
+             tmp: Path) -> list[dict[str, Any]]:
+    """One case's rows: `args.repeat` rounds, each HiGHS alone on every model and then
+    `pbo solve` in every formulation, so that both sides of a ratio meet the machine's
+    load of the moment. Each figure is the median over the rounds, and each ratio the
+    median of the rounds' ratios (each round's in `rounds`, wall and CPU)."""
+    formulations = args.formulations.split(",")
+    with tempfile.TemporaryDirectory(dir=tmp) as folder:
+        models = write_models(path, which, Path(folder))
+        rounds = []
+        for k in range(args.repeat):
+            alone = highs_alone(models, args.gap)
+            mine = {}
+            for formulation in formulations:
+                print(f"[{case}] pbo solve --formulation {formulation}"
+                      + (f" (round {k + 1} of {args.repeat})" if args.repeat > 1 else ""),
+                      flush=True)
+                mine[formulation] = pbo_solve(path, formulation, args.gap, args.time_limit)
+            rounds.append((alone, mine))
+    rows = []
+    for formulation in formulations:
+        row = {"case": case, **median_run([mine[formulation] for _, mine in rounds])}
+        each = {key: [(mine[formulation]["wall_s"] / alone[key]["wall_s"],
+                       mine[formulation]["cpu_s"] / alone[key]["cpu_s"])
+                      for alone, mine in rounds] for key in which}
+        for key, ratios in each.items():
+            row[f"vs_{key}_wall"] = statistics.median(w for w, _ in ratios)
+            row[f"vs_{key}_cpu"] = statistics.median(c for _, c in ratios)
+        if args.repeat > 1:
+            row["rounds"] = each
+        if row.get("binding_s") and row.get("solve_s"):
+            row["binding_share"] = row["binding_s"] / row["solve_s"]
+            row["binding_share_wall"] = row["binding_s"] / row["wall_s"]
+        rows.append(row)
+    return rows + [{"case": case, **median_run([alone[key] for alone, _ in rounds])}
+                   for key in which]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", default=DEFAULT_CASES)
@@ -247,8 +304,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--alone", default=",".join(BASELINES),
                     help=f"HiGHS-alone runs, comma-separated ({', '.join(BASELINES)}) or "
                     "none")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="Rounds per case, HiGHS alone then pbo in each (interleaved): "
+                    "medians and the median of each round's ratio")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "latest.json")
     args = ap.parse_args(argv)
+    if args.repeat < 1:
+        ap.error("--repeat: at least 1")
     which = [] if args.alone == "none" else args.alone.split(",")
     if set(which) - set(BASELINES):
         ap.error(f"--alone: {', '.join(sorted(set(which) - set(BASELINES)))}: not one of "
@@ -261,19 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         for case in args.cases.split(","):
             path = Path(tmp) / f"{case.replace(':', '_')}.json"
             write(case_scenario(case, args.seed, Path(tmp), ap.error), path)
-            alone = highs_alone(path, args.gap, which)
-            for formulation in args.formulations.split(","):
-                print(f"[{case}] pbo solve --formulation {formulation}", flush=True)
-                row = {"case": case, **pbo_solve(path, formulation, args.gap,
-                                                  args.time_limit)}
-                for key, base in alone.items():
-                    row[f"vs_{key}_wall"] = row["wall_s"] / base["wall_s"]
-                    row[f"vs_{key}_cpu"] = row["cpu_s"] / base["cpu_s"]
-                if row.get("binding_s") and row.get("solve_s"):
-                    row["binding_share"] = row["binding_s"] / row["solve_s"]
-                    row["binding_share_wall"] = row["binding_s"] / row["wall_s"]
-                rows.append(row)
-            rows += [{"case": case, **base} for base in alone.values()]
+            rows += run_case(case, path, args, which, Path(tmp))
     print_table(rows)
     for r in rows:
         if r.get("vs_full_like_pbo_wall") is not None:
@@ -281,6 +331,10 @@ def main(argv: list[str] | None = None) -> int:
                   "alone on the full formulation with pbo's options (wall)")
         if r.get("objective") is not None:
             print(f"{r['case']} {r['formulation']}: objective {r['objective']:,.2f}")
+        for key in r.get("rounds", {}):
+            print(f"{r['case']} {r['formulation']}: ÷ {key} wall (CPU) in each round: "
+                  + ", ".join(f"{w:.2f} ({c:.2f})" for w, c in r["rounds"][key])
+                  + f"; median {r[f'vs_{key}_wall']:.2f} ({r[f'vs_{key}_cpu']:.2f})")
         if r.get("binding_share") is not None:
             print(f"{r['case']} {r['formulation']}: binding checks {r['binding_share']:.0%} "
                   f"of the solve stages, {r['binding_share_wall']:.0%} of `pbo solve` end "
