@@ -109,9 +109,14 @@ class _Relaxation:
         self.whole = whole_columns(model)
         self.maximise = session.built.maximise
         m = session.built.m
-        self.selects = [(session.col_of(m.select[i]), session.col_of(m.units[i]))
-                        for i in m.select if i in m.units]
-        self.whole_units = [(s, u) for s, u in self.selects if self.whole[u]]
+        pairs = [(session.col_of(m.select[i]), session.col_of(m.units[i]))
+                 for i in m.select if i in m.units]
+        # each selection's column and its intervention's units column; then the same for
+        # the interventions of whole units
+        self.selects = np.array([s for s, _ in pairs], dtype=np.int64)
+        self.units = np.array([u for _, u in pairs], dtype=np.int64)
+        lumpy = self.whole[self.units] if pairs else np.zeros(0, dtype=bool)
+        self.whole_selects, self.whole_units = self.selects[lumpy], self.units[lumpy]
         lp.run()
         self.usable = lp.getModelStatus() == highspy.HighsModelStatus.kOptimal
         self.basis = lp.getBasis()  # every red line's LP starts here (see relaxed)
@@ -154,10 +159,11 @@ class _Relaxation:
         for way in (np.round, lambda v: np.ceil(v - WHOLE), lambda v: np.floor(v + WHOLE)):
             point = near.copy()
             point[cols] = np.clip(way(near[cols]), lower[cols], upper[cols])
-            for select, units in self.whole_units:  # a fractional selection follows its
-                if abs(near[select] - round(near[select])) > 1e-6:  # whole units
-                    point[select] = min(upper[select], max(lower[select], float(
-                        point[units] > WHOLE)))
+            select, units = self.whole_selects, self.whole_units
+            off = np.abs(near[select] - np.round(near[select])) > 1e-6  # a fractional
+            select, units = select[off], units[off]  # selection follows its whole units
+            point[select] = np.minimum(upper[select], np.maximum(
+                lower[select], (point[units] > WHOLE).astype(np.float64)))
             fixed = point[cols]
             if any(np.array_equal(fixed, seen) for seen in tried):
                 continue
@@ -188,9 +194,8 @@ class _Relaxation:
         selection that does more than gate its scale, with a fixed cost, a minimum or a
         link, fails here unless it still fits). None unless all hold."""
         x = x.copy()
-        for select, units in self.selects:
-            if abs(x[select] - round(x[select])) > 1e-6:
-                x[select] = 1.0 if x[units] > WHOLE else 0.0
+        off = np.abs(x[self.selects] - np.round(x[self.selects])) > 1e-6
+        x[self.selects[off]] = (x[self.units[off]] > WHOLE).astype(np.float64)
         whole = x[self.whole]
         rounded = np.round(whole)
         if np.any(np.abs(whole - rounded) > 1e-6):
