@@ -109,13 +109,12 @@ class _Relaxation:
         self.whole = whole_columns(model)
         self.maximise = session.built.maximise
         m = session.built.m
-        pairs = [(session.col_of(m.select[i]), session.col_of(m.units[i]))
-                 for i in m.select if i in m.units]
         # each selection's column and its intervention's units column; then the same for
         # the interventions of whole units
-        self.selects = np.array([s for s, _ in pairs], dtype=np.int64)
-        self.units = np.array([u for _, u in pairs], dtype=np.int64)
-        lumpy = self.whole[self.units] if pairs else np.zeros(0, dtype=bool)
+        pairs = np.array([(session.col_of(m.select[i]), session.col_of(m.units[i]))
+                          for i in m.select if i in m.units], dtype=np.int64).reshape(-1, 2)
+        self.selects, self.units = pairs[:, 0], pairs[:, 1]
+        lumpy = self.whole[self.units]
         self.whole_selects, self.whole_units = self.selects[lumpy], self.units[lumpy]
         lp.run()
         self.usable = lp.getModelStatus() == highspy.HighsModelStatus.kOptimal
@@ -156,12 +155,12 @@ class _Relaxation:
         near = np.clip(x, lower, upper)
         best = None
         tried: list[np.ndarray] = []
+        select, units = self.whole_selects, self.whole_units
+        off = np.abs(near[select] - np.round(near[select])) > 1e-6  # a fractional
+        select, units = select[off], units[off]  # selection follows its whole units
         for way in (np.round, lambda v: np.ceil(v - WHOLE), lambda v: np.floor(v + WHOLE)):
             point = near.copy()
             point[cols] = np.clip(way(near[cols]), lower[cols], upper[cols])
-            select, units = self.whole_selects, self.whole_units
-            off = np.abs(near[select] - np.round(near[select])) > 1e-6  # a fractional
-            select, units = select[off], units[off]  # selection follows its whole units
             point[select] = np.minimum(upper[select], np.maximum(
                 lower[select], (point[units] > WHOLE).astype(np.float64)))
             fixed = point[cols]
@@ -253,8 +252,9 @@ def check_binding(session: HighsSession, base: float,
     checks = _Checks(session, base)
     out: dict[str, Verdict] = {}
     left: list[tuple[str, list[int], float | None]] = []  # for a MIP: id, rows, LP bound
-    order = [rule.id for rule in session.built.data.model_scenario.red_lines]  # canonical:
-    stopped = False                                                           # same runs
+    # the canonical order: the same runs, and the same plan, whatever the scenario's order
+    order = [rule.id for rule in session.built.data.model_scenario.red_lines]
+    stopped = False
     for rid in order:
         rows = [session.row_of(r) for r in red_line_rows(m, rid)]
         if not rows:
