@@ -12,17 +12,26 @@ import copy
 import json
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
+import numpy as np
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from test_properties import scenario_data
 from typer.testing import CliRunner
 
-from pbo import solve
+from pbo import SolverOptions, solve
 from pbo.cli import app
-from pbo.models.io.loading import scenario_from_data
+from pbo.models.errors import InputError
+from pbo.models.io.loading import load_scenario, scenario_from_data
 from pbo.optimizer.explain.infeasible import ExplainOptions, explain, explain_intervention
+from pbo.optimizer.explain.why import _scaled, _Scaling, break_even
+from pbo.optimizer.formulation.build import build_model
+from pbo.optimizer.solving.feasibility import matrix_entries
+from pbo.optimizer.solving.highs import HighsSession
+from tests.conftest import SCENARIOS
 
 Data = dict[str, Any]
 BIG = 1e9
@@ -344,6 +353,18 @@ def two_options(x_benefit: float = 1.2, extra: list[Data] | None = None) -> Data
         red_lines=extra)
 
 
+def assert_break_even(x: Any, lever: str, value: float, per_unit: float) -> Any:
+    """x's break-even is on `lever` at `value` (its objective per unit `per_unit`), found to
+    within the default precision of 1e-4 either side; returned."""
+    b = x.break_even
+    assert b is not None
+    assert b.lever == lever
+    assert b.value == pytest.approx(value, rel=2e-4)
+    assert b.per_unit == pytest.approx(per_unit, rel=2e-4)
+    assert abs(b.value - b.outside) / max(b.value, b.outside) <= 1e-4
+    return b
+
+
 def test_why_is_x_not_funded_and_its_break_even() -> None:
     """£80 to spend at £1 a unit; a returns 1.5 (net 0.5), x returns 1.2 (net 0.2).
 
@@ -360,13 +381,8 @@ def test_why_is_x_not_funded_and_its_break_even() -> None:
     assert x.forced_out_objective == pytest.approx(40.0)
     assert [(b.kind, b.id, b.year, b.shadow_price) for b in x.binding] == [
         ("budget", "council", 2020, pytest.approx(0.5))]
-    b = x.break_even
-    assert b is not None
-    assert b.lever == "benefit_scale"
-    assert b.value == pytest.approx(1.25, rel=2e-4)
-    assert b.per_unit == pytest.approx(1.5, rel=2e-4)
+    b = assert_break_even(x, "benefit_scale", 1.25, 1.5)
     assert b.outside < b.value
-    assert (b.value - b.outside) / b.value <= 1e-4
     above = solve(scenario_from_data(two_options(1.2 * b.value * 1.001)))
     below = solve(scenario_from_data(two_options(1.2 * b.value * 0.999)))
     assert units_of(above) == pytest.approx({"a": 0.0, "x": 80.0})
@@ -392,6 +408,93 @@ def test_why_x_cannot_be_funded_at_all() -> None:
     assert x.forced_out_objective == pytest.approx(40.0)
     assert x.break_even is None
     assert any("red line no_x" in s for s in x.sentences)
+
+
+def test_break_even_of_a_cost_when_least_cost_is_the_objective() -> None:
+    """min_cost: at least 40 helped. x costs £1 and helps 1 a unit, y costs £1 and helps 0.5.
+    Optimal: 40 units of x, £40; y out. y's costs scaled by c cost 2c per one helped, beating
+    x's £1 once c < 0.5 (and y free at c = 0 enters). Break-even 0.5, its cost per unit then
+    £0.50; just below, y takes the target alone (80 units, £40c); just above, it stays out."""
+    def helped(y_cost: float) -> Data:
+        return {**data(partners=[{"id": "council", "poolable_budget": 100}],
+                       interventions=[
+                           {"id": "x", "unit_cost": 1, "max_units": 100,
+                            "outcomes": {"helped": 1}},
+                           {"id": "y", "unit_cost": y_cost, "max_units": 100,
+                            "outcomes": {"helped": 0.5}}],
+                       targets=[{"id": "reach", "measure": "outcome", "outcome": "helped",
+                                 "min": 40}]),
+                "objective": "min_cost"}
+
+    x = explain_intervention(scenario_from_data(helped(1.0)), "y")
+    assert (x.selected, x.objective, x.units) == (False, pytest.approx(40.0), 0.0)
+    b = assert_break_even(x, "cost_scale", 0.5, 0.5)
+    assert b.value < b.outside
+    below = solve(scenario_from_data(helped(0.5 * 0.999)))
+    above = solve(scenario_from_data(helped(0.5 * 1.001)))
+    assert units_of(below) == pytest.approx({"x": 0.0, "y": 80.0})
+    assert below.objective == pytest.approx(80 * 0.5 * 0.999)
+    assert units_of(above) == pytest.approx({"x": 40.0, "y": 0.0})
+    assert above.objective == pytest.approx(40.0)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=scenario_data(), pick=st.integers(0, 99), factor=st.floats(0.05, 40.0),
+       lever=st.sampled_from(["benefit_scale", "cost_scale"]),
+       formulation=st.sampled_from(["reduced", "full"]))
+def test_a_model_scaled_in_place_is_the_model_built_at_that_factor(
+        case: Data, pick: int, factor: float, lever: str, formulation: str) -> None:
+    """The law the break-even search rests on (`why._Scaling`): with one intervention's
+    benefits (or costs) times f, the model set in place from the builds at 1 and k is, entry
+    for entry, the model built for f, under every rule, objective and sharing rule."""
+    sc = scenario_from_data(case)
+    iid = sc.interventions[pick % len(sc.interventions)].id
+    options = SolverOptions(formulation=formulation, check_binding=False)
+    scaling = _Scaling.of(sc, iid, lever, sc.objective, options)  # type: ignore[arg-type]
+    assume(scaling is not None)
+    assert scaling is not None
+    try:
+        fresh = HighsSession(build_model(_scaled(sc, iid, lever, factor), sc.objective,
+                                         formulation), options).highs.getLp()
+    except InputError:
+        assume(False)
+        raise
+    scaling.set(factor)
+    got = scaling.session.highs.getLp()
+    for name in ("col_lower_", "col_upper_", "row_lower_", "row_upper_", "integrality_"):
+        assert np.array_equal(getattr(got, name), getattr(fresh, name)), name
+    assert np.allclose(got.col_cost_, fresh.col_cost_, rtol=1e-9, atol=1e-12)
+    assert got.offset_ == pytest.approx(fresh.offset_)
+    set_here, built_there = entries(got), entries(fresh)
+    assert set(set_here) == set(built_there)
+    assert all(set_here[k] == pytest.approx(v, rel=1e-9, abs=1e-12)
+               for k, v in built_there.items())
+
+
+def entries(lp: Any) -> dict[tuple[int, int], float]:
+    """A HiGHS model's matrix as {(row, column): value}, without entries set to 0."""
+    rows, cols, values = matrix_entries(lp)
+    return {(r, c): v for r, c, v in zip(rows.tolist(), cols.tolist(), values.tolist(),
+                                          strict=True) if v != 0.0}
+
+
+def test_the_break_even_search_loads_one_model_for_the_bundled_example() -> None:
+    """Each left-out intervention of the bundled example is searched on one loaded model
+    (two builds, at factors 1 and 2), and finds the factor that building at every factor
+    finds."""
+    sc = load_scenario(SCENARIOS / "whole_place_example.yaml")
+    options = SolverOptions(check_binding=False)
+    left_out = [r.id for r in solve(sc).interventions if not r.selected
+                and sc.funders(sc.intervention[r.id])
+                and not any(getattr(x, "intervention", None) == r.id for x in sc.red_lines)]
+    assert left_out
+    for iid in left_out:
+        assert _Scaling.of(sc, iid, "benefit_scale", sc.objective, options) is not None
+    found = [break_even(sc, iid, sc.objective, options, 0.01, 64.0, 1.0) for iid in left_out]
+    with patch.object(_Scaling, "of", return_value=None):
+        built = [break_even(sc, iid, sc.objective, options, 0.01, 64.0, 1.0)
+                 for iid in left_out]
+    assert found == built
 
 
 # --------------------------------------------------------------------------- (5) CLI

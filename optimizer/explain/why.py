@@ -25,7 +25,9 @@ from pbo.optimizer.explain.types import BindingRow, BreakEven, Conflict, Interve
 from pbo.optimizer.formulation.build import BuiltModel, build_model
 from pbo.optimizer.formulation.data import ModelData
 from pbo.optimizer.formulation.measures import discounted_value_per_unit
+from pbo.optimizer.formulation.numerics import check_numerics
 from pbo.optimizer.present.tables import money
+from pbo.optimizer.solving.feasibility import matrix_entries
 from pbo.optimizer.solving.highs import HighsSession, SolverOptions
 from pbo.optimizer.solving.plan import objective_value
 
@@ -111,23 +113,107 @@ def _scaled(sc: Scenario, iid: str, lever: str, factor: float) -> Scenario:
     return scenario_from_data(data)
 
 
+Lever = Literal["benefit_scale", "cost_scale"]
+
+
+def _enters_built(sc: Scenario, iid: str, lever: Lever, factor: float, objective: str,
+                  solver: SolverOptions) -> bool:
+    """X in the optimal plan with its benefits (or costs) times `factor`, by a model built
+    for that factor."""
+    try:
+        built = build_model(_scaled(sc, iid, lever, factor), objective, solver.formulation)
+    except InputError:  # scaled past what HiGHS solves reliably: counted as out of reach
+        return False
+    outcome = HighsSession(built, solver).solve()
+    return outcome.has_solution and in_plan(built, iid)
+
+
+class _Scaling:
+    """X's benefits (or costs) times any factor f > 0 in one model loaded into HiGHS, for
+    the search of `break_even`: one build and load for the whole search, not one for each
+    factor tried (which took 1.2 s of the 1.7 s the decision pack spent on the break-evens
+    of the bundled example).
+
+    Benefits and costs enter the model linearly, through X's own columns (its units and its
+    selection), so each matrix entry and objective coefficient the factor moves is affine
+    in it: the models built at factors 1 and k give it at every f, set in HiGHS in place
+    (tests/test_explain.py checks the model so set against one built at f). `of` is None
+    when the two builds differ in anything else (the factor changes the model's structure,
+    a bound or another column); the caller then builds for each factor."""
+
+    def __init__(self, sc: Scenario, iid: str, lever: Lever, solver: SolverOptions,
+                 built: BuiltModel, session: HighsSession, k: float,
+                 moved: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]):
+        self.sc, self.iid, self.lever, self.solver = sc, iid, lever, solver
+        self.built, self.session, self.k = built, session, k
+        self.rows, self.cols, self.at_one, self.at_k, self.own = moved
+
+    @classmethod
+    def of(cls, sc: Scenario, iid: str, lever: Lever, objective: str,
+           solver: SolverOptions) -> _Scaling | None:
+        k = 2.0 if lever == "benefit_scale" else 0.5
+        try:
+            built = build_model(sc, objective, solver.formulation)
+            at_k = build_model(_scaled(sc, iid, lever, k), objective, solver.formulation)
+        except InputError:
+            return None
+        session, other = HighsSession(built, solver), HighsSession(at_k, solver)
+        own = np.array([session.col_of(built.m.select[iid]), session.col_of(built.m.units[iid])])
+        if not np.array_equal(own, [other.col_of(at_k.m.select[iid]),
+                                    other.col_of(at_k.m.units[iid])]):
+            return None
+        one, two = session.highs.getLp(), other.highs.getLp()
+        (rows, cols, v1), (r2, c2, v2) = matrix_entries(one), matrix_entries(two)
+        mine = np.isin(cols, own)  # X's entries, in the order stored
+        cost1, cost2 = np.asarray(one.col_cost_), np.asarray(two.col_cost_)
+        same = all(np.array_equal(getattr(one, name), getattr(two, name)) for name in (
+            "col_lower_", "col_upper_", "row_lower_", "row_upper_", "integrality_"))
+        if not (same and np.array_equal(rows, r2) and np.array_equal(cols, c2)
+                and np.array_equal(v1[~mine], v2[~mine])
+                and np.array_equal(np.delete(cost1, own), np.delete(cost2, own))
+                and one.offset_ == two.offset_ and one.sense_ == two.sense_):
+            return None
+        return cls(sc, iid, lever, solver, built, session, k, (
+            rows[mine], cols[mine], np.concatenate([v1[mine], cost1[own]]),
+            np.concatenate([v2[mine], cost2[own]]), own))
+
+    def enters(self, factor: float) -> bool:
+        """X in the optimal plan at `factor` > 0 (as `_enters_built`)."""
+        try:  # what a build at this factor would refuse, refused
+            check_numerics(ModelData.from_scenario(_scaled(self.sc, self.iid, self.lever,
+                                                           factor), self.solver.formulation))
+        except InputError:
+            return False
+        self.set(factor)
+        self.session.highs.clearSolver()  # no warm state: each factor's answer its model's
+        outcome = self.session.run()
+        return outcome.has_solution and in_plan(self.built, self.iid)
+
+    def set(self, factor: float) -> None:
+        """The loaded model made the model of X's benefits (or costs) times `factor` > 0."""
+        h, n = self.session.highs, len(self.rows)
+        now = self.at_one + (factor - 1.0) / (self.k - 1.0) * (self.at_k - self.at_one)
+        for row, col, value in zip(self.rows.tolist(), self.cols.tolist(), now[:n].tolist(),
+                                   strict=True):
+            h.changeCoeff(row, col, value)
+        h.changeColsCost(len(self.own), self.own.astype(np.int32), now[n:])
+
+
 def break_even(sc: Scenario, iid: str, objective: str, solver: SolverOptions,
                precision: float, max_scale: float, least: float) -> BreakEven:
     """Bisection on a factor on X's benefits (or, for min_cost or X without value, its
     costs): the factor at which X enters the optimal plan, to within `precision` (relative).
-    Assumes X's place in the plan is monotone in the factor."""
+    Assumes X's place in the plan is monotone in the factor. Each factor above 0 is solved
+    on one loaded model (`_Scaling`), when the factor moves only X's own entries."""
     d = ModelData.from_scenario(sc)
     value = discounted_value_per_unit(d, objective)[iid]
-    lever: Literal["benefit_scale", "cost_scale"] = (
-        "cost_scale" if objective == "min_cost" or value <= 0 else "benefit_scale")
+    lever: Lever = "cost_scale" if objective == "min_cost" or value <= 0 else "benefit_scale"
+    scaling = _Scaling.of(sc, iid, lever, objective, solver)
 
     def enters(factor: float) -> bool:
-        try:
-            built = build_model(_scaled(sc, iid, lever, factor), objective, solver.formulation)
-        except InputError:  # scaled past what HiGHS solves reliably: counted as out of reach
-            return False
-        outcome = HighsSession(built, solver).solve()
-        return outcome.has_solution and in_plan(built, iid)
+        if scaling is not None and factor > 0:
+            return scaling.enters(factor)
+        return _enters_built(sc, iid, lever, factor, objective, solver)
 
     if lever == "benefit_scale":
         out, inside = 1.0, 2.0

@@ -17,9 +17,9 @@ ROW_TOL = 1e-6
 sum of its terms' sizes): the solver's own feasibility tolerance, with room for rounding."""
 
 
-def row_activity(lp: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's activity (A x) and the sum of its terms' sizes, for a HiGHS model `lp`
-    (`Highs.getLp()`, its matrix column- or row-wise) at column values `x`."""
+def matrix_entries(lp: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The row, column and value of each entry of a HiGHS model's matrix (`Highs.getLp()`,
+    stored column- or row-wise), in the order stored."""
     a = lp.a_matrix_
     start = np.asarray(a.start_, dtype=np.int64)
     index = np.asarray(a.index_, dtype=np.int64)
@@ -27,6 +27,13 @@ def row_activity(lp: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     major = np.repeat(np.arange(len(start) - 1), np.diff(start))
     by_column = a.format_ != highspy.MatrixFormat.kRowwise
     rows, cols = (index, major) if by_column else (major, index)
+    return rows, cols, value
+
+
+def row_activity(lp: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's activity (A x) and the sum of its terms' sizes, for a HiGHS model `lp`
+    (`Highs.getLp()`, its matrix column- or row-wise) at column values `x`."""
+    rows, cols, value = matrix_entries(lp)
     terms = value * x[cols]
     return (np.bincount(rows, weights=terms, minlength=lp.num_row_),
             np.bincount(rows, weights=np.abs(terms), minlength=lp.num_row_))
