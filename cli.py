@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.text import Text
@@ -24,6 +24,9 @@ from pbo.models.errors import (
     UsageError,
 )
 from pbo.optimizer.present.terminal import SafeConsole
+
+if TYPE_CHECKING:
+    from pbo.models.io.loading import Loaded
 
 HELP_ORDER = ("validate", "solve", "sweep", "compare", "sensitivity", "explain", "alternatives",
               "shares", "risk", "report", "serve", "audit", "template", "convert", "schema")
@@ -169,14 +172,15 @@ def fail(exc: Exception, debug: bool) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _load(scenario: Path, sets: list[str] | None, names: str | None):
-    """The scenario with named scenarios and --set applied, and the changes made."""
-    from pbo.models.io.loading import load_with_changes
+def _load(scenario: Path, sets: list[str] | None, names: str | None) -> Loaded:
+    """The scenario with named scenarios and --set applied, the changes made, and the hash of
+    the file as read."""
+    from pbo.models.io.loading import load_checked
     from pbo.models.overrides import parse_assignment
 
     overrides = [parse_assignment(s) for s in sets or []]
     chosen = [n.strip() for n in (names or "").split(",") if n.strip()]
-    return load_with_changes(scenario, overrides, chosen)
+    return load_checked(scenario, overrides, chosen)
 
 
 @app.command()
@@ -228,7 +232,6 @@ def solve(
 ) -> None:
     """Solve a scenario: which interventions, at what scale, who pays what each year."""
     from pbo.models.io.export import PLAN_TABLES, check_output_path, csv_set_paths
-    from pbo.models.io.loading import file_sha256
     from pbo.optimizer.present.tables import print_plan
     from pbo.optimizer.solving.highs import SolverOptions
     from pbo.optimizer.solving.plan import solve as solve_scenario
@@ -237,7 +240,8 @@ def solve(
         if out is not None:
             check_output_path(out, [scenario], RESULT_SUFFIXES, siblings=csv_set_paths(
                 out, PLAN_TABLES) if out.suffix.lower() == ".csv" else ())
-        sc, overrides = _load(scenario, set_, scenario_names)
+        loaded = _load(scenario, set_, scenario_names)
+        sc = loaded.scenario
         what_ifs = _what_ifs(sc, scenario_names, set_)
         if what_ifs is not None:
             console.print(what_ifs)
@@ -250,7 +254,7 @@ def solve(
                                 formulation=formulation.value)
         with console.status("Solving…", spinner="dots"):
             result = solve_scenario(sc, objective.value if objective else None, options,
-                                    input_sha256=file_sha256(scenario), overrides=overrides,
+                                    input_sha256=loaded.sha256, overrides=loaded.changes,
                                     input_file=str(scenario.resolve()))
         print_plan(result, console, _explain_command(
             scenario, set_, scenario_names, objective.value if objective else None))

@@ -316,7 +316,7 @@ def _deadline(seconds: int):
 
 @pytest.mark.parametrize(("kind", "said"), [
     ("folder", "is a folder, not a scenario file"),
-    ("/dev/zero", "/dev/zero is a device, not a scenario file"),
+    ("/dev/zero", "/dev/zero: is a device, not a scenario file"),
     ("/proc/self/mem", "/proc/self/mem: cannot be read"),
     ("fifo", "is a pipe (FIFO), not a scenario file"),
 ])

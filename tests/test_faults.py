@@ -474,7 +474,7 @@ def test_ctrl_c_outside_highs_says_which_command(monkeypatch) -> None:
     def stopped(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(loading, "load_with_changes", stopped)
+    monkeypatch.setattr(loading, "load_checked", stopped)
     result = invoke("solve", TUTORIAL)
     assert result.exit_code == 130
     assert words(result.output) == ("error: interrupted during pbo solve; no file was left "

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import stat
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from pydantic import ValidationError
 
 from pbo.models.checks import SECTIONS, locate_problems, place_prefixes, validation_problems
 from pbo.models.errors import InputError
+from pbo.models.io.input_file import MAX_INPUT_BYTES, read_file
 from pbo.models.io.json_reader import load_json
 from pbo.models.io.yaml12 import MAX_FILE_BYTES, Lines, ReadProblems, load_yaml
 from pbo.models.overrides import apply_overrides, check_set_once, named_changes
@@ -22,37 +23,59 @@ from pbo.models.scenario import Scenario
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 
 
-def read_data(path: Path | str) -> dict[str, Any]:
-    """The raw mapping in a scenario file; unreadable or unparseable files are InputErrors."""
-    data, _, problems, _ = _read(path)
-    if problems:
-        raise InputError(problems)
-    return data
+def read_data(path: Path | str, raw: bytes | None = None) -> dict[str, Any]:
+    """The raw mapping in a scenario file (in `raw`, its bytes as read already, when given);
+    unreadable or unparseable files are InputErrors."""
+    read = _read(path) if raw is None else _parse(Path(path), raw)
+    if read.problems:
+        raise InputError(read.problems)
+    return read.data
 
 
 Locate = Callable[[set[str]], dict[str, str]]
 """Where the places named (and their items) sit in the file: {'partners[council]': 'line 4'}."""
 
 
-def _read(path: Path | str) -> tuple[dict[str, Any], dict[str, str], list[str], Locate | None]:
-    """The raw mapping, and for workbooks where each item sits and the cells that could not
-    be read (reported together with the validation problems); for YAML and JSON, a function
-    that finds where named places sit (used only when there are problems to place)."""
+class Read(NamedTuple):
+    """A scenario file as read: the raw mapping; for workbooks where each item sits and the
+    cells that could not be read (reported together with the validation problems); for YAML
+    and JSON, a function that finds where named places sit (used only when there are
+    problems to place); and the SHA-256 of the bytes read."""
+
+    data: dict[str, Any]
+    where: dict[str, str]
+    problems: list[str]
+    locate: Locate | None
+    sha256: str
+
+
+def _read(path: Path | str) -> Read:
+    """The scenario file at `path`, read once (`input_file.read_file`)."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a scenario file")
     suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        from pbo.models.io.workbook import read_workbook
-
-        return (*read_workbook(path), None)
-    if suffix not in (".yaml", ".yml", ".json"):
+    if suffix not in SCENARIO_SUFFIXES:
         raise InputError(f"{path}: unknown scenario format '{suffix}' "
                          "(expected .yaml, .yml, .json or .xlsx)")
-    text = read_text(path)
-    lines = Lines() if suffix != ".json" else None
+    if suffix == ".xlsx":
+        from pbo.models.io.workbook_file import MAX_FILE_BYTES as MAX_WORKBOOK_BYTES
+
+        return _parse(path, read_file(path, MAX_WORKBOOK_BYTES, "an .xlsx workbook"))
+    return _parse(path, read_file(path, MAX_FILE_BYTES))
+
+
+def _parse(path: Path, raw: bytes) -> Read:
+    """A scenario file's bytes, parsed as its suffix says."""
+    sha = hashlib.sha256(raw).hexdigest()
+    if path.suffix.lower() == ".xlsx":
+        from pbo.models.io.workbook import read_workbook
+
+        return Read(*read_workbook(path, raw), None, sha)
+    text = _text(path, raw)
+    lines = Lines() if path.suffix.lower() != ".json" else None
     try:
         data = load_yaml(text, lines) if lines is not None else load_json(text)
     except ReadProblems as exc:
@@ -77,26 +100,22 @@ def _read(path: Path | str) -> tuple[dict[str, Any], dict[str, str], list[str], 
     else:
         def locate(wanted: set[str]) -> dict[str, str]:
             return _json_places(text, wanted)
-    return data, {}, [], locate
+    return Read(data, {}, [], locate, sha)
 
 
-def read_text(path: Path) -> str:
-    """A scenario file's text: a regular file of at most MAX_FILE_BYTES, in UTF-8."""
+def _text(path: Path, raw: bytes) -> str:
+    """A scenario file's text: at most MAX_FILE_BYTES, in UTF-8."""
+    if len(raw) > MAX_FILE_BYTES:
+        with contextlib.suppress(OSError):
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                raise InputError(f"{path}: {size:,} bytes is larger than a scenario file "
+                                 f"may be ({MAX_FILE_BYTES // 2**20} MiB, the limit)")
+        raise InputError(f"{path}: larger than a scenario file may be "
+                         f"({MAX_FILE_BYTES // 2**20} MiB, the limit)")
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(f"{path}: not a regular file (a device, a pipe or a socket), so "
-                             "not a scenario file")
-        if info.st_size > MAX_FILE_BYTES:
-            raise InputError(f"{path}: {info.st_size:,} bytes is larger than a scenario file "
-                             f"may be ({MAX_FILE_BYTES // 2**20} MiB, the limit)")
-        with path.open("rb") as f:
-            raw = f.read(MAX_FILE_BYTES + 1)
-        if len(raw) > MAX_FILE_BYTES:
-            raise InputError(f"{path}: larger than a scenario file may be "
-                             f"({MAX_FILE_BYTES // 2**20} MiB, the limit)")
         return raw.decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise InputError(f"{path}: cannot be read ({exc})") from None
 
 
@@ -183,13 +202,15 @@ def _changed_places(where: dict[str, str], changes: list[tuple[str, Any]]) -> di
 
 
 def read_json(path: Path | str) -> dict[str, Any]:
-    """A JSON object from a file (a result, for audit); unreadable files are InputErrors."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
+    """A JSON object from a file (a result, for audit), read once to a bound; unreadable
+    files are InputErrors."""
+    raw = read_file(path, MAX_INPUT_BYTES, "a result file")
+    if len(raw) > MAX_INPUT_BYTES:
+        raise InputError(f"{path}: larger than {MAX_INPUT_BYTES // 2**20} MiB, so not a "
+                         "result pbo wrote")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{path}: not a readable JSON file ({exc})") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a JSON object")
@@ -217,25 +238,40 @@ def load_with_changes(path: Path | str,
                       scenarios: Iterable[str] = ()) -> tuple[Scenario, list[tuple[str, Any]]]:
     """The validated scenario and every change applied to the file, in order (for the
     result's audit trail)."""
+    loaded = load_checked(path, overrides, scenarios)
+    return loaded.scenario, loaded.changes
+
+
+class Loaded(NamedTuple):
+    """A scenario file read once and validated: the scenario, every change applied to the
+    file in order, the data it was validated from, and the SHA-256 of the bytes read."""
+
+    scenario: Scenario
+    changes: list[tuple[str, Any]]
+    data: dict[str, Any]
+    sha256: str
+
+
+def load_checked(path: Path | str,
+                 overrides: Iterable[tuple[str, Any]] | Mapping[str, Any] = (),
+                 scenarios: Iterable[str] = ()) -> Loaded:
+    """`load_with_changes`, with the data validated and the hash of the file as read (what a
+    result records: the bytes solved, not the file as it is a moment later)."""
     overrides = list(overrides.items() if isinstance(overrides, Mapping) else overrides)
     check_set_once(overrides)
-    raw, where, problems, locate = _read(path)
-    changes = [*named_changes(raw, scenarios), *overrides]
-    data = apply_overrides(raw, changes) if changes else raw
+    read = _read(path)
+    changes = [*named_changes(read.data, scenarios), *overrides]
+    data = apply_overrides(read.data, changes) if changes else read.data
+    problems = read.problems
     try:
         scenario = scenario_from_data(data)
     except InputError as exc:
-        if locate is not None:
-            where = locate(wanted_places(exc.problems))
+        where = read.locate(wanted_places(exc.problems)) if read.locate else read.where
         where = _changed_places(where, changes)
         problems = problems + locate_problems(exc.problems, where)
     if problems:
         raise InputError(problems)
-    return scenario, changes
-
-
-def file_sha256(path: Path | str) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return Loaded(scenario, changes, data, read.sha256)
 
 
 def scenario_sha256(scenario: Scenario) -> str:

@@ -197,10 +197,12 @@ def _cashable(value: Any) -> Any:
     return value
 
 
-def read_workbook(path: Path | str) -> tuple[dict[str, Any], dict[str, str], list[str]]:
-    """Scenario data from a workbook, where each item sits (sheet, row, column) so that
-    validation problems can be located in the workbook, and the problems met reading it."""
-    with WorkbookFile(Path(path)) as book:
+def read_workbook(path: Path | str, raw: bytes | None = None
+                  ) -> tuple[dict[str, Any], dict[str, str], list[str]]:
+    """Scenario data from a workbook (in `raw`, its bytes as read already, when given), where
+    each item sits (sheet, row, column) so that validation problems can be located in the
+    workbook, and the problems met reading it."""
+    with WorkbookFile(Path(path), raw) as book:
         check_sheets(book.path, book.sheetnames, book.chart_sheets())
         return read_tables(_Reader(book))
 

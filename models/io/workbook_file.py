@@ -10,6 +10,7 @@ cells present and each bound below is met before it is passed.
 
 from __future__ import annotations
 
+import io
 import re
 import warnings
 import zipfile
@@ -20,6 +21,7 @@ from typing import Any
 from xml.etree.ElementTree import iterparse
 
 from pbo.models.errors import InputError
+from pbo.models.io.input_file import read_file
 
 MB = 2**20
 MAX_FILE_BYTES = 64 * MB
@@ -58,19 +60,20 @@ def _size(n: int) -> str:
     return f"{n / MB:,.0f} MB" if n >= MB else f"{n / 1024:,.0f} KB"
 
 
-def _kind(path: Path) -> None:
-    """Refuse, in one sentence, a file that is not a zip archive of the right size."""
-    if not path.is_file():
-        raise InputError(f"{path}: not a regular file, so not an .xlsx workbook")
-    size = path.stat().st_size
-    if size == 0:
+def _kind(path: Path, raw: bytes) -> None:
+    """Refuse, in one sentence, a file that is not a zip archive of the right size (`raw`:
+    its bytes, at most MAX_FILE_BYTES + 1 of them)."""
+    if not raw:
         raise InputError(f"{path}: the file is empty, not an .xlsx workbook")
-    if size > MAX_FILE_BYTES:
-        raise InputError(f"{path}: the workbook is {_size(size)}; pbo reads workbooks of up "
+    if len(raw) > MAX_FILE_BYTES:
+        try:
+            size = f"{_size(path.stat().st_size)}"
+        except OSError:
+            size = f"over {_size(MAX_FILE_BYTES)}"
+        raise InputError(f"{path}: the workbook is {size}; pbo reads workbooks of up "
                          f"to {_size(MAX_FILE_BYTES)} (a scenario that large is better kept "
                          "in YAML or JSON)")
-    with path.open("rb") as f:
-        head = f.read(4096)
+    head = raw[:4096]
     if head.startswith(b"PK"):
         return
     if head.startswith(b"\xd0\xcf\x11\xe0"):
@@ -113,16 +116,16 @@ def _check_parts(path: Path, archive: zipfile.ZipFile) -> None:
 class WorkbookFile:
     """An open workbook, checked and bounded; use as a context manager."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, raw: bytes | None = None):
+        """The workbook at `path`, from `raw` (its bytes as read already) when given."""
         import openpyxl
 
         self.path = path
+        if raw is None:
+            raw = read_file(path, MAX_FILE_BYTES, "an .xlsx workbook")
+        _kind(path, raw)
         try:
-            _kind(path)
-        except OSError as exc:
-            raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-        try:
-            with zipfile.ZipFile(path) as archive:
+            with zipfile.ZipFile(io.BytesIO(raw)) as archive:
                 _check_parts(path, archive)
                 _check_undimensioned(path, archive)
         except DAMAGED as exc:
@@ -131,7 +134,8 @@ class WorkbookFile:
         try:
             with warnings.catch_warnings():  # openpyxl's notes on parts it skips
                 warnings.simplefilter("ignore")
-                self.book: Any = openpyxl.load_workbook(path, read_only=True, data_only=True)
+                self.book: Any = openpyxl.load_workbook(io.BytesIO(raw), read_only=True,
+                                                    data_only=True)
         except DAMAGED as exc:
             raise InputError(f"{path}: not a readable .xlsx workbook ({exc})" + AGAIN) from None
         self.sheetnames: list[str] = list(self.book.sheetnames)

@@ -26,8 +26,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from pbo.models.errors import InputError, UsageError
+from pbo.models.io.input_file import read_recorded_input
 from pbo.models.io.loading import read_data, scenario_from_data
-from pbo.models.io.recorded_input import read_recorded_input
 from pbo.models.overrides import apply_overrides
 from pbo.models.results import PlanResult
 from pbo.models.scenario import OBJECTIVES, Scenario
@@ -210,7 +210,7 @@ def check_input(report: AuditReport, recorded: PlanResult, scenario: Scenario) -
     changes, problems = _changes(meta.overrides)
     if not problems:
         try:
-            data = read_data(path)
+            data = read_data(path, raw)  # the bytes hashed above, not a second read
             solved = scenario_from_data(apply_overrides(data, changes) if changes else data)
         except InputError as exc:
             problems = [f"the input file with the recorded changes: {p}" for p in exc.problems]

@@ -65,7 +65,7 @@ def explain(
     try:
         if out is not None:
             check_output_path(out, [scenario], (".json",))
-        sc, _ = _load(scenario, set_, scenario_names)
+        sc = _load(scenario, set_, scenario_names).scenario
         solver = SolverOptions(time_limit=time_limit)
         name = objective.value if objective else None
         with console.status("Explaining…", spinner="dots"):
@@ -109,7 +109,6 @@ def sensitivity(
     """Red-line value ranking: what relaxing each red line would gain, and marginal values."""
 
     from pbo.models.io.export import check_output_path, write_json
-    from pbo.models.io.loading import file_sha256
     from pbo.optimizer.analyses.sensitivity import sensitivity as run_sensitivity
     from pbo.optimizer.analyses.sensitivity import sensitivity_view, write_tornado
     from pbo.optimizer.present.charts import CHART_SUFFIXES
@@ -123,13 +122,14 @@ def sensitivity(
         workbook = out is not None and out.suffix.lower() == ".xlsx"
         if pairs < 0:
             raise UsageError("--pairs must be 0 or more")
-        sc, overrides = _load(scenario, set_, scenario_names)
+        loaded = _load(scenario, set_, scenario_names)
+        sc = loaded.scenario
         with progress_bar("Relaxing red lines") as progress:
             result = run_sensitivity(
                 sc, include_non_negotiable=all_, pairs=pairs,
                 objective=objective.value if objective else None,
                 options=SolverOptions(time_limit=time_limit, check_binding=False),
-                plan=workbook, input_sha256=file_sha256(scenario), overrides=overrides,
+                plan=workbook, input_sha256=loaded.sha256, overrides=loaded.changes,
                 input_file=str(scenario.resolve()),
                 progress=progress, workers=workers, scheduler=scheduler)
         console.print(sensitivity_view(result))
@@ -191,7 +191,7 @@ def shares(
             check_output_path(out, [scenario], (".json", ".xlsx"))
         if samples is not None and samples < 2:
             raise UsageError("--samples: at least 2 orders of arrival")
-        sc, _ = _load(scenario, set_, scenario_names)
+        sc = _load(scenario, set_, scenario_names).scenario
         options = SolverOptions(time_limit=time_limit, check_binding=False)
         with progress_bar("Solving every coalition") as progress:
             plan = solve_scenario(sc, options=options)
@@ -274,7 +274,7 @@ def risk(
     try:
         if out is not None:
             check_output_path(out, [scenario], (".json", ".xlsx"))
-        sc, _changes = _load(scenario, set_, scenario_names)
+        sc = _load(scenario, set_, scenario_names).scenario
         if checkpoint is None and out is not None:
             checkpoint = out.with_name(out.stem + ".checkpoint.jsonl")
         if resume and checkpoint is None:

@@ -171,18 +171,18 @@ def report(
 ) -> None:
     """Solve and write a self-contained HTML decision pack for the board."""
     from pbo.models.io.export import check_output_path, write_atomic
-    from pbo.models.io.loading import file_sha256
     from pbo.optimizer.present.publish import report as publish
     from pbo.optimizer.solving.highs import SolverOptions
     from pbo.optimizer.solving.plan import solve as solve_scenario
 
     try:
         check_output_path(out, [scenario], (".html", ".htm"))
-        sc, overrides = _load(scenario, set_, scenario_names)
+        loaded = _load(scenario, set_, scenario_names)
+        sc = loaded.scenario
         with console.status("Solving…", spinner="dots"):
             result = solve_scenario(sc, objective.value if objective else None,
                                     SolverOptions(time_limit=time_limit),
-                                    input_sha256=file_sha256(scenario), overrides=overrides,
+                                    input_sha256=loaded.sha256, overrides=loaded.changes,
                                     input_file=str(scenario.resolve()))
         page = publish(sc, objective=objective.value if objective else None,
                        options=SolverOptions(time_limit=time_limit), result=result,

@@ -46,8 +46,6 @@ def sweep(
     """Parametric what-if: solve over a range of one input (or a grid of two)."""
 
     from pbo.models.io.export import check_output_path, write_csv, write_json
-    from pbo.models.io.loading import read_data
-    from pbo.models.overrides import apply_overrides, named_changes
     from pbo.optimizer.analyses.sweep import SweepParam, check_size
     from pbo.optimizer.analyses.sweep import sweep as run_sweep
     from pbo.optimizer.present.charts import CHART_SUFFIXES, write_sweep_chart
@@ -63,11 +61,7 @@ def sweep(
         check_size(params)
         if len({p.path for p in params}) < len(params):
             raise UsageError(f"--set {params[0].path}: a sweep varies two different inputs")
-        _load(scenario, None, scenario_names)  # the base's problems, each with its line
-        data = read_data(scenario)
-        names = [n.strip() for n in (scenario_names or "").split(",") if n.strip()]
-        if names:
-            data = apply_overrides(data, named_changes(data, names))
+        data = _load(scenario, None, scenario_names).data  # problems each with its line
         options = SolverOptions(time_limit=time_limit, check_binding=False)
         with progress_bar("Sweeping") as progress:
             result = run_sweep(data, params, objective=objective.value if objective else None,
@@ -150,7 +144,7 @@ def alternatives(
     try:
         if out is not None:
             check_output_path(out, [scenario], (".json",))
-        sc, _ = _load(scenario, set_, scenario_names)
+        sc = _load(scenario, set_, scenario_names).scenario
         options = SolverOptions(time_limit=time_limit, check_binding=False)
         with console.status("Finding alternatives…", spinner="dots"):
             found = find(sc, slack=slack, count=count,
