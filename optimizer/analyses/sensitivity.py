@@ -20,9 +20,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from pbo.models.io.loading import scenario_sha256
 from pbo.models.results import PlanResult
@@ -39,6 +37,9 @@ from pbo.optimizer.solving.plan import (
     red_line_rows,
     with_manifest,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -107,25 +108,22 @@ class SensitivityResult:
 
     def table(self) -> pd.DataFrame:
         """One row per red line, ranked by value."""
-        cols = ["id", "rule", "owner", "negotiable", "status", "objective", "value",
-                "description", "verdict", "smallest_gain", "partners_words"]
-        return pd.DataFrame([[getattr(r, c) for c in cols] for r in self.red_lines],
-                            columns=cols)
+        return _frame(self.red_lines, ["id", "rule", "owner", "negotiable", "status",
+                                       "objective", "value", "description", "verdict",
+                                       "smallest_gain", "partners_words"])
 
     def pairs_table(self) -> pd.DataFrame:
-        cols = ["first", "second", "status", "objective", "value", "interaction"]
-        return pd.DataFrame([[getattr(r, c) for c in cols] for r in self.pairs], columns=cols)
+        return _frame(self.pairs, ["first", "second", "status", "objective", "value",
+                                   "interaction"])
 
     def marginals_table(self) -> pd.DataFrame:
-        cols = ["kind", "id", "period", "bound", "level", "dual", "range_low", "range_high",
-                "words"]
-        return pd.DataFrame([[getattr(r, c) for c in cols] for r in self.marginals],
-                            columns=cols)
+        return _frame(self.marginals, ["kind", "id", "period", "bound", "level", "dual",
+                                       "range_low", "range_high", "words"])
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Tidy tables: base (one row), red_lines (ranked), pairs, marginals."""
-        base = pd.DataFrame([{"objective_name": self.objective_name, "status": self.base.status,
-                              "objective": self.base.objective}])
+        base = _frame([self], ["objective_name", "status", "objective"],
+                      {"status": lambda r: r.base.status, "objective": lambda r: r.base.objective})
         return {"base": base, "red_lines": self.table(), "pairs": self.pairs_table(),
                 "marginals": self.marginals_table()}
 
@@ -145,6 +143,18 @@ class SensitivityResult:
             "marginals": [clean(vars(m)) for m in self.marginals],
             "timings": self.timings,
         }
+
+
+def _frame(rows: Sequence[Any], cols: list[str],
+           read: dict[str, Callable[[Any], Any]] | None = None) -> pd.DataFrame:
+    """A table with a row per item of `rows` and its attributes `cols` (`read` says how to
+    get those that are not attributes); pandas imported only here, when a table is asked
+    for (the decision pack never asks)."""
+    import pandas as pd
+
+    get = read or {}
+    return pd.DataFrame([[get[c](r) if c in get else getattr(r, c) for c in cols]
+                         for r in rows], columns=cols)
 
 
 def _gain(built: BuiltModel, base: float, relaxed: float) -> float:
