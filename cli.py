@@ -326,6 +326,7 @@ def write_result(result, out: Path) -> None:
             write_csv_tables(out, result.tables(), {
                 "status": result.status, "objective": result.objective,
                 "engine_version": result.meta.engine_version,
+                "input_file": result.meta.input_file,
                 "input_sha256": result.meta.input_sha256})
         elif suffix == ".xlsx":
             from pbo.models.io.results_workbook import write_results_workbook

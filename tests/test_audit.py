@@ -94,3 +94,63 @@ def test_audit_says_skipped_when_the_input_file_is_not_there(tmp_path):
     res = CliRunner().invoke(app, ["audit", str(out)], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
     assert "skipped" in res.output
+
+
+def _csv_set(tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_bytes(TUTORIAL.read_bytes())
+    res = CliRunner().invoke(app, ["solve", str(scenario), "--out", str(tmp_path / "plan.csv")])
+    assert res.exit_code == 0, res.output
+    return scenario, tmp_path / "plan_manifest.json"
+
+
+def _audited(manifest, *extra):
+    res = CliRunner().invoke(app, ["audit", str(manifest), *extra], env={"COLUMNS": "200"})
+    checks = {line.split("│")[1].strip(): line.split("│")[2].strip()
+              for line in res.output.splitlines() if line.count("│") == 4}
+    return res, checks
+
+
+def test_audit_of_a_csv_set_checks_it_whole_and_its_input(tmp_path):
+    """`pbo audit plan_manifest.json`: the six tables are the bytes the manifest records and
+    the input file it names is the one solved (pass, exit 0); the figures are said to be
+    not re-solved (skipped), since a CSV set holds no scenario. Before, the audit refused a
+    manifest as 'not a pbo result file (9 fields do not fit)'."""
+    scenario, manifest = _csv_set(tmp_path)
+    assert json.loads(manifest.read_text())["input_file"] == str(scenario.resolve())
+    res, checks = _audited(manifest)
+    assert res.exit_code == 0, res.output
+    assert checks == {"the set is whole": "pass", "input file unchanged": "pass",
+                      "figures reproduce": "skipped"}
+
+
+def test_audit_of_a_csv_set_names_an_edited_table_and_an_edited_input(tmp_path):
+    scenario, manifest = _csv_set(tmp_path)
+    with (tmp_path / "plan_funding.csv").open("a") as f:
+        f.write("council,hub,2015,1.0\n")
+    with scenario.open("a") as f:
+        f.write("# edited\n")
+    res, checks = _audited(manifest)
+    assert res.exit_code == 1, res.output
+    assert checks["the set is whole"] == checks["input file unchanged"] == "FAIL"
+    said = " ".join(res.output.split())
+    assert "1 of 6 tables is not as the manifest records" in said
+    assert "plan_funding.csv: content differs from the manifest" in said
+    assert "input_sha256: recorded" in said
+    res, checks = _audited(manifest, "--input", str(TUTORIAL))  # the auditor's own copy
+    assert checks["input file unchanged"] == "pass"
+
+
+def test_a_manifest_naming_a_path_is_refused_not_read(tmp_path):
+    """A manifest can be written by anyone: a listed name that is a path ('../', '/dev/zero')
+    is a problem of the set, and nothing outside the set's folder is read."""
+    _, manifest = _csv_set(tmp_path)
+    record = json.loads(manifest.read_text())
+    record["files"][0]["name"] = "../../etc/passwd"
+    record["files"][1]["name"] = "/dev/zero"
+    manifest.write_text(json.dumps(record))
+    res, checks = _audited(manifest)
+    assert res.exit_code == 1, res.output
+    said = " ".join(res.output.split())
+    assert "../../etc/passwd: not a file name beside the manifest" in said
+    assert "/dev/zero: not a file name beside the manifest" in said

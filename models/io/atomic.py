@@ -251,18 +251,23 @@ def write_file_set(manifest: Path, files: Sequence[tuple[Path, Callable[[Path], 
 def verify_file_set(manifest: Path) -> list[str]:
     """What is wrong with a set written by `write_file_set`: a file missing, or whose content
     is not the one the manifest records (a torn set, or a file changed since). Empty: the
-    files are the whole set the manifest describes."""
+    files are the whole set the manifest describes. A listed name that is not a plain file
+    name beside the manifest (a path, '..') is a problem, never read."""
     try:
         record = json.loads(Path(manifest).read_text(encoding="utf-8"))
         files = record["files"]
+        entries = [(str(e["name"]), str(e["sha256"])) for e in files]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return [f"{manifest}: not a readable pbo manifest ({exc})"]
     problems = []
-    for entry in files:
-        path = Path(manifest).with_name(entry["name"])
+    for name, sha in entries:
+        if name in ("", ".", "..") or Path(name).name != name:
+            problems.append(f"{name}: not a file name beside the manifest")
+            continue
+        path = Path(manifest).with_name(name)
         if not path.is_file():
-            problems.append(f"{entry['name']}: missing")
-        elif sha256_file(path) != entry["sha256"]:
-            problems.append(f"{entry['name']}: content differs from the manifest "
+            problems.append(f"{name}: missing")
+        elif sha256_file(path) != sha:
+            problems.append(f"{name}: content differs from the manifest "
                             f"(set {record.get('set_id')})")
     return problems

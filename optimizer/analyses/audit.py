@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -118,6 +119,32 @@ def audit(payload: dict[str, Any] | PlanResult, input_file: str | None = None) -
     return report
 
 
+def audit_file_set(manifest: str | Path, record: dict[str, Any]) -> AuditReport:
+    """A CSV result set (`pbo solve --out plan.csv`) by its manifest (`record`, as read):
+    every table it lists is there with the bytes it records (the set is whole: not torn by
+    a kill between renames, nor edited since), and the input file it names, when it is
+    there, is the one solved. A set holds the plan's tables, not the scenario as solved nor
+    the solver options, so its figures are not re-solved here: the JSON result's are."""
+    from pbo.models.io.atomic import verify_file_set
+
+    report = AuditReport()
+    count = len(record.get("files") or [])
+    problems = verify_file_set(Path(manifest))
+    report.add("the set is whole", not problems,
+               f"{count} tables, each with the bytes the manifest records" if not problems
+               else f"{len(problems)} of {count} tables {'is' if len(problems) == 1 else 'are'}"
+               " not as the manifest records (listed below)", problems)
+    path = record.get("input_file")
+    if not isinstance(path, str) or not path:
+        report.add(INPUT_CHECK, None, "the manifest names no input file")
+    else:
+        _input_hashed(report, path, str(record.get("input_sha256")))
+    report.add("figures reproduce", None, "a CSV set holds no scenario or solver options to "
+               "re-solve: write the plan as JSON too (pbo solve --out plan.json) and audit "
+               "that")
+    return report
+
+
 def _result(payload: dict[str, Any]) -> PlanResult:
     try:
         return PlanResult.model_validate(payload)
@@ -192,21 +219,10 @@ def check_input(report: AuditReport, recorded: PlanResult, scenario: Scenario) -
                    "the scenario recorded in the result is re-solved")
         return
     path = meta.input_file
-    try:
-        raw = read_recorded_input(path)
-    except InputError as exc:
-        report.add(INPUT_CHECK, False, "the recorded input cannot be the scenario solved",
-                   [f"meta.input_file: {p}" for p in exc.problems])
-        return
+    raw = _input_hashed(report, path, meta.input_sha256, "meta.",
+                        "; the scenario recorded in the result is re-solved")
     if raw is None:
-        report.add(INPUT_CHECK, None, f"{path} is not here, so it cannot be compared; the "
-                   "scenario recorded in the result is re-solved")
         return
-    digest = hashlib.sha256(raw).hexdigest()
-    same = digest == meta.input_sha256
-    report.add(INPUT_CHECK, same, f"{path}: sha256 {digest[:12]}… (recorded "
-               f"{meta.input_sha256[:12]}…)", [] if same else [
-                   f"meta.input_sha256: recorded {meta.input_sha256}, the file's is {digest}"])
     changes, problems = _changes(meta.overrides)
     if not problems:
         try:
@@ -221,6 +237,29 @@ def check_input(report: AuditReport, recorded: PlanResult, scenario: Scenario) -
     report.add(SCENARIO_CHECK, not problems, f"recorded changes: {said}"
                if not problems else f"{len(problems)} difference(s) (listed below); recorded "
                f"changes: {said}", problems)
+
+
+def _input_hashed(report: AuditReport, path: str, recorded: str, prefix: str = "",
+                  meanwhile: str = "") -> bytes | None:
+    """The input file a result names, read once, and the check of its SHA-256 against the
+    one recorded; None (the check failed, or was skipped) when it cannot be read or is not
+    here. `prefix` places the fields in the findings ('meta.'); `meanwhile` says what the
+    audit does without the file."""
+    try:
+        raw = read_recorded_input(path)
+    except InputError as exc:
+        report.add(INPUT_CHECK, False, "the recorded input cannot be the scenario solved",
+                   [f"{prefix}input_file: {p}" for p in exc.problems])
+        return None
+    if raw is None:
+        report.add(INPUT_CHECK, None, f"{path} is not here, so it cannot be compared{meanwhile}")
+        return None
+    digest = hashlib.sha256(raw).hexdigest()
+    same = digest == recorded
+    report.add(INPUT_CHECK, same, f"{path}: sha256 {digest[:12]}… (recorded {recorded[:12]}…)",
+               [] if same else [f"{prefix}input_sha256: recorded {recorded}, the file's is "
+                                f"{digest}"])
+    return raw
 
 
 def _changes(overrides: list[list[Any]]) -> tuple[list[tuple[str, Any]], list[str]]:

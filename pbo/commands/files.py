@@ -60,15 +60,18 @@ def schema(
 
 @app.command()
 def audit(
-    result_file: Annotated[Path, typer.Argument(help="A result written by pbo solve --out .json.")],
+    result_file: Annotated[Path, typer.Argument(
+        help="A result written by pbo solve --out .json (or a CSV set's _manifest.json).")],
     input_file: Annotated[Path | None, typer.Option(
         "--input", help="Hold the result against this scenario file (your own copy) in place "
         "of the one it names.")] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Re-solve a result's recorded input and re-check every sum (exit 1 if any check fails)."""
+    from pbo.models.io.atomic import MANIFEST_FORMAT
     from pbo.models.io.loading import read_json
     from pbo.optimizer.analyses.audit import audit as run_audit
+    from pbo.optimizer.analyses.audit import audit_file_set
     from pbo.optimizer.present.tables import audit_table
 
     try:
@@ -76,9 +79,14 @@ def audit(
         if isinstance(payload.get("manifest"), dict) and "job_key" in payload["manifest"]:
             _audit_risk(payload, input_file)  # a `pbo risk` result
             return
-        with console.status("Re-solving the recorded input…", spinner="dots"):
-            report = run_audit(payload,
-                               str(input_file.resolve()) if input_file is not None else None)
+        if payload.get("format") == MANIFEST_FORMAT:  # a CSV set: plan_manifest.json
+            if input_file is not None:
+                payload = {**payload, "input_file": str(input_file.resolve())}
+            report = audit_file_set(result_file, payload)
+        else:
+            with console.status("Re-solving the recorded input…", spinner="dots"):
+                report = run_audit(payload, str(input_file.resolve())
+                                   if input_file is not None else None)
     except PboError as exc:
         raise fail(exc, debug) from None
     console.print(audit_table(report))
