@@ -44,7 +44,12 @@ import pyomo.core as pyo
 
 from pbo.optimizer.solving.edits import Edits
 from pbo.optimizer.solving.fairness import FAIRNESS_TOLERANCE
-from pbo.optimizer.solving.feasibility import broken_rows, outside_bounds, whole_columns
+from pbo.optimizer.solving.feasibility import (
+    broken_rows,
+    matrix_entries,
+    outside_bounds,
+    whole_columns,
+)
 from pbo.optimizer.solving.highs import HighsSession, Outcome, restore, values
 
 DECIDED_BY = ("implied", "lp_bound", "lp_plan", "lp_rounded", "cut_off_together", "cut_off",
@@ -107,6 +112,7 @@ class _Relaxation:
         self.row_lower, self.row_upper = np.array(model.row_lower_), np.array(model.row_upper_)
         self.col_lower, self.col_upper = np.array(model.col_lower_), np.array(model.col_upper_)
         self.whole = whole_columns(model)
+        self.entries = matrix_entries(model)  # once: every plan is checked against them
         self.maximise = session.built.maximise
         m = session.built.m
         # each selection's column and its intervention's units column; then the same for
@@ -202,7 +208,7 @@ class _Relaxation:
         x[self.whole] = rounded
         lower, upper = self.row_lower.copy(), self.row_upper.copy()
         lower[freed], upper[freed] = -np.inf, np.inf
-        _, below, above = broken_rows(self.model, x, lower, upper)
+        _, below, above = broken_rows(self.model, x, lower, upper, self.entries)
         if below.size or above.size:  # (as the reconciliation of the final plan holds it)
             return None
         low, high = outside_bounds(x, self.col_lower, self.col_upper)

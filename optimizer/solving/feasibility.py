@@ -30,20 +30,28 @@ def matrix_entries(lp: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return rows, cols, value
 
 
-def row_activity(lp: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+Entries = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""A matrix's (rows, columns, values), as `matrix_entries` gives them."""
+
+
+def row_activity(lp: Any, x: np.ndarray, entries: Entries | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Each row's activity (A x) and the sum of its terms' sizes, for a HiGHS model `lp`
-    (`Highs.getLp()`, its matrix column- or row-wise) at column values `x`."""
-    rows, cols, value = matrix_entries(lp)
+    (`Highs.getLp()`, its matrix column- or row-wise) at column values `x`; `entries`: its
+    matrix_entries, when the caller holds them already (reading them from `lp` converts the
+    whole matrix)."""
+    rows, cols, value = entries if entries is not None else matrix_entries(lp)
     terms = value * x[cols]
     return (np.bincount(rows, weights=terms, minlength=lp.num_row_),
             np.bincount(rows, weights=np.abs(terms), minlength=lp.num_row_))
 
 
-def broken_rows(lp: Any, x: np.ndarray, lower: np.ndarray, upper: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def broken_rows(lp: Any, x: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+                entries: Entries | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each row's activity at `x`, and the rows below `lower` and above `upper` by more
-    than ROW_TOL of the row's size (its terms' and its bounds')."""
-    activity, size = row_activity(lp, x)
+    than ROW_TOL of the row's size (its terms' and its bounds'); `entries` as for
+    row_activity."""
+    activity, size = row_activity(lp, x, entries)
     with np.errstate(invalid="ignore"):  # infinite bounds: never broken
         room = ROW_TOL * np.maximum(np.maximum(1.0, size), np.where(
             np.isfinite(lower), np.abs(lower), 0.0) + np.where(np.isfinite(upper),
