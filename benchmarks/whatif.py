@@ -16,7 +16,8 @@ On a generated scenario that uses every red-line rule (benchmarks/generate.py):
 Every figure is the wall time of the real command as a subprocess (Python start-up included,
 as a user sees it), with its CPU time beside it (the child's own, `os.wait4`: steadier than
 wall time on a shared machine). The stricter comparison is printed too: the same solves done
-in one Python process with a fresh build each time (no start-up, no printing), and the
+in one Python process with a fresh build each time (no start-up, no printing, no result
+object), the same stages as the persistent path (see `fresh_in_process`), and the
 build / load / HiGHS split of the persistent runs from their own JSON output. Writes
 benchmarks/results/whatif.json.
 """
@@ -44,6 +45,7 @@ from pbo.models.io.loading import scenario_from_data  # noqa: E402
 from pbo.models.overrides import apply_overrides  # noqa: E402
 from pbo.optimizer.formulation.build import build_model  # noqa: E402
 from pbo.optimizer.solving.highs import HighsSession, SolverOptions  # noqa: E402
+from pbo.optimizer.solving.plan import solve_built  # noqa: E402
 
 
 class Took(NamedTuple):
@@ -66,16 +68,20 @@ def total(runs: list[Took]) -> Took:
     return Took(sum(r.wall for r in runs), sum(r.cpu for r in runs))
 
 
-def fresh_in_process(datas: list[dict[str, Any]]) -> dict[str, float]:
-    """Each scenario built, loaded and solved from scratch in this process (stage 1 only,
-    as the persistent paths do)."""
+def fresh_in_process(datas: list[dict[str, Any]], who_pays: bool) -> dict[str, float]:
+    """Each scenario built, loaded and solved from scratch in this process, doing what the
+    persistent path does for it: stage 1 only for a relaxed red line (sensitivity), stage 1
+    and who pays (the fairness stage, no binding checks) for a sweep's point."""
     out = {"wall": 0.0, "build": 0.0, "load": 0.0, "highs": 0.0}
     options = SolverOptions(check_binding=False)
     for data in datas:
         t = time.perf_counter()
         built = build_model(scenario_from_data(data))
         session = HighsSession(built, options)
-        session.solve()
+        if who_pays:
+            solve_built(built, options, session)
+        else:
+            session.solve()
         out["wall"] += time.perf_counter() - t
         out["build"] += built.build_seconds
         out["load"] += session.load_seconds
@@ -102,7 +108,7 @@ def bench_sensitivity(data: dict[str, Any], path: Path, tmp: Path,
     say(f"{k + 1} separate pbo solve runs")
     separate = total([timed(["solve", str(f), "--no-binding"]) for f in (path, *files)])
     say(f"{k + 1} fresh builds in process")
-    fresh = fresh_in_process([data, *relaxed])
+    fresh = fresh_in_process([data, *relaxed], who_pays=False)
     return {"k": k, "persistent_s": persistent.wall, "separate_s": separate.wall,
             "ratio": persistent.wall / separate.wall, "target": 0.5,
             "cpu_ratio": persistent.cpu / separate.cpu,
@@ -134,7 +140,8 @@ def bench_sweep(data: dict[str, Any], path: Path, tmp: Path, points: int,
     persistent, separate = pairs[median]
     swept = json.loads((tmp / f"sweep_{median}.json").read_text())  # the median pair's
     say(f"{points} fresh builds in process")
-    fresh = fresh_in_process([apply_overrides(data, [(setting, v)]) for v in values])
+    fresh = fresh_in_process([apply_overrides(data, [(setting, v)]) for v in values],
+                             who_pays=True)
     statuses = [p["status"] for p in swept["points"]]
     return {"points": points, "setting": setting, "stop": stop,
             "statuses": {s: statuses.count(s) for s in sorted(set(statuses))},
