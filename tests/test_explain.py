@@ -27,8 +27,10 @@ from pbo.cli import app
 from pbo.models.errors import InputError
 from pbo.models.io.loading import load_scenario, scenario_from_data
 from pbo.optimizer.explain.infeasible import ExplainOptions, explain, explain_intervention
-from pbo.optimizer.explain.why import _scaled, _Scaling, break_even
+from pbo.optimizer.explain.why import Scalings, _scaled, _Scaling, break_even
 from pbo.optimizer.formulation.build import build_model
+from pbo.optimizer.formulation.data import ModelData
+from pbo.optimizer.formulation.numerics import EntrySpread, numeric_problems
 from pbo.optimizer.solving.feasibility import matrix_entries
 from pbo.optimizer.solving.highs import HighsSession
 from tests.conftest import SCENARIOS
@@ -441,16 +443,20 @@ def test_break_even_of_a_cost_when_least_cost_is_the_objective() -> None:
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=scenario_data(), pick=st.integers(0, 99), factor=st.floats(0.05, 40.0),
        lever=st.sampled_from(["benefit_scale", "cost_scale"]),
-       formulation=st.sampled_from(["reduced", "full"]))
+       formulation=st.sampled_from(["reduced", "full"]), shared=st.booleans())
 def test_a_model_scaled_in_place_is_the_model_built_at_that_factor(
-        case: Data, pick: int, factor: float, lever: str, formulation: str) -> None:
+        case: Data, pick: int, factor: float, lever: str, formulation: str,
+        shared: bool) -> None:
     """The law the break-even search rests on (`why._Scaling`): with one intervention's
     benefits (or costs) times f, the model set in place from the builds at 1 and k is, entry
-    for entry, the model built for f, under every rule, objective and sharing rule."""
+    for entry, the model built for f, under every rule, objective and sharing rule. So it is
+    when the build at k scales every intervention (`shared`: `why.Scalings`, one model for
+    the searches of a whole plan), and `set(1.0)` gives back the model built at 1."""
     sc = scenario_from_data(case)
     iid = sc.interventions[pick % len(sc.interventions)].id
     options = SolverOptions(formulation=formulation, check_binding=False)
-    scaling = _Scaling.of(sc, iid, lever, sc.objective, options)  # type: ignore[arg-type]
+    scaling = (Scalings(sc, sc.objective, options).of(iid, lever) if shared  # type: ignore[arg-type]
+               else _Scaling.of(sc, iid, lever, sc.objective, options))  # type: ignore[arg-type]
     assume(scaling is not None)
     assert scaling is not None
     try:
@@ -460,7 +466,13 @@ def test_a_model_scaled_in_place_is_the_model_built_at_that_factor(
         assume(False)
         raise
     scaling.set(factor)
-    got = scaling.session.highs.getLp()
+    assert_same_model(scaling.session.highs.getLp(), fresh)
+    scaling.set(1.0)
+    assert_same_model(scaling.session.highs.getLp(), HighsSession(
+        build_model(sc, sc.objective, formulation), options).highs.getLp())
+
+
+def assert_same_model(got: Any, fresh: Any) -> None:
     for name in ("col_lower_", "col_upper_", "row_lower_", "row_upper_", "integrality_"):
         assert np.array_equal(getattr(got, name), getattr(fresh, name)), name
     assert np.allclose(got.col_cost_, fresh.col_cost_, rtol=1e-9, atol=1e-12)
@@ -469,6 +481,47 @@ def test_a_model_scaled_in_place_is_the_model_built_at_that_factor(
     assert set(set_here) == set(built_there)
     assert all(set_here[k] == pytest.approx(v, rel=1e-9, abs=1e-12)
                for k, v in built_there.items())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=scenario_data(), pick=st.integers(0, 99),
+       factor=st.one_of(st.floats(1e-12, 1e-3), st.floats(0.05, 64.0), st.floats(1e3, 1e16)),
+       lever=st.sampled_from(["benefit_scale", "cost_scale"]))
+def test_the_quick_numerics_answer_never_lets_through_what_a_build_refuses(
+        case: Data, pick: int, factor: float, lever: str) -> None:
+    """`EntrySpread.within` (asked at each factor of a break-even search, instead of building
+    the scaled scenario) says yes only where the scaled scenario passes `numeric_problems`;
+    factors of 1e-12 and 1e16 take the entries past every limit."""
+    sc = scenario_from_data(case)
+    iid = sc.interventions[pick % len(sc.interventions)].id
+    spread = EntrySpread(ModelData.from_scenario(sc))
+    try:
+        problems = numeric_problems(ModelData.from_scenario(_scaled(sc, iid, lever, factor)))
+    except InputError:
+        assume(False)
+        raise
+    if spread.within(iid, lever, factor):
+        assert problems == []
+
+
+def test_the_quick_numerics_answer_at_the_limits() -> None:
+    """One intervention's cost of 1 (and max_units 10) against another's of 1e9: the span
+    is 1e9, within the 1e10 pbo accepts. Its costs times 0.5 give 5e-1 against 1e9 (2e9,
+    within); times 0.05, 5e-2 (2e10: refused, by both answers); at 0.1 exactly 1e10, at the
+    limit, where the quick answer leaves it to the build (which accepts it)."""
+    sc = scenario_from_data(data(
+        [{"id": "a", "poolable_budget": 2e9}],
+        [{"id": "x", "unit_cost": 1.0, "max_units": 10, "benefits": {"a": 2.0}},
+         {"id": "y", "unit_cost": 1e9, "max_units": 1, "benefits": {"a": 1e9}}]))
+    spread = EntrySpread(ModelData.from_scenario(sc))
+
+    def built_ok(f: float) -> bool:
+        return not numeric_problems(ModelData.from_scenario(_scaled(sc, "x", "cost_scale", f)))
+
+    assert (spread.within("x", "cost_scale", 0.5), built_ok(0.5)) == (True, True)
+    assert (spread.within("x", "cost_scale", 0.05), built_ok(0.05)) == (False, False)
+    assert (spread.within("x", "cost_scale", 0.1), built_ok(0.1)) == (False, True)
+    assert spread.within("x", "benefit_scale", 0.5)  # x's benefit 2 times 0.5: 1, as its cost
 
 
 def entries(lp: Any) -> dict[tuple[int, int], float]:
@@ -491,10 +544,42 @@ def test_the_break_even_search_loads_one_model_for_the_bundled_example() -> None
     for iid in left_out:
         assert _Scaling.of(sc, iid, "benefit_scale", sc.objective, options) is not None
     found = [break_even(sc, iid, sc.objective, options, 0.01, 64.0, 1.0) for iid in left_out]
-    with patch.object(_Scaling, "of", return_value=None):
+    shared = Scalings(sc, sc.objective, options)
+    together = [break_even(sc, iid, sc.objective, options, 0.01, 64.0, 1.0, shared)
+                for iid in reversed(left_out)][::-1]
+    with patch.object(Scalings, "of", return_value=None):
         built = [break_even(sc, iid, sc.objective, options, 0.01, 64.0, 1.0)
                  for iid in left_out]
     assert found == built
+    assert together == built
+
+
+def test_the_pack_reasons_search_every_left_out_intervention_on_one_model() -> None:
+    """`unfunded_reasons` (the decision pack's "why left out") builds the model twice in
+    all, at factor 1 and with every benefit times 2, not twice for each left-out
+    intervention; the reasons are those of a model of each one's own, and progress counts
+    each left-out intervention once."""
+    from pbo.optimizer.analyses import unfunded
+    from pbo.optimizer.explain import why
+
+    sc = load_scenario(SCENARIOS / "whole_place_example.yaml")
+    result = solve(sc)
+    calls: list[tuple[int, int]] = []
+    with patch.object(why, "build_model", wraps=why.build_model) as builds:
+        reasons = unfunded.unfunded_reasons(result, sc, progress=lambda k, n: calls.append((k, n)))
+    assert builds.call_count == 2
+    left_out = [r.id for r in result.interventions if not r.selected]
+    assert calls == [(k, len(left_out)) for k in range(1, len(left_out) + 1)]
+
+    shared_of = Scalings.of
+
+    def alone(self: Any, iid: str, lever: Any) -> Any:  # a model of each one's own
+        return shared_of(Scalings(sc, self.objective, self.solver, only=iid), iid, lever)
+
+    with patch.object(Scalings, "of", alone):
+        own = unfunded.unfunded_reasons(result, sc)
+    assert [r.why for r in reasons] == [r.why for r in own]
+    assert any("would be funded if its benefits were" in r.why for r in reasons)
 
 
 # --------------------------------------------------------------------------- (5) CLI

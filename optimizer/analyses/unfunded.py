@@ -4,6 +4,7 @@ excludes it, nobody allowed to fund it, or the break-even of `pbo explain --inte
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pbo.models.results import PlanResult
@@ -24,18 +25,20 @@ class Unfunded:
 
 
 def unfunded_reasons(result: PlanResult, scenario: Scenario,
-                     options: SolverOptions | None = None) -> list[Unfunded]:
-    """One reason per intervention not selected in `result` (which must have a plan)."""
-    from pbo.optimizer.explain.why import break_even
+                     options: SolverOptions | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> list[Unfunded]:
+    """One reason per intervention not selected in `result` (which must have a plan).
+    `progress(done, total)` after each left-out intervention's reason."""
+    from pbo.optimizer.explain.why import Scalings, break_even
 
     solver = SolverOptions(**{**(options or SolverOptions()).as_dict(),
                               "check_binding": False})
     excluded = {r.intervention: r for r in scenario.red_lines
                 if r.rule == "exclude_intervention"}
+    scalings = Scalings(scenario, result.objective_name, solver)  # one model for every search
     out = []
-    for row in result.interventions:
-        if row.selected:
-            continue
+    left_out = [row for row in result.interventions if not row.selected]
+    for done, row in enumerate(left_out, 1):
         iv = scenario.intervention[row.id]
         if row.id in excluded:
             rule = excluded[row.id]
@@ -47,7 +50,7 @@ def unfunded_reasons(result: PlanResult, scenario: Scenario,
         else:
             least = iv.min_units if iv.min_units > 0 else min(1.0, iv.max_units)
             even = break_even(scenario, row.id, result.objective_name, solver, PRECISION,
-                              MOST, least)
+                              MOST, least, scalings)
             if even.value is None:
                 why = ("no rise in its benefits (up to 64 times today's) would bring it in: "
                        "budgets, targets or red lines stand in the way"
@@ -58,4 +61,6 @@ def unfunded_reasons(result: PlanResult, scenario: Scenario,
             else:
                 why = f"would be funded if its costs were {1 - even.value:.0%} lower"
         out.append(Unfunded(id=row.id, name=iv.label, why=why))
+        if progress is not None:
+            progress(done, len(left_out))
     return out

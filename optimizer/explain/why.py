@@ -25,7 +25,7 @@ from pbo.optimizer.explain.types import BindingRow, BreakEven, Conflict, Interve
 from pbo.optimizer.formulation.build import BuiltModel, build_model
 from pbo.optimizer.formulation.data import ModelData
 from pbo.optimizer.formulation.measures import discounted_value_per_unit
-from pbo.optimizer.formulation.numerics import check_numerics
+from pbo.optimizer.formulation.numerics import EntrySpread, check_numerics
 from pbo.optimizer.present.tables import money
 from pbo.optimizer.solving.feasibility import matrix_entries
 from pbo.optimizer.solving.highs import HighsSession, SolverOptions
@@ -101,15 +101,20 @@ def binding_rows(session: HighsSession) -> list[BindingRow]:
     return out
 
 
-def _scaled(sc: Scenario, iid: str, lever: str, factor: float) -> Scenario:
+def _scaled(sc: Scenario, iid: str | list[str], lever: str, factor: float) -> Scenario:
+    """The scenario with the benefits (or costs) of intervention `iid` (or of each listed)
+    times `factor`."""
     data = sc.model_dump(mode="json")
-    iv = next(i for i in data["interventions"] if i["id"] == iid)
+    ids = {iid} if isinstance(iid, str) else set(iid)
     fields = ("fixed_cost", "unit_cost") if lever == "cost_scale" else (
         "economic_value", "social_value")
-    for f in fields:
-        iv[f] = [v * factor for v in iv[f]]
-    if lever == "benefit_scale":
-        iv["benefits"] = {p: [v * factor for v in b] for p, b in iv["benefits"].items()}
+    for iv in data["interventions"]:
+        if iv["id"] not in ids:
+            continue
+        for f in fields:
+            iv[f] = [v * factor for v in iv[f]]
+        if lever == "benefit_scale":
+            iv["benefits"] = {p: [v * factor for v in b] for p, b in iv["benefits"].items()}
     return scenario_from_data(data)
 
 
@@ -129,68 +134,46 @@ def _enters_built(sc: Scenario, iid: str, lever: Lever, factor: float, objective
 
 
 class _Scaling:
-    """X's benefits (or costs) times any factor f > 0 in one model loaded into HiGHS, for
-    the search of `break_even`: one build and load for the whole search, not one for each
-    factor tried (which took 1.2 s of the 1.7 s the decision pack spent on the break-evens
-    of the bundled example).
+    """X's benefits (or costs) times any factor f > 0 in a model loaded into HiGHS, for the
+    search of `break_even`: one build and load for the whole search, not one for each factor
+    tried (which took 1.2 s of the 1.7 s the decision pack spent on the break-evens of the
+    bundled example). Made by `Scalings.of`, which can share one loaded model between the
+    searches of many interventions.
 
     Benefits and costs enter the model linearly, through X's own columns (its units and its
     selection), so each matrix entry and objective coefficient the factor moves is affine
     in it: the models built at factors 1 and k give it at every f, set in HiGHS in place
-    (tests/test_explain.py checks the model so set against one built at f). `of` is None
-    when the two builds differ in anything else (the factor changes the model's structure,
-    a bound or another column); the caller then builds for each factor."""
+    (tests/test_explain.py checks the model so set against one built at f)."""
 
-    def __init__(self, sc: Scenario, iid: str, lever: Lever, solver: SolverOptions,
-                 built: BuiltModel, session: HighsSession, k: float,
+    def __init__(self, scalings: Scalings, iid: str, lever: Lever,
                  moved: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]):
-        self.sc, self.iid, self.lever, self.solver = sc, iid, lever, solver
-        self.built, self.session, self.k = built, session, k
+        self.scalings, self.iid, self.lever = scalings, iid, lever
+        self.sc, self.solver, self.k = scalings.sc, scalings.solver, scalings.k[lever]
+        self.built, self.session = scalings.built, scalings.session
         self.rows, self.cols, self.at_one, self.at_k, self.own = moved
 
     @classmethod
     def of(cls, sc: Scenario, iid: str, lever: Lever, objective: str,
            solver: SolverOptions) -> _Scaling | None:
-        k = 2.0 if lever == "benefit_scale" else 0.5
-        try:
-            built = build_model(sc, objective, solver.formulation)
-            at_k = build_model(_scaled(sc, iid, lever, k), objective, solver.formulation)
-        except InputError:
-            return None
-        session, other = HighsSession(built, solver), HighsSession(at_k, solver)
-        own = np.array([session.col_of(built.m.select[iid]), session.col_of(built.m.units[iid])])
-        if not np.array_equal(own, [other.col_of(at_k.m.select[iid]),
-                                    other.col_of(at_k.m.units[iid])]):
-            return None
-        one, two = session.highs.getLp(), other.highs.getLp()
-        (rows, cols, v1), (r2, c2, v2) = matrix_entries(one), matrix_entries(two)
-        mine = np.isin(cols, own)  # X's entries, in the order stored
-        cost1, cost2 = np.asarray(one.col_cost_), np.asarray(two.col_cost_)
-        same = all(np.array_equal(getattr(one, name), getattr(two, name)) for name in (
-            "col_lower_", "col_upper_", "row_lower_", "row_upper_", "integrality_"))
-        if not (same and np.array_equal(rows, r2) and np.array_equal(cols, c2)
-                and np.array_equal(v1[~mine], v2[~mine])
-                and np.array_equal(np.delete(cost1, own), np.delete(cost2, own))
-                and one.offset_ == two.offset_ and one.sense_ == two.sense_):
-            return None
-        return cls(sc, iid, lever, solver, built, session, k, (
-            rows[mine], cols[mine], np.concatenate([v1[mine], cost1[own]]),
-            np.concatenate([v2[mine], cost2[own]]), own))
+        """X's search on a model of its own (two builds: at 1, and X's values times k)."""
+        return Scalings(sc, objective, solver, only=iid).of(iid, lever)
 
     def enters(self, factor: float) -> bool:
         """X in the optimal plan at `factor` > 0 (as `_enters_built`)."""
-        try:  # what a build at this factor would refuse, refused
-            check_numerics(ModelData.from_scenario(_scaled(self.sc, self.iid, self.lever,
-                                                           factor), self.solver.formulation))
-        except InputError:
-            return False
+        if not self.scalings.spread.within(self.iid, self.lever, factor):
+            try:  # what a build at this factor would refuse, refused
+                check_numerics(ModelData.from_scenario(_scaled(
+                    self.sc, self.iid, self.lever, factor), self.solver.formulation))
+            except InputError:
+                return False
         self.set(factor)
         self.session.highs.clearSolver()  # no warm state: each factor's answer its model's
         outcome = self.session.run()
         return outcome.has_solution and in_plan(self.built, self.iid)
 
     def set(self, factor: float) -> None:
-        """The loaded model made the model of X's benefits (or costs) times `factor` > 0."""
+        """The loaded model made the model of X's benefits (or costs) times `factor` > 0
+        (every other intervention's at 1: `set(1.0)` gives back the model as built)."""
         h, n = self.session.highs, len(self.rows)
         now = self.at_one + (factor - 1.0) / (self.k - 1.0) * (self.at_k - self.at_one)
         for row, col, value in zip(self.rows.tolist(), self.cols.tolist(), now[:n].tolist(),
@@ -199,17 +182,132 @@ class _Scaling:
         h.changeColsCost(len(self.own), self.own.astype(np.int32), now[n:])
 
 
+class Scalings:
+    """The break-even searches of many interventions of one scenario on one loaded model
+    (`unfunded_reasons`: every left-out intervention of a plan). Built once: the model at
+    factor 1, and for each lever used, one model with the benefits (or costs) of every
+    intervention times k (with `only`, of that intervention alone). Each intervention's own
+    columns carry only its own values, so X's entries of the second are X's entries at k,
+    whoever else is scaled beside it; X's search sets X's entries in place and gives them
+    back at 1 when it is done (`_Scaling.set`). `of` is None when the builds differ in
+    anything else (the factor changes the model's structure, a bound or another column) or
+    cannot be built; the caller then builds for each factor.
+
+    At 500 interventions (302 left out), the pack's searches took 0.8 s each with a model
+    of their own, two of them building the scenario again at every factor it tried."""
+
+    k: dict[Lever, float] = {"benefit_scale": 2.0, "cost_scale": 0.5}
+
+    def __init__(self, sc: Scenario, objective: str, solver: SolverOptions,
+                 only: str | None = None):
+        self.sc, self.objective, self.solver, self.only = sc, objective, solver, only
+        self._at_k: dict[Lever, tuple[np.ndarray, ...] | None] = {}
+        self._base: tuple[BuiltModel, HighsSession, tuple[np.ndarray, ...]] | None = None
+        self._failed = False
+
+    def _loaded(self) -> bool:
+        if self._base is None and not self._failed:
+            try:
+                built = build_model(self.sc, self.objective, self.solver.formulation)
+            except InputError:
+                self._failed = True
+                return False
+            session = HighsSession(built, self.solver)
+            lp = session.highs.getLp()
+            self._base = built, session, (*matrix_entries(lp), np.asarray(lp.col_cost_))
+            self.spread = EntrySpread(built.data)
+            self.value = discounted_value_per_unit(built.data, self.objective)
+        return self._base is not None
+
+    @property
+    def built(self) -> BuiltModel:
+        assert self._base is not None
+        return self._base[0]
+
+    @property
+    def session(self) -> HighsSession:
+        assert self._base is not None
+        return self._base[1]
+
+    def own(self, session: HighsSession, built: BuiltModel, iid: str) -> list[int]:
+        return [session.col_of(built.m.select[iid]), session.col_of(built.m.units[iid])]
+
+    def _scaled_lp(self, lever: Lever) -> tuple[np.ndarray, ...] | None:
+        """The matrix entries and costs at k (of every intervention, or of `only`), when
+        they differ from the model at 1 only in the scaled interventions' own columns."""
+        if lever in self._at_k:
+            return self._at_k[lever]
+        self._at_k[lever] = None
+        ids = [self.only] if self.only else [iv.id for iv in self.sc.interventions]
+        try:
+            at_k = build_model(_scaled(self.sc, ids, lever, self.k[lever]), self.objective,
+                               self.solver.formulation)
+        except InputError:
+            return None
+        other = HighsSession(at_k, self.solver)
+        own = np.array([c for i in ids for c in self.own(self.session, self.built, i)])
+        if not np.array_equal(own, [c for i in ids for c in self.own(other, at_k, i)]):
+            return None
+        assert self._base is not None
+        one, two = self.session.highs.getLp(), other.highs.getLp()
+        rows, cols, v1, cost1 = self._base[2]
+        r2, c2, v2 = matrix_entries(two)
+        cost2 = np.asarray(two.col_cost_)
+        mine = np.isin(cols, own)
+        same = all(np.array_equal(getattr(one, name), getattr(two, name)) for name in (
+            "col_lower_", "col_upper_", "row_lower_", "row_upper_", "integrality_"))
+        if (same and np.array_equal(rows, r2) and np.array_equal(cols, c2)
+                and np.array_equal(v1[~mine], v2[~mine])
+                and np.array_equal(np.delete(cost1, own), np.delete(cost2, own))
+                and one.offset_ == two.offset_ and one.sense_ == two.sense_):
+            self._at_k[lever] = (v2, cost2)
+        return self._at_k[lever]
+
+    def of(self, iid: str, lever: Lever) -> _Scaling | None:
+        """X's search on the shared model, or None (the class docstring)."""
+        if not self._loaded():
+            return None
+        at_k = self._scaled_lp(lever)
+        if at_k is None:
+            return None
+        assert self._base is not None
+        rows, cols, v1, cost1 = self._base[2]
+        v2, cost2 = at_k
+        own = np.array(self.own(self.session, self.built, iid))
+        mine = np.isin(cols, own)
+        return _Scaling(self, iid, lever, (
+            rows[mine], cols[mine], np.concatenate([v1[mine], cost1[own]]),
+            np.concatenate([v2[mine], cost2[own]]), own))
+
+
 def break_even(sc: Scenario, iid: str, objective: str, solver: SolverOptions,
-               precision: float, max_scale: float, least: float) -> BreakEven:
+               precision: float, max_scale: float, least: float,
+               scalings: Scalings | None = None) -> BreakEven:
     """Bisection on a factor on X's benefits (or, for min_cost or X without value, its
     costs): the factor at which X enters the optimal plan, to within `precision` (relative).
     Assumes X's place in the plan is monotone in the factor. Each factor above 0 is solved
-    on one loaded model (`_Scaling`), when the factor moves only X's own entries."""
-    d = ModelData.from_scenario(sc)
-    value = discounted_value_per_unit(d, objective)[iid]
+    on one loaded model (`_Scaling`), when the factor moves only X's own entries; `scalings`
+    shares that model between the searches of many interventions."""
+    shared = scalings or Scalings(sc, objective, solver, only=iid)
+    if shared._loaded():
+        value = shared.value[iid]
+        d = shared.built.data
+    else:
+        d = ModelData.from_scenario(sc)
+        value = discounted_value_per_unit(d, objective)[iid]
     lever: Lever = "cost_scale" if objective == "min_cost" or value <= 0 else "benefit_scale"
-    scaling = _Scaling.of(sc, iid, lever, objective, solver)
+    scaling = shared.of(iid, lever)
+    try:
+        return _bisect(sc, iid, lever, objective, solver, precision, max_scale, least,
+                       scaling, d, value)
+    finally:
+        if scaling is not None:
+            scaling.set(1.0)  # the shared model as built, for the next search
 
+
+def _bisect(sc: Scenario, iid: str, lever: Lever, objective: str, solver: SolverOptions,
+            precision: float, max_scale: float, least: float, scaling: _Scaling | None,
+            d: ModelData, value: float) -> BreakEven:
     def enters(factor: float) -> bool:
         if scaling is not None and factor > 0:
             return scaling.enters(factor)

@@ -153,6 +153,54 @@ def _all_within(d: ModelData) -> bool:
     return not (bounds.size and bounds.max() >= INFINITE)
 
 
+class EntrySpread:
+    """The matrix entries `_all_within` checks, each with the intervention and lever
+    (benefits or costs) whose factor would move it: for the break-even search, which asks
+    at each factor whether a build would refuse the scenario with one intervention's benefits
+    (or costs) times it. `within` answers without building when the answer is surely no;
+    near a limit it says False, and the caller checks the build as before."""
+
+    MARGIN = 1e-6
+    """How far inside every limit the factored entries must be for `within` to answer."""
+
+    def __init__(self, d: ModelData):
+        sc = d.scenario
+        index = {i: k for k, i in enumerate(d.interventions)}
+        parts: list[tuple[Any, Any, int]] = [  # (values, their intervention, lever)
+            (d.unit_cost, lambda key: key[0], 2), (d.fixed_cost, lambda key: key[0], 2),
+            (d.adjusted, lambda key: key[1], 1), (d.cashable, lambda key: key[1], 1),
+            (d.wider_value, lambda key: key[0], 1)]
+        values, owner, lever = [], [], []
+        for table, whose, kind in parts:
+            for key, v in table.items():
+                values.append(v)
+                owner.append(index[whose(key)])
+                lever.append(kind)
+        for iv in sc.interventions:  # scaled by no factor
+            fixed = [iv.max_units, iv.min_units, *iv.outcomes.values()]
+            values += fixed
+            owner += [-1] * len(fixed)
+            lever += [0] * len(fixed)
+        v = np.abs(np.asarray(values, dtype=np.float64))
+        keep = v != 0
+        self.values, self.owner = v[keep], np.asarray(owner, dtype=np.int64)[keep]
+        self.lever = np.asarray(lever, dtype=np.int8)[keep]
+        self.index = index
+
+    def within(self, iid: str, lever: str, factor: float) -> bool:
+        """True when every entry, with `iid`'s benefits (`benefit_scale`) or costs
+        (`cost_scale`) times `factor` > 0, is within `_all_within`'s limits by MARGIN."""
+        if not self.values.size:
+            return True
+        moved = (self.owner == self.index[iid]) & (
+            self.lever == (1 if lever == "benefit_scale" else 2))
+        v = np.where(moved, self.values * factor, self.values)
+        top, low = float(v.max()), float(v.min())
+        m = 1.0 + self.MARGIN
+        return (top * m < LARGEST and low > SMALLEST * m
+                and top * m < 10.0 ** ORDERS * low)
+
+
 def numeric_problems(d: ModelData) -> list[str]:
     """Each range HiGHS cannot solve reliably, with the values named by where they are."""
     problems = []

@@ -42,8 +42,11 @@ def pack_extras(scenario: Scenario, result: PlanResult, objective: str | None,
         with step("Solving every group of partners…"):
             shares = run_shares(scenario, actual={p.id: p.net_cashable_savings_npv
                                                   for p in result.partners}, options=options)
-    with step("Finding why each left-out intervention is left out…"):
-        unfunded = unfunded_reasons(result, scenario, options)
+    why = "Finding why each left-out intervention is left out"
+    with step(f"{why}…") as shown:
+        update = getattr(shown, "update", None)  # the command line's spinner: a count
+        unfunded = unfunded_reasons(result, scenario, options, None if update is None else
+                                    lambda k, n: update(f"{why} ({k} of {n})…"))
     return sens, shares, unfunded
 
 
