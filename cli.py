@@ -247,6 +247,11 @@ def solve(
             console.print(what_ifs)
         if statement is not None:
             check_output_path(statement, [scenario], (".json", ".xlsx"), "--statement")
+            written = [] if out is None else [out, *(csv_set_paths(out, PLAN_TABLES)
+                                                     if out.suffix.lower() == ".csv" else ())]
+            if any(statement.resolve() == w.resolve() for w in written):
+                raise UsageError(f"--statement {statement}: the same file as --out writes; "
+                                 "give each its own name")
         _check_partner(sc, partner)
         options = SolverOptions(time_limit=time_limit, mip_gap=mip_gap,
                                 check_binding=not no_binding,

@@ -154,3 +154,28 @@ def test_a_manifest_naming_a_path_is_refused_not_read(tmp_path):
     said = " ".join(res.output.split())
     assert "../../etc/passwd: not a file name beside the manifest" in said
     assert "/dev/zero: not a file name beside the manifest" in said
+
+
+def test_a_manifest_that_leaves_a_table_out_or_lists_one_twice_fails(tmp_path):
+    """A plan's CSV set is its six tables: a manifest listing only plan_interventions.csv
+    passed with plan_funding.csv edited (exit 0), and so did one listing none. Now each
+    table left out, and one listed twice, is named, and the set is not whole (exit 1)."""
+    _, manifest = _csv_set(tmp_path)
+    record = json.loads(manifest.read_text())
+    whole = record["files"]
+    record["files"] = [whole[0], whole[0]]
+    manifest.write_text(json.dumps(record))
+    with (tmp_path / "plan_funding.csv").open("a") as f:
+        f.write("council,hub,2015,9999999\n")
+    res, checks = _audited(manifest)
+    assert res.exit_code == 1, res.output
+    assert checks["the set is whole"] == "FAIL"
+    said = " ".join(res.output.split())
+    assert "plan_interventions.csv: listed 2 times" in said
+    for table in ("funding", "partners", "partner_years", "targets", "red_lines"):
+        assert f"plan_{table}.csv: not listed (a plan's set has 6 tables)" in said
+    record["files"] = []
+    manifest.write_text(json.dumps(record))
+    res, checks = _audited(manifest)
+    assert res.exit_code == 1, res.output
+    assert "plan_interventions.csv: not listed" in " ".join(res.output.split())

@@ -388,3 +388,63 @@ def test_a_forged_currency_is_named(solved, tmp_path):
     res = _audit(tmp_path, payload)
     assert res.exit_code == 1
     assert "meta.currency: recorded 'USD', the recorded scenario's 'GBP'" in res.output
+
+
+def test_a_recorded_input_that_is_not_a_scenario_file_is_not_read(solved, tmp_path):
+    """A result names its input file, and anyone can write a result: one pointing at a file
+    that is no scenario (no .yaml, .yml, .json or .xlsx) has its SHA-256 compared but is
+    never parsed, so none of its text is echoed as 'unknown field' lines (it was, for
+    /etc/shadow)."""
+    secret = tmp_path / "secret"
+    secret.write_text("DB_PASSWORD: hunter2\nadmin:x:0:0:the line itself\n")
+    payload = copy.deepcopy(solved[1])
+    payload["meta"]["input_file"] = str(secret)
+    res = _audit(tmp_path, payload)
+    assert res.exit_code == 1, res.output
+    said = " ".join(res.output.split())
+    assert f"meta.input_file: {secret} is not a scenario file" in said
+    assert "DB_PASSWORD" not in res.output
+    assert "hunter2" not in res.output
+    assert "the line itself" not in res.output
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ('{"objective": 1' + "0" * 4400 + "}", "must be a finite number"),
+    ("[" * 5000 + "]" * 5000, "nested deeper than 64 levels"),
+    ('{"a":' * 1500 + "1" + "}" * 1500, "nested deeper than 64 levels"),
+    ('{"status": "optimal", "status": "infeasible"}', "duplicate key 'status'"),
+])
+def test_a_hostile_result_file_is_a_located_error_not_a_traceback(tmp_path, text, said):
+    """The result reader bounds what it decodes as the scenario reader does: a 4,401-digit
+    integer and 5,000-deep nesting gave Python tracebacks (ValueError, RecursionError), and a
+    key given twice was read silently, the last one winning."""
+    path = tmp_path / "hostile.json"
+    path.write_text(text)
+    res = CliRunner().invoke(app, ["audit", str(path)], env={"COLUMNS": "200"})
+    assert res.exit_code == 1, res.output
+    assert "Traceback" not in res.output
+    assert said in res.output
+    assert str(path) in " ".join(res.output.split())
+
+
+def test_an_auditors_input_that_is_not_there_is_a_usage_error(solved, tmp_path):
+    """`--input` names the auditor's own copy: a typo is exit 2, not a 'skipped' pass."""
+    res = CliRunner().invoke(app, ["audit", str(solved[0]), "--input",
+                                   str(tmp_path / "typo.yaml")])
+    assert res.exit_code == 2, res.output
+    assert "typo.yaml: no such file" in res.output
+
+
+def test_an_audit_prints_at_most_fifty_differences_and_counts_the_rest(solved, tmp_path):
+    """A result padded with 200 made-up interventions: each is named ('not in the
+    scenario', and again by the checks that re-solve), the first 50 printed, then '… and N
+    more' (a result padded with 200,000 printed 1.4 million lines)."""
+    payload = copy.deepcopy(solved[1])
+    row = payload["interventions"][0]
+    payload["interventions"] += [{**row, "id": f"made_up_{k}"} for k in range(200)]
+    res = _audit(tmp_path, payload)
+    assert res.exit_code == 1, res.output
+    shown = [line for line in res.output.splitlines() if line.startswith("  - ")]
+    assert len(shown) == 50
+    assert "… and " in res.output
+    assert "more" in res.output.splitlines()[-1]

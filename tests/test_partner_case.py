@@ -72,6 +72,29 @@ def test_cli_partner_case_and_statement_files(tmp_path):
     assert "no such partner" in bad.output
 
 
+def test_a_statement_and_a_result_on_one_path_is_refused_before_solving(tmp_path):
+    """`--statement` and `--out` naming one file wrote both ("Wrote out/same.json" twice,
+    exit 0) and only the plan survived; now a usage error (exit 2) before anything is
+    solved or written, also for a table of a CSV set."""
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(two_year_case().model_dump(mode="json")))
+    same = tmp_path / "same.json"
+    run = CliRunner().invoke(app, ["solve", str(path), "--partner", "a", "--statement",
+                                   str(same), "--out", str(same)])
+    assert run.exit_code == 2, run.output
+    assert "the same file as --out writes" in " ".join(run.output.split())
+    assert not same.exists()
+    run = CliRunner().invoke(app, ["solve", str(path), "--statement",
+                                   str(tmp_path / "plan_funding.csv"), "--out",
+                                   str(tmp_path / "plan.csv")])
+    assert run.exit_code == 2, run.output  # (a statement is .json or .xlsx: refused anyway)
+    xlsx_set = CliRunner().invoke(app, ["solve", str(path), "--statement",
+                                        str(tmp_path / "r.xlsx"), "--out",
+                                        str(tmp_path / "r.xlsx")])
+    assert xlsx_set.exit_code == 2, xlsx_set.output
+    assert not (tmp_path / "r.xlsx").exists()
+
+
 def _section(page: str, start: str) -> str:
     found = re.search(start + r".*?</section>", page, re.S)
     assert found, start

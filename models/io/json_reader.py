@@ -24,10 +24,12 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def load_json(text: str) -> Any:
+def load_json(text: str, counts: bool = True) -> Any:
     """JSON text as plain data, by the standard library's decoder: ReadProblems for a
     duplicate key (with both lines), a huge integer or a passed limit; json.JSONDecodeError
-    for text that is not JSON."""
+    for text that is not JSON. `counts=False` (a result file, for audit, which at 10,000
+    interventions may hold more rows than a scenario may): the depth and numbers bounded,
+    not the count of items and values."""
     try:
         data = json.loads(text, object_pairs_hook=_pairs, parse_int=_json_int)
     except _DuplicateKey:
@@ -37,7 +39,7 @@ def load_json(text: str) -> Any:
     except RecursionError:
         raise ReadProblems([f"nested deeper than {MAX_DEPTH} levels (the limit; a scenario "
                             "needs about 6)"]) from None
-    _check_bounds(data)
+    _check_bounds(data, counts)
     return data
 
 
@@ -70,7 +72,7 @@ def _json_duplicates(text: str) -> list[str]:
 _NESTING = frozenset((list, dict))
 
 
-def _check_bounds(data: Any) -> None:
+def _check_bounds(data: Any, counts: bool = True) -> None:
     """Depth, item and value counts of decoded JSON (the decoder's own recursion bound is
     about 1,000 levels, too deep for the copies made later)."""
     if not isinstance(data, list | dict):
@@ -84,7 +86,7 @@ def _check_bounds(data: Any) -> None:
         if depth > MAX_DEPTH:
             raise ReadProblems([f"nested deeper than {MAX_DEPTH} levels (the limit; a "
                                 "scenario needs about 6)"])
-        if len(node) > yaml12.MAX_ITEMS:
+        if counts and len(node) > yaml12.MAX_ITEMS:
             raise ReadProblems([f"a list or mapping holds more than {yaml12.MAX_ITEMS:,} items "
                                 "(the limit)"])
         children = node.values() if isinstance(node, dict) else node
@@ -92,5 +94,5 @@ def _check_bounds(data: Any) -> None:
             for child in children:
                 if type(child) in _NESTING:  # decoded JSON: plain lists and dicts
                     append((child, depth + 1))
-    if nodes > yaml12.MAX_NODES:
+    if counts and nodes > yaml12.MAX_NODES:
         raise ReadProblems([f"more than {yaml12.MAX_NODES:,} values in one file (the limit)"])

@@ -208,10 +208,12 @@ def read_json(path: Path | str) -> dict[str, Any]:
     if len(raw) > MAX_INPUT_BYTES:
         raise InputError(f"{path}: larger than {MAX_INPUT_BYTES // 2**20} MiB, so not a "
                          "result pbo wrote")
-    try:
-        data = json.loads(raw.decode("utf-8"))
+    try:  # bounded as a scenario's JSON is: no huge integer, no deep nesting, no key twice
+        data = load_json(raw.decode("utf-8"), counts=False)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{path}: not a readable JSON file ({exc})") from None
+    except ReadProblems as exc:
+        raise InputError([f"{path}: {p}" for p in exc.problems]) from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a JSON object")
     return data

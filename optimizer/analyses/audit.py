@@ -28,7 +28,7 @@ from pydantic import ValidationError
 
 from pbo.models.errors import InputError, UsageError
 from pbo.models.io.input_file import read_recorded_input
-from pbo.models.io.loading import read_data, scenario_from_data
+from pbo.models.io.loading import SCENARIO_SUFFIXES, read_data, scenario_from_data
 from pbo.models.overrides import apply_overrides
 from pbo.models.results import PlanResult
 from pbo.models.scenario import OBJECTIVES, Scenario
@@ -130,10 +130,14 @@ def audit_file_set(manifest: str | Path, record: dict[str, Any]) -> AuditReport:
     report = AuditReport()
     count = len(record.get("files") or [])
     problems = verify_file_set(Path(manifest))
-    report.add("the set is whole", not problems,
-               f"{count} tables, each with the bytes the manifest records" if not problems
-               else f"{len(problems)} of {count} tables {'is' if len(problems) == 1 else 'are'}"
-               " not as the manifest records (listed below)", problems)
+    unlisted = _tables_listed(Path(manifest), record)
+    detail = (f"{count} tables, each with the bytes the manifest records" if not problems
+              else f"{len(problems)} of {count} tables {'is' if len(problems) == 1 else 'are'}"
+              " not as the manifest records (listed below)")
+    if unlisted:
+        detail = ("the manifest does not list the plan's tables once each (listed below)"
+                  + ("" if problems else "; each table it lists is as it records"))
+    report.add("the set is whole", not (problems or unlisted), detail, problems + unlisted)
     path = record.get("input_file")
     if not isinstance(path, str) or not path:
         report.add(INPUT_CHECK, None, "the manifest names no input file")
@@ -143,6 +147,23 @@ def audit_file_set(manifest: str | Path, record: dict[str, Any]) -> AuditReport:
                "re-solve: write the plan as JSON too (pbo solve --out plan.json) and audit "
                "that")
     return report
+
+
+def _tables_listed(manifest: Path, record: dict[str, Any]) -> list[str]:
+    """A plan's set is its six tables (export.PLAN_TABLES), each listed once: a manifest
+    that leaves one out, or lists one twice, does not describe a whole set."""
+    from pbo.models.io.export import PLAN_TABLES
+
+    stem = manifest.name.removesuffix("_manifest.json")
+    try:
+        listed = [str(e["name"]) for e in record.get("files") or []]
+    except (KeyError, TypeError):
+        return []  # verify_file_set says the manifest is not readable
+    problems = [f"{name}: listed {listed.count(name)} times" for name in sorted(set(listed))
+                if listed.count(name) > 1]
+    problems += [f"{stem}_{table}.csv: not listed (a plan's set has {len(PLAN_TABLES)} "
+                 "tables)" for table in PLAN_TABLES if f"{stem}_{table}.csv" not in listed]
+    return problems
 
 
 def _result(payload: dict[str, Any]) -> PlanResult:
@@ -222,6 +243,11 @@ def check_input(report: AuditReport, recorded: PlanResult, scenario: Scenario) -
     raw = _input_hashed(report, path, meta.input_sha256, "meta.",
                         "; the scenario recorded in the result is re-solved")
     if raw is None:
+        return
+    if Path(path).suffix.lower() not in SCENARIO_SUFFIXES:  # its text would be echoed
+        report.add(SCENARIO_CHECK, False, "the input file is not read",
+                   [f"meta.input_file: {path} is not a scenario file "
+                    f"({', '.join(SCENARIO_SUFFIXES)}), so it is not read"])
         return
     changes, problems = _changes(meta.overrides)
     if not problems:

@@ -58,6 +58,10 @@ def schema(
     console.print(f"Wrote {out}")
 
 
+FINDINGS_SHOWN = 50
+"""Differences an audit prints (the count of the rest follows)."""
+
+
 @app.command()
 def audit(
     result_file: Annotated[Path, typer.Argument(
@@ -75,6 +79,8 @@ def audit(
     from pbo.optimizer.present.tables import audit_table
 
     try:
+        if input_file is not None and not input_file.exists():  # a typo is not a pass
+            raise UsageError(f"--input {input_file}: no such file")
         payload = read_json(result_file)
         if isinstance(payload.get("manifest"), dict) and "job_key" in payload["manifest"]:
             _audit_risk(payload, input_file)  # a `pbo risk` result
@@ -92,8 +98,10 @@ def audit(
     console.print(audit_table(report))
     if report.findings:
         console.print("What differs:")
-        for finding in report.findings:
+        for finding in report.findings[:FINDINGS_SHOWN]:
             console.print(f"  - {finding}", soft_wrap=True)
+        if len(report.findings) > FINDINGS_SHOWN:
+            console.print(f"  … and {len(report.findings) - FINDINGS_SHOWN:,} more")
     if not report.passed:
         raise typer.Exit(1)
 
