@@ -187,11 +187,15 @@ def _load(scenario: Path, sets: list[str] | None, names: str | None) -> Loaded:
 def validate(scenario: ScenarioArg, debug: DebugOpt = False) -> None:
     """Check a scenario: every problem is listed at once, with where it is; warnings are
     printed and do not fail it."""
-    from pbo.models.io.loading import load_scenario
+    from pbo.models.io.loading import load_checked, what_if_problems
     from pbo.models.warnings import scenario_warnings
 
     try:
-        sc = load_scenario(scenario)
+        loaded = load_checked(scenario)
+        sc = loaded.scenario
+        broken = what_if_problems(loaded)
+        if broken:
+            raise InputError(broken)
     except PboError as exc:
         raise fail(exc, debug) from None
     for warning in scenario_warnings(sc):

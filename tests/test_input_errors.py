@@ -258,6 +258,28 @@ def test_several_problems_are_reported_at_once(tmp_path: Path) -> None:
     assert_cli_rejects(["solve", str(path)], "3 problems", *messages)
 
 
+def test_validate_checks_every_named_what_if_and_names_it(tmp_path: Path) -> None:
+    """`pbo validate` said ok of a file whose named scenarios were broken, and `--scenario`
+    said a what-if's problem without the what-if. Now validate applies each what-if on its
+    own to the file and lists every problem with the what-if it is in (exit 1); solving
+    with a broken one names it; a file whose what-ifs are all sound is still ok."""
+    data = changed(lambda d: d.update(scenarios={
+        "typo": {"partners.polic.poolable_budget": 5},
+        "negative": {"partners.council.poolable_budget": -1},
+        "fine": {"partners.police.poolable_budget": 400}}))
+    path = write_yaml(tmp_path / "scenario.yaml", data)
+    assert_cli_rejects(["validate", str(path)], "2 problems",
+                       "scenarios.typo: partners.polic: no item with id 'polic'",
+                       "scenarios.negative: partners[council].poolable_budget: must be >= 0, "
+                       "not -1")
+    assert_cli_rejects(["solve", str(path), "--scenario", "fine,typo"],
+                       "scenarios.typo: partners.polic: no item with id 'polic'")
+    del data["scenarios"]["typo"], data["scenarios"]["negative"]
+    fine = runner.invoke(app, ["validate", str(write_yaml(path, data))])
+    assert fine.exit_code == 0, fine.output
+    assert "ok:" in fine.output
+
+
 # ------------------------------------------------------------------ unreadable files
 def test_unparseable_yaml(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"

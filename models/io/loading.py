@@ -262,8 +262,9 @@ def load_checked(path: Path | str,
     overrides = list(overrides.items() if isinstance(overrides, Mapping) else overrides)
     check_set_once(overrides)
     read = _read(path)
+    scenarios = list(scenarios)
     changes = [*named_changes(read.data, scenarios), *overrides]
-    data = apply_overrides(read.data, changes) if changes else read.data
+    data = _applied(read.data, scenarios, overrides) if changes else read.data
     problems = read.problems
     try:
         scenario = scenario_from_data(data)
@@ -274,6 +275,36 @@ def load_checked(path: Path | str,
     if problems:
         raise InputError(problems)
     return Loaded(scenario, changes, data, read.sha256)
+
+
+def _applied(data: dict[str, Any], scenarios: list[str],
+             overrides: list[tuple[str, Any]]) -> dict[str, Any]:
+    """`data` with each named scenario's changes, then `overrides`, applied in order; every
+    change that cannot be made is a problem, said with the what-if it comes from."""
+    problems = []
+    for name, changes in [*((f"scenarios.{n}: ", named_changes(data, [n])) for n in scenarios),
+                          ("", overrides)]:  # a --set problem names its path already
+        try:
+            data = apply_overrides(data, changes)
+        except InputError as exc:
+            problems += [f"{name}{p}" for p in exc.problems]
+    if problems:
+        raise InputError(problems)
+    return data
+
+
+def what_if_problems(loaded: Loaded) -> list[str]:
+    """Each named scenario (`scenarios:`) of a file, applied on its own to the file as read
+    and validated: every problem, said with the what-if it is in (`pbo validate` checks
+    them all, so a typo is found before a meeting asks for it)."""
+    problems = []
+    for name in loaded.data.get("scenarios") or {}:
+        try:
+            scenario_from_data(_applied(loaded.data, [name], []))
+        except InputError as exc:
+            problems += [p if p.startswith(f"scenarios.{name}: ") else
+                         f"scenarios.{name}: {p}" for p in exc.problems]
+    return problems
 
 
 def scenario_sha256(scenario: Scenario) -> str:
