@@ -448,3 +448,26 @@ def test_an_audit_prints_at_most_fifty_differences_and_counts_the_rest(solved, t
     assert len(shown) == 50
     assert "… and " in res.output
     assert "more" in res.output.splitlines()[-1]
+
+
+def test_a_file_that_is_not_a_result_names_the_fields_that_do_not_fit(solved, tmp_path):
+    """'not a pbo result file (1 fields do not fit)' named no field; now each is named with
+    where it is, up to five, and the rest counted."""
+    payload = copy.deepcopy(solved[1])
+    payload["objective"] = "lots"
+    res = _audit(tmp_path, payload)
+    assert res.exit_code == 1, res.output
+    said = " ".join(res.output.split())
+    assert "not a pbo result file (1 field does not fit: objective: input should be a valid " \
+           "number" in said
+    payload = copy.deepcopy(solved[1])
+    for row in payload["partners"]:
+        row["contribution_npv"] = "?"
+    del payload["meta"]
+    res = _audit(tmp_path, payload)
+    assert res.exit_code == 1, res.output
+    said = " ".join(res.output.split())
+    assert "(3 fields do not fit: partners[0].contribution_npv: input should be a valid " \
+           "number" in said
+    assert "partners[1].contribution_npv:" in said
+    assert "meta: field required)" in said

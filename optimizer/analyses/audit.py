@@ -170,8 +170,24 @@ def _result(payload: dict[str, Any]) -> PlanResult:
     try:
         return PlanResult.model_validate(payload)
     except ValidationError as exc:
-        raise InputError(f"not a pbo result file ({exc.error_count()} fields do not fit)") \
-            from None
+        errors = exc.errors(include_url=False, include_input=False)
+        named = [f"{_field_path(e['loc'])}: {e['msg'].lower()}" for e in errors[:SHOWN_FIELDS]]
+        more = f" and {len(errors) - SHOWN_FIELDS} more" if len(errors) > SHOWN_FIELDS else ""
+        raise InputError(f"not a pbo result file ({len(errors)} field"
+                         f"{'s do' if len(errors) != 1 else ' does'} not fit: "
+                         f"{'; '.join(named)}{more})") from None
+
+
+SHOWN_FIELDS = 5
+"""Fields named when a file is not a pbo result (the count of the rest follows)."""
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    """('partners', 0, 'contribution_npv') -> 'partners[0].contribution_npv'."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(the file)"
 
 
 def _recorded_scenario(recorded: PlanResult) -> Scenario:
