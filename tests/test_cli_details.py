@@ -84,3 +84,25 @@ def test_help_lists_every_command_in_the_order_users_meet_them() -> None:
     listed = [line.split()[0] for line in out.split("Commands:")[1].splitlines()
               if line.startswith("  ") and line.split()]
     assert listed == list(HELP_ORDER)
+
+
+def test_a_time_limited_plan_says_its_gap_in_the_headline() -> None:
+    """A plan stopped at --time-limit is the best found in time: its headline says how far
+    the best possible may be (the MIP gap, which was only in the JSON), in words. The
+    tutorial's plan, marked as stopped at a gap of 25%: the line says 'up to 25.0% better'."""
+    from rich.console import Console
+
+    from pbo import load_scenario, solve
+    from pbo.optimizer.present.tables import plan_summary
+
+    result = solve(load_scenario(SCENARIOS / "tutorial.yaml"))
+    console = Console(width=200, record=True)
+    console.print(plan_summary(result))
+    assert "MIP gap" not in console.export_text()
+    stopped = result.model_copy(update={"status": "time_limit", "mip_gap": 0.25})
+    console = Console(width=200, record=True)
+    console.print(plan_summary(stopped))
+    head = console.export_text().splitlines()[0]
+    assert "time_limit, net fiscal value" in head
+    assert "the best plan found in time; the best possible may be up to 25.0% better " \
+           "(the MIP gap)" in head
