@@ -106,3 +106,7 @@ def test_a_time_limited_plan_says_its_gap_in_the_headline() -> None:
     assert "time_limit, net fiscal value" in head
     assert "the best plan found in time; the best possible may be up to 25.0% better " \
            "(the MIP gap)" in head
+    console = Console(width=200, record=True)  # a gap below 0.1% keeps two figures
+    console.print(plan_summary(result.model_copy(update={"status": "time_limit",
+                                                         "mip_gap": 2.345e-5})))
+    assert "may be up to 0.0023% better" in console.export_text()

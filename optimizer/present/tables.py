@@ -152,8 +152,10 @@ def plan_summary(result: PlanResult, explain_command: str | None = None) -> Grou
         head.append(f"{result.status}, {result.objective_name.replace('_', ' ')} "
                     f"{money(result.objective, cur)} (discounted)")
         if result.status == "time_limit" and result.mip_gap is not None:
+            pct = 100 * result.mip_gap
             head.append(f": the best plan found in time; the best possible may be up to "
-                        f"{result.mip_gap:,.1%} better (the MIP gap)", style="yellow")
+                        f"{f'{pct:,.1f}' if pct >= 0.1 else f'{pct:.2g}'}% better (the MIP "
+                        "gap)", style="yellow")
     else:
         head.append(f"{result.status} — no plan", style="bold red")
     parts: list = [head]
