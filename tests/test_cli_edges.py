@@ -58,7 +58,8 @@ def test_compare_shows_a_partner_one_scenario_lacks_as_absent(tmp_path: Path) ->
     ("nan:1:3", "START, STOP and N must be finite numbers (not inf or nan)"),
     ("0:.nan:3", "START, STOP and N must be finite numbers (not inf or nan)"),
     ("0:1:1e400", "START, STOP and N must be finite numbers (not inf or nan)"),
-    ("-1e308:1e308:3", "START, STOP and N must be finite numbers (not inf or nan)"),
+    ("-1e308:1e308:3", "STOP - START is beyond the largest number (about 1.8e308); sweep "
+     "a narrower range"),  # each end is finite: the step overflows
     ("0:1e6:1000000000", "1,000,000,000 points; a sweep solves at most 10,000"),
     ("0:1:10001", "10,001 points; a sweep solves at most 10,000"),
     ("0:1:2.5", "N a whole number of points, at least 1"),

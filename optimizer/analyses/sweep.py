@@ -57,9 +57,12 @@ class SweepParam:
                              "(not inf or nan)")
         numbers = all(isinstance(v, int | float) and not isinstance(v, bool)
                       for v in (start, stop, n))
-        if numbers and not all(math.isfinite(v) for v in (start, stop, n, stop - start)):
+        if numbers and not all(math.isfinite(v) for v in (start, stop, n)):
             raise UsageError(f"--set {text!r}: START, STOP and N must be finite numbers "
                              "(not inf or nan)")
+        if numbers and not math.isfinite(stop - start):
+            raise UsageError(f"--set {text!r}: STOP - START is beyond the largest number "
+                             "(about 1.8e308); sweep a narrower range")
         if not numbers or n < 1 or int(n) != n:
             raise UsageError(f"--set {text!r}: START and STOP must be numbers and N a whole "
                              "number of points, at least 1")
