@@ -241,9 +241,10 @@ def solve(
     from pbo.optimizer.solving.plan import solve as solve_scenario
 
     try:
+        siblings = csv_set_paths(out, PLAN_TABLES) if out is not None \
+            and out.suffix.lower() == ".csv" else []
         if out is not None:
-            check_output_path(out, [scenario], RESULT_SUFFIXES, siblings=csv_set_paths(
-                out, PLAN_TABLES) if out.suffix.lower() == ".csv" else ())
+            check_output_path(out, [scenario], RESULT_SUFFIXES, siblings=siblings)
         loaded = _load(scenario, set_, scenario_names)
         sc = loaded.scenario
         what_ifs = _what_ifs(sc, scenario_names, set_)
@@ -251,8 +252,7 @@ def solve(
             console.print(what_ifs)
         if statement is not None:
             check_output_path(statement, [scenario], (".json", ".xlsx"), "--statement")
-            written = [] if out is None else [out, *(csv_set_paths(out, PLAN_TABLES)
-                                                     if out.suffix.lower() == ".csv" else ())]
+            written = [] if out is None else [out, *siblings]
             if any(statement.resolve() == w.resolve() for w in written):
                 raise UsageError(f"--statement {statement}: the same file as --out writes; "
                                  "give each its own name")

@@ -108,15 +108,22 @@ _TOP_LEVEL = ("name", "currency", "start_year", "years", "discount_rate", "objec
 
 def named_changes(data: Mapping[str, Any], names: Iterable[str]) -> list[tuple[str, Any]]:
     """The changes of the named scenarios, in order."""
+    return [change for _, changes in named_change_groups(data, names) for change in changes]
+
+
+def named_change_groups(data: Mapping[str, Any], names: Iterable[str]
+                        ) -> list[tuple[str, list[tuple[str, Any]]]]:
+    """Each named scenario with its changes, in order (every unknown name a problem)."""
     defined = data.get("scenarios") or {}
-    changes: list[tuple[str, Any]] = []
+    groups: list[tuple[str, list[tuple[str, Any]]]] = []
     problems = []
     for name in names:
         if name not in defined:
             problems.append(f"scenarios: no scenario named '{name}'"
                             f"{did_you_mean(name, defined)}")
             continue
-        changes.extend((str(path), value) for path, value in (defined[name] or {}).items())
+        groups.append((name, [(str(path), value)
+                              for path, value in (defined[name] or {}).items()]))
     if problems:
         raise InputError(problems)
-    return changes
+    return groups

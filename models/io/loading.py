@@ -17,7 +17,11 @@ from pbo.models.errors import InputError
 from pbo.models.io.input_file import MAX_INPUT_BYTES, read_file
 from pbo.models.io.json_reader import load_json
 from pbo.models.io.yaml12 import MAX_FILE_BYTES, Lines, ReadProblems, load_yaml
-from pbo.models.overrides import apply_overrides, check_set_once, named_changes
+from pbo.models.overrides import (
+    apply_overrides,
+    check_set_once,
+    named_change_groups,
+)
 from pbo.models.scenario import Scenario
 
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
@@ -262,9 +266,9 @@ def load_checked(path: Path | str,
     overrides = list(overrides.items() if isinstance(overrides, Mapping) else overrides)
     check_set_once(overrides)
     read = _read(path)
-    scenarios = list(scenarios)
-    changes = [*named_changes(read.data, scenarios), *overrides]
-    data = _applied(read.data, scenarios, overrides) if changes else read.data
+    groups = named_change_groups(read.data, scenarios)
+    changes = [*(c for _, named in groups for c in named), *overrides]
+    data = _applied(read.data, groups, overrides) if changes else read.data
     problems = read.problems
     try:
         scenario = scenario_from_data(data)
@@ -277,17 +281,18 @@ def load_checked(path: Path | str,
     return Loaded(scenario, changes, data, read.sha256)
 
 
-def _applied(data: dict[str, Any], scenarios: list[str],
+def _applied(data: dict[str, Any], groups: list[tuple[str, list[tuple[str, Any]]]],
              overrides: list[tuple[str, Any]]) -> dict[str, Any]:
-    """`data` with each named scenario's changes, then `overrides`, applied in order; every
-    change that cannot be made is a problem, said with the what-if it comes from."""
+    """`data` with each named scenario's changes (`named_change_groups`), then `overrides`,
+    applied in order; every change that cannot be made is a problem, said with the what-if
+    it comes from."""
     problems = []
-    for name, changes in [*((f"scenarios.{n}: ", named_changes(data, [n])) for n in scenarios),
+    for said, changes in [*((f"scenarios.{n}: ", named) for n, named in groups),
                           ("", overrides)]:  # a --set problem names its path already
         try:
             data = apply_overrides(data, changes)
         except InputError as exc:
-            problems += [f"{name}{p}" for p in exc.problems]
+            problems += [f"{said}{p}" for p in exc.problems]
     if problems:
         raise InputError(problems)
     return data
@@ -300,7 +305,8 @@ def what_if_problems(loaded: Loaded) -> list[str]:
     problems = []
     for name in loaded.data.get("scenarios") or {}:
         try:
-            scenario_from_data(_applied(loaded.data, [name], []))
+            scenario_from_data(_applied(loaded.data,
+                                        named_change_groups(loaded.data, [name]), []))
         except InputError as exc:
             problems += [p if p.startswith(f"scenarios.{name}: ") else
                          f"scenarios.{name}: {p}" for p in exc.problems]

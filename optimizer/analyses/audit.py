@@ -152,17 +152,18 @@ def audit_file_set(manifest: str | Path, record: dict[str, Any]) -> AuditReport:
 def _tables_listed(manifest: Path, record: dict[str, Any]) -> list[str]:
     """A plan's set is its six tables (export.PLAN_TABLES), each listed once: a manifest
     that leaves one out, or lists one twice, does not describe a whole set."""
-    from pbo.models.io.export import PLAN_TABLES
+    from collections import Counter
 
-    stem = manifest.name.removesuffix("_manifest.json")
+    from pbo.models.io.export import PLAN_TABLES, csv_set_paths
+
+    plan = manifest.with_name(manifest.name.removesuffix("_manifest.json") + ".csv")
     try:
-        listed = [str(e["name"]) for e in record.get("files") or []]
+        listed = Counter(str(e["name"]) for e in record.get("files") or [])
     except (KeyError, TypeError):
         return []  # verify_file_set says the manifest is not readable
-    problems = [f"{name}: listed {listed.count(name)} times" for name in sorted(set(listed))
-                if listed.count(name) > 1]
-    problems += [f"{stem}_{table}.csv: not listed (a plan's set has {len(PLAN_TABLES)} "
-                 "tables)" for table in PLAN_TABLES if f"{stem}_{table}.csv" not in listed]
+    problems = [f"{name}: listed {n} times" for name, n in sorted(listed.items()) if n > 1]
+    problems += [f"{table.name}: not listed (a plan's set has {len(PLAN_TABLES)} tables)"
+                 for table in csv_set_paths(plan, PLAN_TABLES)[:-1] if table.name not in listed]
     return problems
 
 
