@@ -79,6 +79,8 @@ def test_limits_past_highs_infinity_are_named(where, data):
     problems = numeric_problems(ModelData.from_scenario(scenario_from_data(data)))
     assert len(problems) == 1
     assert problems[0].startswith(f"{where}: HiGHS reads 1e+20 and above as no limit")
+    assert problems[0].endswith("give a real limit (below 1e+20)")  # said 1e+15, and 1e19 was
+    # accepted: a limit is a bound or right-hand side, never a matrix entry
 
 
 def test_a_benefit_highs_would_read_as_zero_is_refused():

@@ -216,7 +216,7 @@ def numeric_problems(d: ModelData) -> list[str]:
     if unlimited:
         problems.append(f"{_listed(unlimited)}: HiGHS reads {INFINITE:g} and above as no limit "
                         "at all, so the plan would not be what the scenario says; give a real "
-                        f"limit (below {LARGEST:g})")
+                        f"limit (below {INFINITE:g})")
     seen = {v.where for v in unlimited}  # said once, as no limit
     entries = [v for v in coefficients(d) if v.value and v.where not in seen]
     large = [v for v in entries if abs(v.value) >= LARGEST]
