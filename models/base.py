@@ -9,6 +9,7 @@ from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ModelWrapValidatorHandler,
@@ -19,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from pbo.models.errors import InputError
+from pbo.models.errors import InputError, abridged
 
 _DEPTH: ContextVar[int] = ContextVar("pbo_validation_depth", default=0)
 """How many scenario objects are being validated, one inside another, in this context."""
@@ -106,7 +107,45 @@ Id = Annotated[
 ]
 """An identifier: letters, digits, '_' or '-', starting with a letter or '_'."""
 
-Year = Annotated[int, Field(ge=1900, le=2200)]
+def _not_true_or_false(value: Any) -> Any:
+    """pydantic reads true as 1 in an int field; a scenario's `years: true` is a mistake."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be a whole number, not {str(value).lower()}")
+    return value
+
+
+Whole = BeforeValidator(_not_true_or_false)
+"""Put in every int field of the scenario format: true and false are not whole numbers."""
+
+Year = Annotated[int, Whole, Field(ge=1900, le=2200)]
+
+PERIODS = ("horizon", "each_year")
+
+
+def _period(value: Any) -> str | int:
+    if isinstance(value, str) and value.strip() in PERIODS:
+        return value.strip()
+    year = value  # a year as text, or a workbook's 2016.0, is read as the year
+    if (isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 6
+            or isinstance(value, float) and value.is_integer() and abs(value) < 1e6):
+        year = int(value)
+    if isinstance(year, int) and not isinstance(year, bool):
+        if not 1900 <= year <= 2200:
+            raise ValueError("must be a year from 1900 to 2200"
+                             + (f", not {year}" if abs(year) < 10**6 else ""))
+        return year
+    shown = str(value).lower() if isinstance(value, bool) else abridged(repr(value))
+    raise ValueError(f"'horizon', 'each_year' or a year, not {shown}")
+
+
+Period = Annotated[
+    Any,
+    PlainValidator(_period),
+    WithJsonSchema({"description": "horizon, each_year, or a single year.", "anyOf": [
+        {"enum": list(PERIODS)}, {"type": "integer", "minimum": 1900, "maximum": 2200}]}),
+]
+"""When a target holds: 'horizon', 'each_year' or one year (one message for a wrong value,
+where a union of the two types said one for each)."""
 
 
 def _number(value: Any, *, minimum: float | None, maximum: float | None = None) -> float:

@@ -10,9 +10,11 @@ import contextlib
 import difflib
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from pydantic import ValidationError
+
+from pbo.models.errors import abridged
 
 SECTIONS = ("partners", "interventions", "targets", "red_lines")
 
@@ -23,6 +25,12 @@ class ScenarioProblems(ValueError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("; ".join(problems))
+
+
+def item_label(item: Any, position: int) -> str:
+    """How problems name an item of a list: by its id where it has one, else its position."""
+    ident = item.get("id") if isinstance(item, dict) else None
+    return abridged(ident) if isinstance(ident, str) and ident else str(position)
 
 
 def did_you_mean(name: object, known: Iterable[str]) -> str:
@@ -38,14 +46,16 @@ def _items(data: Mapping[str, Any], section: str) -> list[tuple[str, dict[str, A
         return out
     for k, item in enumerate(items):
         if isinstance(item, dict):
-            ident = item.get("id")
-            where = f"{section}[{ident}]" if isinstance(ident, str) and ident else f"{section}[{k}]"
-            out.append((where, item))
+            out.append((f"{section}[{item_label(item, k)}]", item))
     return out
 
 
 def _ids(data: Mapping[str, Any], section: str) -> list[str]:
     return [item["id"] for _, item in _items(data, section) if isinstance(item.get("id"), str)]
+
+
+def _whole(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class _Context:
@@ -57,24 +67,25 @@ class _Context:
         self.partners = set(_ids(data, "partners"))
         self.interventions = set(_ids(data, "interventions"))
         start, years = data.get("start_year"), data.get("years")
-        self.horizon = (range(start, start + years) if isinstance(start, int)
-                        and isinstance(years, int) and years > 0 else None)
+        self.horizon = (range(start, start + years) if _whole(start) and _whole(years)
+                        and years > 0 else None)
 
     def say(self, problem: str) -> None:
         self.problems.append(problem)
 
     def partner_ref(self, where: str, value: object) -> None:
         if isinstance(value, str) and value not in self.partners:
-            self.say(f"{where}: unknown partner '{value}'{did_you_mean(value, self.partners)}")
+            self.say(f"{where}: unknown partner '{abridged(value)}'"
+                     f"{did_you_mean(value, self.partners)}")
 
     def intervention_ref(self, where: str, value: object) -> None:
         if isinstance(value, str) and value not in self.interventions:
-            self.say(f"{where}: unknown intervention '{value}'"
+            self.say(f"{where}: unknown intervention '{abridged(value)}'"
                      f"{did_you_mean(value, self.interventions)}")
 
     def year_ref(self, where: str, value: object) -> None:
         h = self.horizon
-        if h is not None and isinstance(value, int) and value not in h:
+        if h is not None and _whole(value) and value not in h:
             self.say(f"{where}: year {value} is outside the horizon {h.start}..{h.stop - 1}")
 
     def profile(self, where: str, value: object) -> None:
@@ -103,7 +114,7 @@ def check_duplicate_ids(ctx: _Context) -> None:
             ident = item.get("id")
             if isinstance(ident, str):
                 if ident in seen:
-                    ctx.say(f"{where}: duplicate id '{ident}'")
+                    ctx.say(f"{where}: duplicate id '{abridged(ident)}'")
                 seen.add(ident)
 
 
@@ -255,14 +266,13 @@ def _located(loc: tuple[Any, ...], data: Any) -> str:
     for part in loc:
         if isinstance(part, int) and isinstance(node, list):
             item = node[part] if 0 <= part < len(node) else None
-            ident = item.get("id") if isinstance(item, dict) else None
-            out += f"[{ident}]" if isinstance(ident, str) and ident else f"[{part}]"
+            out += f"[{item_label(item, part)}]"
             node = item
             continue
         if isinstance(node, dict) and part not in node and isinstance(node.get("rule"), str) \
                 and part == node["rule"]:
             continue  # the discriminator's tag, not a place in the file
-        out += f".{part}" if out else str(part)
+        out += f".{abridged(str(part))}" if out else abridged(str(part))
         node = node.get(part) if isinstance(node, dict) else None
     return out or "scenario"
 

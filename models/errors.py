@@ -1,8 +1,20 @@
-"""The small exception hierarchy; the CLI maps each class to its exit code in one place."""
+"""The small exception hierarchy (the CLI maps each class to its exit code in one place), and
+how a message quotes text from an input file."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+SHOWN_CHARS = 80
+"""Longest text from an input file that a message quotes whole (an id's longest)."""
+
+
+def abridged(text: str) -> str:
+    """`text` as a message quotes it: whole up to SHOWN_CHARS, else its start, its end and its
+    length (an id of 100,000 characters made a 100 KB line of every problem that named it)."""
+    if len(text) <= SHOWN_CHARS:
+        return text
+    return f"{text[:40]}…{text[-12:]} ({len(text):,} characters)"
 
 
 class PboError(Exception):

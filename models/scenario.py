@@ -14,9 +14,11 @@ from pbo.models.base import (
     Money,
     MoneyProfile,
     Number,
+    Period,
     Profile,
     Share,
     StrictModel,
+    Whole,
     Year,
     expand_profile,
 )
@@ -92,7 +94,7 @@ class Intervention(StrictModel):
     """Selected only if each of these is selected."""
     excludes: list[Id] = Field(default_factory=list)
     """Never selected together with these."""
-    confidence: Annotated[int, Field(ge=1, le=6)] | None = None
+    confidence: Annotated[int, Whole, Field(ge=1, le=6)] | None = None
     """Confidence grade of its estimates, 1 (best) to 6: a default range and optimism-bias
     correction for `pbo risk` (pbo.models.uncertainty); the point plan is unchanged."""
 
@@ -123,7 +125,7 @@ class Target(StrictModel):
     """With measure 'outcome': which outcome."""
     min: Number | None = None
     max: Number | None = None
-    period: Literal["horizon", "each_year"] | Year = "horizon"
+    period: Period = "horizon"
     """horizon (discounted sum), each_year, or a single year."""
     discounted: bool = True
     """For horizon targets: weight each year by the discount factor."""
@@ -226,7 +228,7 @@ class Scenario(StrictModel):
     name: str = "scenario"
     currency: str = "GBP"
     start_year: Year
-    years: Annotated[int, Field(ge=1, le=100)]
+    years: Annotated[int, Whole, Field(ge=1, le=100)]
     """Horizon length: start_year .. start_year+years-1."""
     discount_rate: Share = 0.035
     """Discount factor 1/(1+r)^(year-start_year); 0.035 is the Green Book STPR."""

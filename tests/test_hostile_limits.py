@@ -250,3 +250,23 @@ def test_large_file_with_one_error_is_placed_quickly(tmp_path: Path) -> None:
 def test_large_json_file_validates_within_the_cap(tmp_path: Path) -> None:
     path = generated(tmp_path, 2000, ".json")
     assert_plain(capped("validate", str(path), timeout=120), "ok:", code=0)
+
+
+def test_a_long_id_is_quoted_abridged_wherever_a_problem_names_it(tmp_path: Path) -> None:
+    """An id of 100,000 characters made a 100 KB line of each problem naming it (the fuzzing
+    review's finding); each place and quote now shows its start, end and length, and the
+    problems are still each on their own line, with the line of the file they are on."""
+    long = "p" * 100_000
+    said = f"{'p' * 40}…{'p' * 12} (100,000 characters)"
+    text = HEAD.replace("- {id: council, poolable_budget: 100}",
+                        f"- {{id: council, poolable_budget: 100}}\n  - {{id: {long}}}\n"
+                        f"  - {{id: {long}}}").replace(
+        "benefits: {council: 20}", f"benefits: {{council: 20}}, funders: [council, q{long}]")
+    result = runner.invoke(app, ["validate", str(write(tmp_path, text))])
+    assert result.exit_code == 1, result.output[:2000]
+    lines = result.output.splitlines()
+    assert max(map(len, lines)) < 300, max(lines, key=len)[:300]
+    assert f"  - partners[{said}].id: String should have at most 80 characters (line 6)" in lines
+    assert f"  - partners[{said}]: duplicate id '{said}' (line 7)" in lines
+    assert ("  - interventions[hub].funders: unknown partner "
+            f"'q{'p' * 39}…{'p' * 12} (100,001 characters)' (line 9)") in lines

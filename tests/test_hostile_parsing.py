@@ -335,3 +335,42 @@ def test_control_characters_in_error_messages_are_escaped(tmp_path: Path) -> Non
     assert ESC not in output
     assert BEL not in output
     assert "po\\x1b]0;t\\x07" in output
+
+
+# ------------------------------------------------------------------ true is not a number
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("years: 2", "years: true", "years: must be a whole number, not true"),
+    ("start_year: 2020", "start_year: false", "start_year: must be a whole number, not false"),
+    ("unit_cost: 10,", "unit_cost: 10, confidence: true,",
+     "interventions[hub].confidence: must be a whole number, not true"),
+])
+def test_true_and_false_are_not_whole_numbers(tmp_path: Path, old: str, new: str,
+                                              message: str) -> None:
+    """pydantic reads true as 1 in an int field: `years: true` solved a one-year horizon (and,
+    with the tutorial's three-year profiles, was said as six profile-length problems)."""
+    path = write(tmp_path, HEAD.replace(old, new))
+    code, output = cli("validate", str(path))
+    assert code == 1, output
+    assert f"1 problem:\n  - {message} (line " in output
+
+
+def test_a_period_or_year_that_is_wrong_is_one_message(tmp_path: Path) -> None:
+    """A target's period is 'horizon', 'each_year' or a year; a wrong one was said once for
+    each type it could be ('period.literal[...]' and 'period.constrained-int'), and true was
+    read as the year 1 (and said as 'year True is outside the horizon')."""
+    targets = ("targets:\n  - {id: a, measure: spend, min: 1, period: PERIOD}\n"
+               "red_lines:\n  - {id: w, rule: funding_window, partner: council, "
+               "last_year: LAST}\n")
+    for period, last, said in [
+            ("false", "2021", ["targets[a].period: 'horizon', 'each_year' or a year, not false"]),
+            ("banana", "true", ["targets[a].period: 'horizon', 'each_year' or a year, not "
+                                "'banana'", "red_lines[w].last_year: must be a whole number, "
+                                "not true"])]:
+        path = write(tmp_path, HEAD + targets.replace("PERIOD", period).replace("LAST", last))
+        code, output = cli("validate", str(path))
+        assert code == 1, output
+        found = re.findall(r"^  - (.*) \(line \d+\)$", output, flags=re.M)
+        assert found == said, output
+    for period in ("2021", "each_year", "'2021'"):  # still read: a year as text, as a cell is
+        path = write(tmp_path, HEAD + targets.replace("PERIOD", period).replace("LAST", "2021"))
+        assert cli("validate", str(path))[0] == 0

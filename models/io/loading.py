@@ -12,8 +12,14 @@ from typing import Any, NamedTuple
 import yaml
 from pydantic import ValidationError
 
-from pbo.models.checks import SECTIONS, locate_problems, place_prefixes, validation_problems
-from pbo.models.errors import InputError
+from pbo.models.checks import (
+    SECTIONS,
+    item_label,
+    locate_problems,
+    place_prefixes,
+    validation_problems,
+)
+from pbo.models.errors import InputError, abridged
 from pbo.models.io.input_file import MAX_INPUT_BYTES, read_file
 from pbo.models.io.json_reader import load_json
 from pbo.models.io.yaml12 import MAX_FILE_BYTES, Lines, ReadProblems, load_yaml
@@ -154,8 +160,9 @@ def place_lines(data: Any, lines: Lines, wanted: set[str]) -> dict[str, str]:
             continue
         enter: list[tuple[Any, str]] = []
         if isinstance(node, dict):
-            for key, value in node.items():
-                line = f"line {found.get(key, '?')}"
+            for raw_key, value in node.items():
+                line = f"line {found.get(raw_key, '?')}"
+                key = abridged(str(raw_key))
                 if at == "cost_sharing.shares":  # problems name an intervention's shares so
                     where.setdefault(f"{at}[{key}]", line)
                 place = f"{at}.{key}" if at else str(key)
@@ -166,13 +173,12 @@ def place_lines(data: Any, lines: Lines, wanted: set[str]) -> dict[str, str]:
                     enter.append((value, place))
         elif isinstance(node, list):
             for k, (item, number) in enumerate(zip(node, found, strict=False)):
-                ident = item.get("id") if isinstance(item, dict) else None
-                ident = ident if isinstance(ident, str) and ident else None
-                place = f"{at}[{ident}]" if ident else f"{at}[{k}]"
+                label = item_label(item, k)
+                place = f"{at}[{label}]"
                 line = f"line {number}"
                 where.setdefault(place, line)
-                if ident:
-                    where[f"{place}@'{ident}'"] = line
+                if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]:
+                    where[f"{place}@'{label}'"] = line
                 if place in wanted:
                     enter.append((item, place))
         todo.extend(reversed(enter))  # in the file's order: the first place of a name wins
