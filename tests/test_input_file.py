@@ -118,3 +118,26 @@ def test_a_pipe_or_device_is_refused_on_the_open_handle(tmp_path, name, said):
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 1, result.output
     assert said in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize(("name", "size", "command", "said"), [
+    ("big.json", 300 * 2**20, "audit", "big.json: larger than 256 MiB, so not a result pbo wrote"),
+    ("big.yaml", 21 * 2**20, "validate",
+     "big.yaml: 22,020,096 bytes is larger than a scenario file may be (20 MiB, the limit)"),
+    ("big.xlsx", 65 * 2**20, "validate",
+     "big.xlsx: the workbook is 65 MB; pbo reads workbooks of up to 64 MB"),
+])
+def test_a_file_over_its_limit_is_refused_before_it_is_read(tmp_path, monkeypatch, name, size,
+                                                            command, said):
+    """The fuzzing review's 300 MB result was read to 256 MiB (590 MB at its peak) before it
+    was refused; now the open handle's size refuses it, and not a byte is read."""
+    path = tmp_path / name
+    with path.open("wb") as f:
+        f.truncate(size)  # sparse: no disk is used
+    read = []
+    real = os.read
+    monkeypatch.setattr(os, "read", lambda fd, n: read.append(n) or real(fd, n))
+    result = runner.invoke(app, [command, str(path)])
+    assert result.exit_code == 1, result.output
+    assert said in " ".join(result.output.split())
+    assert read == []

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from pbo.models.errors import InputError
@@ -34,10 +35,14 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def read_file(path: Path | str, limit: int, what: str = "a scenario file") -> bytes:
-    """The bytes of the regular file at `path`: all of them, or `limit` + 1 when there are
-    more (the caller says, in its own words, that the file is too large). InputError when
-    nothing is there or it is not a readable regular file (`what` names what it should be)."""
+def read_file(path: Path | str, limit: int, what: str = "a scenario file",
+              too_large: Callable[[int], str] | None = None) -> bytes:
+    """The bytes of the regular file at `path`, at most `limit` of them. InputError when
+    nothing is there, it is not a readable regular file (`what` names what it should be), or
+    it is larger than `limit`: said by `too_large(size)` (the caller's words; by default
+    "PATH: N bytes is larger than WHAT may be (L MiB, the limit)"). The size is checked on the
+    open handle before anything is read, so a 300 MB file is refused without reading it, and
+    again as it is read, for a file that grows meanwhile."""
     path = Path(path)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
@@ -50,13 +55,19 @@ def read_file(path: Path | str, limit: int, what: str = "a scenario file") -> by
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             raise InputError(f"{path}: is {_kind(mode)}, not {what}")
+        said = os.fstat(fd).st_size
         chunks, size = [], 0
-        while size <= limit:
+        while size <= limit and said <= limit:
             chunk = os.read(fd, min(_CHUNK, limit + 1 - size))
             if not chunk:
                 break
             chunks.append(chunk)
             size += len(chunk)
+        if max(size, said) > limit:
+            big = max(size, said)
+            raise InputError(too_large(big) if too_large else
+                             f"{path}: {big:,} bytes is larger than {what} may be "
+                             f"({limit // 2**20} MiB, the limit)")
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
     finally:
@@ -70,8 +81,6 @@ def read_recorded_input(path: Path | str) -> bytes | None:
     most MAX_INPUT_BYTES."""
     if not os.path.exists(path):
         return None
-    raw = read_file(path, MAX_INPUT_BYTES)
-    if len(raw) > MAX_INPUT_BYTES:
-        raise InputError(f"{path}: larger than {MAX_INPUT_BYTES // 2**20} MiB, so not a "
-                         "scenario file pbo wrote a result for")
-    return raw
+    return read_file(path, MAX_INPUT_BYTES, too_large=lambda _: (
+        f"{path}: larger than {MAX_INPUT_BYTES // 2**20} MiB, so not a scenario file pbo "
+        "wrote a result for"))

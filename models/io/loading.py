@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
@@ -72,8 +71,10 @@ def _read(path: Path | str) -> Read:
                          "(expected .yaml, .yml, .json or .xlsx)")
     if suffix == ".xlsx":
         from pbo.models.io.workbook_file import MAX_FILE_BYTES as MAX_WORKBOOK_BYTES
+        from pbo.models.io.workbook_file import too_large
 
-        return _parse(path, read_file(path, MAX_WORKBOOK_BYTES, "an .xlsx workbook"))
+        return _parse(path, read_file(path, MAX_WORKBOOK_BYTES, "an .xlsx workbook",
+                                      lambda size: too_large(path, size)))
     return _parse(path, read_file(path, MAX_FILE_BYTES))
 
 
@@ -116,12 +117,7 @@ def _parse(path: Path, raw: bytes) -> Read:
 def _text(path: Path, raw: bytes) -> str:
     """A scenario file's text: at most MAX_FILE_BYTES, in UTF-8."""
     if len(raw) > MAX_FILE_BYTES:
-        with contextlib.suppress(OSError):
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                raise InputError(f"{path}: {size:,} bytes is larger than a scenario file "
-                                 f"may be ({MAX_FILE_BYTES // 2**20} MiB, the limit)")
-        raise InputError(f"{path}: larger than a scenario file may be "
+        raise InputError(f"{path}: {len(raw):,} bytes is larger than a scenario file may be "
                          f"({MAX_FILE_BYTES // 2**20} MiB, the limit)")
     try:
         return raw.decode("utf-8-sig")
@@ -214,10 +210,8 @@ def _changed_places(where: dict[str, str], changes: list[tuple[str, Any]]) -> di
 def read_json(path: Path | str) -> dict[str, Any]:
     """A JSON object from a file (a result, for audit), read once to a bound; unreadable
     files are InputErrors."""
-    raw = read_file(path, MAX_INPUT_BYTES, "a result file")
-    if len(raw) > MAX_INPUT_BYTES:
-        raise InputError(f"{path}: larger than {MAX_INPUT_BYTES // 2**20} MiB, so not a "
-                         "result pbo wrote")
+    raw = read_file(path, MAX_INPUT_BYTES, "a result file", lambda _: (
+        f"{path}: larger than {MAX_INPUT_BYTES // 2**20} MiB, so not a result pbo wrote"))
     try:  # bounded as a scenario's JSON is: no huge integer, no deep nesting, no key twice
         data = load_json(raw.decode("utf-8"), counts=False)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -60,19 +60,18 @@ def _size(n: int) -> str:
     return f"{n / MB:,.0f} MB" if n >= MB else f"{n / 1024:,.0f} KB"
 
 
+def too_large(path: Path, size: int) -> str:
+    return (f"{path}: the workbook is {_size(size)}; pbo reads workbooks of up to "
+            f"{_size(MAX_FILE_BYTES)} (a scenario that large is better kept in YAML or JSON)")
+
+
 def _kind(path: Path, raw: bytes) -> None:
     """Refuse, in one sentence, a file that is not a zip archive of the right size (`raw`:
     its bytes, at most MAX_FILE_BYTES + 1 of them)."""
     if not raw:
         raise InputError(f"{path}: the file is empty, not an .xlsx workbook")
     if len(raw) > MAX_FILE_BYTES:
-        try:
-            size = f"{_size(path.stat().st_size)}"
-        except OSError:
-            size = f"over {_size(MAX_FILE_BYTES)}"
-        raise InputError(f"{path}: the workbook is {size}; pbo reads workbooks of up "
-                         f"to {_size(MAX_FILE_BYTES)} (a scenario that large is better kept "
-                         "in YAML or JSON)")
+        raise InputError(too_large(path, len(raw)))
     head = raw[:4096]
     if head.startswith(b"PK"):
         return
@@ -122,7 +121,8 @@ class WorkbookFile:
 
         self.path = path
         if raw is None:
-            raw = read_file(path, MAX_FILE_BYTES, "an .xlsx workbook")
+            raw = read_file(path, MAX_FILE_BYTES, "an .xlsx workbook",
+                            lambda size: too_large(path, size))
         _kind(path, raw)
         try:
             with zipfile.ZipFile(io.BytesIO(raw)) as archive:
