@@ -355,6 +355,18 @@ def test_recorded_solver_options_out_of_range_are_a_plain_error(solved, tmp_path
     assert "Traceback" not in res.output
 
 
+def test_a_result_with_no_solver_options_says_the_defaults_were_used(solved, tmp_path):
+    """pbo always records its options; with them removed the audit re-solved with the
+    defaults and its row said 'mip_gap 1e-06' as if recorded. The figures still hold (the
+    plan is the hand-computed 9 units), so it passes, saying what it assumed."""
+    payload = copy.deepcopy(solved[1])
+    del payload["meta"]["solver_options"]
+    res = _audit(tmp_path, payload)
+    assert res.exit_code == 0, res.output
+    assert "mip_gap 1e-06 (none recorded: pbo's defaults, which may not be what it was " \
+        "solved with)" in " ".join(res.output.replace("│", " ").split())
+
+
 def test_a_recorded_scenario_past_the_numeric_limits_is_refused(solved, tmp_path):
     payload = copy.deepcopy(solved[1])
     payload["meta"]["input_file"] = None

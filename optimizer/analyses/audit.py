@@ -93,7 +93,9 @@ def audit(payload: dict[str, Any] | PlanResult, input_file: str | None = None) -
                f"recorded {meta.engine_version}, running {ENGINE_VERSION}")
     report.add("HiGHS version", meta.solver == highs_version(),
                f"recorded {meta.solver}, running {highs_version()}")
-    report.add("solver options", True, _options_said(options))
+    report.add("solver options", True, _options_said(options) + (
+        "" if meta.solver_options else " (none recorded: pbo's defaults, which may not be "
+        "what it was solved with)"))
     check_input(report, recorded, scenario)
     built = build_model(scenario, recorded.objective_name)
     session = HighsSession(built, options)
