@@ -8,6 +8,7 @@ Add a check by writing a function and listing it in WARNINGS.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -34,7 +35,26 @@ def warn_ring_fence_themes(sc: Scenario) -> list[str]:
     return out
 
 
-WARNINGS: tuple[Callable[[Scenario], list[str]], ...] = (warn_ring_fence_themes,)
+def warn_listed_twice(sc: Scenario) -> list[str]:
+    """A name listed twice in one list (`funders: [council, council]`) means what it says
+    once, and pbo reads it once; but it is often a slip for another name, so it is said."""
+    lists: list[tuple[str, list[str] | None]] = []
+    for iv in sc.interventions:
+        lists += [(f"interventions[{iv.id}].{name}", getattr(iv, name))
+                  for name in ("funders", "requires", "excludes")]
+    for rule in sc.red_lines:
+        lists += [(f"red_lines[{rule.id}].{name}", getattr(rule, name, None))
+                  for name in ("themes", "interventions")]
+    out = []
+    for where, names in lists:
+        for name, count in Counter(names or []).items():
+            if count > 1:
+                times = "twice" if count == 2 else f"{count} times"
+                out.append(f"{where}: '{name}' is listed {times} (read once)")
+    return out
+
+WARNINGS: tuple[Callable[[Scenario], list[str]], ...] = (warn_ring_fence_themes,
+                                                          warn_listed_twice)
 
 
 def scenario_warnings(sc: Scenario) -> list[str]:

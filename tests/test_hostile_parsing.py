@@ -285,6 +285,24 @@ def test_no_warning_for_a_valid_ring_fence(tmp_path: Path) -> None:
     assert "warning:" not in output
 
 
+def test_a_name_listed_twice_warns_and_is_read_once(tmp_path: Path) -> None:
+    """`funders: [council, council, police]` was read silently (the fuzzing review): it is
+    read once, so the plan is the same 400 (hub's 10 units x 20 net a year x 2 years, the
+    council's 1000 a year paying the 100), and each repeat is said as a warning."""
+    path = write(tmp_path, RING.replace("[helth]", "[health, health, health]").replace(
+        "benefits: {council: 30}", "benefits: {council: 30}, funders: [council, council, police]"))
+    assert scenario_warnings(load_scenario(path)) == [
+        "interventions[hub].funders: 'council' is listed twice (read once)",
+        "red_lines[rf].themes: 'health' is listed 3 times (read once)"]
+    out = tmp_path / "plan.json"
+    code, output = cli("solve", str(path), "--out", str(out))
+    assert code == 0, output
+    assert "warning: interventions[hub].funders: 'council' is listed twice" in output
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["objective"] == pytest.approx(400)
+    assert [(i["id"], i["units"]) for i in result["interventions"]] == [("hub", 10)]
+
+
 # ------------------------------------------------------------------ terminal safety
 ESC, BEL = "\x1b", "\x07"
 
