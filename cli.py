@@ -187,15 +187,11 @@ def _load(scenario: Path, sets: list[str] | None, names: str | None) -> Loaded:
 def validate(scenario: ScenarioArg, debug: DebugOpt = False) -> None:
     """Check a scenario: every problem is listed at once, with where it is; warnings are
     printed and do not fail it."""
-    from pbo.models.io.loading import load_checked, what_if_problems
+    from pbo.models.io.loading import load_with_what_ifs
     from pbo.models.warnings import scenario_warnings
 
     try:
-        loaded = load_checked(scenario)
-        sc = loaded.scenario
-        broken = what_if_problems(loaded)
-        if broken:
-            raise InputError(broken)
+        sc = load_with_what_ifs(scenario).scenario
     except PboError as exc:
         raise fail(exc, debug) from None
     for warning in scenario_warnings(sc):

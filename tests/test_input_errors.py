@@ -280,6 +280,23 @@ def test_validate_checks_every_named_what_if_and_names_it(tmp_path: Path) -> Non
     assert "ok:" in fine.output
 
 
+def test_a_what_if_that_is_not_a_mapping_does_not_hide_the_others(tmp_path: Path) -> None:
+    """`bad: 5` failed the file's validation, and validate said only that: the typo in the
+    what-if beside it went unsaid until the meeting asked for it. Both are said now; with a
+    problem outside `scenarios:` too, the file's problems are said alone, as before."""
+    data = changed(lambda d: d.update(scenarios={
+        "bad": 5, "typo": {"partners.polic.poolable_budget": 5},
+        "fine": {"partners.police.poolable_budget": 400}}))
+    path = write_yaml(tmp_path / "scenario.yaml", data)
+    assert_cli_rejects(["validate", str(path)], "2 problems",
+                       "scenarios.bad: Input should be a valid dictionary (line ",
+                       "scenarios.typo: partners.polic: no item with id 'polic'")
+    data["partners"][0]["poolable_budget"] = -5
+    assert_cli_rejects(["validate", str(write_yaml(path, data))], "2 problems",
+                       "scenarios.bad: Input should be a valid dictionary",
+                       "partners[council].poolable_budget: must be >= 0, not -5")
+
+
 # ------------------------------------------------------------------ unreadable files
 def test_unparseable_yaml(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"

@@ -265,7 +265,10 @@ def load_checked(path: Path | str,
     result records: the bytes solved, not the file as it is a moment later)."""
     overrides = list(overrides.items() if isinstance(overrides, Mapping) else overrides)
     check_set_once(overrides)
-    read = _read(path)
+    return _checked(_read(path), overrides, scenarios)
+
+
+def _checked(read: Read, overrides: list[tuple[str, Any]], scenarios: Iterable[str]) -> Loaded:
     groups = named_change_groups(read.data, scenarios)
     changes = [*(c for _, named in groups for c in named), *overrides]
     data = _applied(read.data, groups, overrides) if changes else read.data
@@ -296,6 +299,35 @@ def _applied(data: dict[str, Any], groups: list[tuple[str, list[tuple[str, Any]]
     if problems:
         raise InputError(problems)
     return data
+
+
+def load_with_what_ifs(path: Path | str) -> Loaded:
+    """The file, as `load_checked` reads it, with each named what-if also checked
+    (`what_if_problems`): for `pbo validate`. A what-if that is not even a mapping of changes
+    (`bad: 5`) is a problem of the file; it no longer hides the problems of the others, which
+    are checked without it (when the file's only problems are such what-ifs)."""
+    read = _read(path)
+    try:
+        loaded, malformed = _checked(read, [], []), []
+    except InputError as exc:
+        named = [_what_if_named(p) for p in exc.problems]
+        defined = read.data.get("scenarios")
+        if not isinstance(defined, dict) or None in named:
+            raise
+        kept = {k: v for k, v in defined.items() if k not in named}
+        loaded = _checked(read._replace(data={**read.data, "scenarios": kept}), [], [])
+        malformed = exc.problems
+    problems = malformed + what_if_problems(loaded)
+    if problems:
+        raise InputError(problems)
+    return loaded
+
+
+def _what_if_named(problem: str) -> str | None:
+    """The what-if a problem is in ('scenarios.bad4: ...' is in bad4), or None."""
+    head = problem.partition(":")[0]
+    return head.removeprefix("scenarios.").split(".")[0] if head.startswith("scenarios.") \
+        else None
 
 
 def what_if_problems(loaded: Loaded) -> list[str]:
