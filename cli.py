@@ -23,7 +23,7 @@ from pbo.models.errors import (
     SolverError,
     UsageError,
 )
-from pbo.optimizer.present.terminal import SafeConsole
+from pbo.optimizer.present.terminal import SafeConsole, safe_text
 
 if TYPE_CHECKING:
     from pbo.models.io.loading import Loaded
@@ -140,7 +140,7 @@ def _what_ifs(sc, names: str | None, sets: list[str] | None) -> Text | None:
     lines += [f"--set {s}" for s in sets or []]
     if not lines:
         return None
-    return Text("What-ifs applied, in order:", style="bold") + Text(
+    return Text("What-ifs applied, in order:", style="bold") + safe_text(
         "".join(f"\n  {line}" for line in lines))
 
 
@@ -195,7 +195,7 @@ def validate(scenario: ScenarioArg, debug: DebugOpt = False) -> None:
     except PboError as exc:
         raise fail(exc, debug) from None
     for warning in scenario_warnings(sc):
-        console.print(Text("warning: ", style="bold yellow") + Text(warning))
+        console.print(Text("warning: ", style="bold yellow") + safe_text(warning))
     console.print(Text("ok:", style="green"), f"{scenario} — {len(sc.partners)} partners, "
                   f"{len(sc.interventions)} interventions, {len(sc.targets)} targets, "
                   f"{len(sc.red_lines)} red lines, {sc.start_year}..{sc.horizon[-1]}")

@@ -135,9 +135,9 @@ def partner_view(cases: PartnerCases, partner: str) -> Any:
     """One partner's case for the terminal: its years, its return, whose savings it buys."""
     from rich.console import Group
     from rich.table import Table
-    from rich.text import Text
 
     from pbo.optimizer.present.tables import money
+    from pbo.optimizer.present.terminal import safe_text
 
     cur = cases.currency
     s = cases.statement(partner)
@@ -156,7 +156,7 @@ def partner_view(cases: PartnerCases, partner: str) -> Any:
             f"{money(s.cashable_benefit_npv, cur)} in cashable savings and nets "
             f"{money(s.net_npv, cur)}; {ret}" + (f"; {payback}." if payback else ".")]
     said.extend(flows_in_words(cases, partner, lambda v: money(v, cur)))
-    return Group(table, Text("\n".join(said)))
+    return Group(table, safe_text("\n".join(said)))
 
 
 def flows_in_words(cases: PartnerCases, partner: str, money: Any) -> list[str]:

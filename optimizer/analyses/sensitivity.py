@@ -339,7 +339,9 @@ def sensitivity_view(result: SensitivityResult) -> Any:
         ranked.add_row(name, r.owner, value, r.partners_words)
     from rich.text import Text
 
-    parts: list[Any] = [Text(result.headline, style="bold")] if result.headline else []
+    from pbo.optimizer.present.terminal import safe_text
+
+    parts: list[Any] = [safe_text(result.headline, style="bold")] if result.headline else []
     parts.append(ranked)
     if result.base.status == "infeasible" and not any(r.status == "unblocks"
                                                       for r in result.red_lines):

@@ -316,9 +316,9 @@ def shares_view(result: SharesResult) -> Any:
     """The partners side by side: alone, Shapley, least core, actual; then the certificate."""
     from rich.console import Group
     from rich.table import Table
-    from rich.text import Text
 
     from pbo.optimizer.present.tables import money
+    from pbo.optimizer.present.terminal import safe_text
 
     cur = result.currency
     table = Table(title="What each partner brings to the pool (discounted net cashable "
@@ -349,4 +349,4 @@ def shares_view(result: SharesResult) -> Any:
         lines.append(f"{result.unreachable} groups cannot meet their own targets alone and "
                      "count as doing nothing (£0).")
     lines.append(f"{result.solves} solves in {result.seconds:.1f} s.")
-    return Group(table, Text("\n".join(lines)))
+    return Group(table, safe_text("\n".join(lines)))

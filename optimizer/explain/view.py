@@ -9,10 +9,11 @@ from rich.text import Text
 from pbo.optimizer.explain.text import BINDING_HEAD, MEASURE_WORDS, binding_line, price, units
 from pbo.optimizer.explain.types import Explanation, InterventionExplanation
 from pbo.optimizer.present.tables import money, number, plan_summary
+from pbo.optimizer.present.terminal import safe_text
 
 
 def _sentences(lines: list[str]) -> list[Text]:
-    return [Text(line, style="" if line.startswith("  ") else "bold") for line in lines]
+    return [safe_text(line, style="" if line.startswith("  ") else "bold") for line in lines]
 
 
 def explanation_view(e: Explanation) -> Group:
@@ -20,7 +21,7 @@ def explanation_view(e: Explanation) -> Group:
     cur = e.currency
     if e.status != "infeasible":
         style = "green" if e.status == "feasible" else "yellow"
-        return Group(Text(e.message, style=style))
+        return Group(safe_text(e.message, style=style))
     parts: list = _sentences(e.sentences)
     conflicts = Table(title=f"Conflict set ({e.conflict_method})", title_justify="left")
     for col in ("kind", "id", "year", "what it says"):

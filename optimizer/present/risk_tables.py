@@ -11,6 +11,7 @@ from rich.text import Text
 from pbo.optimizer.analyses.risk_result import RiskResult
 from pbo.optimizer.present.tables import money as _money
 from pbo.optimizer.present.tables import number
+from pbo.optimizer.present.terminal import safe_text
 
 
 def _pct(x: float | None) -> str:
@@ -68,7 +69,7 @@ def risk_tables(result: RiskResult) -> Group:
         line += (f" Re-optimising each sample would gain {_money(o['regret_mean'])} on "
                  f"average (P90 {_money(o['regret_p90'])}); a negative gain means the fixed "
                  "plan breaks a budget or target there that a re-optimised plan keeps.")
-    parts.append(Text(line))
+    parts.append(safe_text(line))
     comparison = result.comparison()
     if comparison is not None and result.robust is not None:
         table = Table(title=f"Point-estimate plan against the robust plan "

@@ -8,6 +8,7 @@ from rich.text import Text
 
 from pbo.models.base import currency_symbol
 from pbo.models.results import PlanResult
+from pbo.optimizer.present.terminal import safe_text
 
 
 def money(x: float | None, currency: str = "GBP") -> str:
@@ -58,7 +59,7 @@ def _interventions(result: PlanResult, cur: str) -> list:
     if left_out:
         names = ", ".join(left_out[:TERMINAL_ROWS])
         extra = len(left_out) - TERMINAL_ROWS
-        parts.append(Text("Not funded: " + names + (f" and {extra} more" if extra > 0 else ""),
+        parts.append(safe_text("Not funded: " + names + (f" and {extra} more" if extra > 0 else ""),
                           style="dim"))
     return parts
 
@@ -147,7 +148,7 @@ def plan_summary(result: PlanResult, explain_command: str | None = None) -> Grou
     """The plan's tables; with no plan, a hint to run `explain_command` (the `pbo explain`
     that keeps the flags given)."""
     cur = result.meta.currency
-    head = Text(f"{result.meta.scenario_name}: ", style="bold")
+    head = safe_text(f"{result.meta.scenario_name}: ", style="bold")
     if result.has_plan:
         head.append(f"{result.status}, {result.objective_name.replace('_', ' ')} "
                     f"{money(result.objective, cur)} (discounted)")
@@ -177,7 +178,7 @@ def print_plan(result: PlanResult, console: Console, explain_command: str | None
 def print_warnings(warnings: list[str], console: Console) -> None:
     """The warnings channel: each printed, never stopping anything (also kept in meta)."""
     for warning in warnings:
-        console.print(Text("warning: ", style="bold yellow") + Text(warning))
+        console.print(Text("warning: ", style="bold yellow") + safe_text(warning))
 
 
 def sweep_table(result) -> Table:
@@ -248,7 +249,7 @@ def audit_table(report) -> Table:
 def alternatives_table(found, currency: str = "GBP") -> Group:
     """The best plan and each alternative: its objective, how far below the best, and what
     distinguishes it."""
-    head = Text(found.message[:1].upper() + found.message[1:] + ".", style="bold")
+    head = safe_text(found.message[:1].upper() + found.message[1:] + ".", style="bold")
     if not found.best.has_plan:
         return Group(head)
     table = Table(title_justify="left")

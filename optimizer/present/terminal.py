@@ -28,6 +28,14 @@ def printable(text: str) -> str:
     return text.translate(_ESCAPES)
 
 
+def safe_text(text: str = "", style: str = "") -> Text:
+    """A rich Text of `text` (from a scenario, a result or a file) with its control
+    characters shown escaped. rich's Text drops BEL, backspace, CR, VT and FF as it is made,
+    before SafeConsole could show them, so a name's BEL vanished instead of showing as
+    `\\x07`; build any Text that holds such text with this."""
+    return Text(printable(text), style=style)
+
+
 class SafeConsole(Console):
     """A rich Console that never writes a control character it was given to print: text is
     escaped where rich turns a str into Text (so tables measure the escaped width), and any
