@@ -297,6 +297,19 @@ def test_a_what_if_that_is_not_a_mapping_does_not_hide_the_others(tmp_path: Path
                        "partners[council].poolable_budget: must be >= 0, not -5")
 
 
+def test_a_change_that_cannot_be_made_hides_no_other_problem(tmp_path: Path) -> None:
+    """`--scenario typo` (or `--set`) naming a partner that is not there was said alone, and
+    the file's negative budget only on the next run; both are said at once now."""
+    data = changed(lambda d: d.update(scenarios={"typo": {"partners.polic.poolable_budget": 5}}))
+    data["partners"][0]["poolable_budget"] = -5
+    path = write_yaml(tmp_path / "scenario.yaml", data)
+    budget = "partners[council].poolable_budget: must be >= 0, not -5"
+    assert_cli_rejects(["solve", str(path), "--scenario", "typo"], "2 problems",
+                       "scenarios.typo: partners.polic: no item with id 'polic'", budget)
+    assert_cli_rejects(["solve", str(path), "--set", "partners.polic.poolable_budget=5"],
+                       "2 problems", "partners.polic: no item with id 'polic'", budget)
+
+
 # ------------------------------------------------------------------ unreadable files
 def test_unparseable_yaml(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"

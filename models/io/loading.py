@@ -271,8 +271,8 @@ def load_checked(path: Path | str,
 def _checked(read: Read, overrides: list[tuple[str, Any]], scenarios: Iterable[str]) -> Loaded:
     groups = named_change_groups(read.data, scenarios)
     changes = [*(c for _, named in groups for c in named), *overrides]
-    data = _applied(read.data, groups, overrides) if changes else read.data
-    problems = read.problems
+    data, problems = _applied(read.data, groups, overrides) if changes else (read.data, [])
+    problems = read.problems + problems  # a change that cannot be made hides no other problem
     try:
         scenario = scenario_from_data(data)
     except InputError as exc:
@@ -285,10 +285,10 @@ def _checked(read: Read, overrides: list[tuple[str, Any]], scenarios: Iterable[s
 
 
 def _applied(data: dict[str, Any], groups: list[tuple[str, list[tuple[str, Any]]]],
-             overrides: list[tuple[str, Any]]) -> dict[str, Any]:
+             overrides: list[tuple[str, Any]]) -> tuple[dict[str, Any], list[str]]:
     """`data` with each named scenario's changes (`named_change_groups`), then `overrides`,
-    applied in order; every change that cannot be made is a problem, said with the what-if
-    it comes from."""
+    applied in order, and the problems: each group that cannot be made is left out and said,
+    with the what-if it comes from."""
     problems = []
     for said, changes in [*((f"scenarios.{n}: ", named) for n, named in groups),
                           ("", overrides)]:  # a --set problem names its path already
@@ -296,9 +296,7 @@ def _applied(data: dict[str, Any], groups: list[tuple[str, list[tuple[str, Any]]
             data = apply_overrides(data, changes)
         except InputError as exc:
             problems += [f"{said}{p}" for p in exc.problems]
-    if problems:
-        raise InputError(problems)
-    return data
+    return data, problems
 
 
 def load_with_what_ifs(path: Path | str) -> Loaded:
@@ -336,9 +334,11 @@ def what_if_problems(loaded: Loaded) -> list[str]:
     them all, so a typo is found before a meeting asks for it)."""
     problems = []
     for name in loaded.data.get("scenarios") or {}:
+        data, failed = _applied(loaded.data, named_change_groups(loaded.data, [name]), [])
+        problems += failed  # said with the what-if already; the rest is the file, valid
         try:
-            scenario_from_data(_applied(loaded.data,
-                                        named_change_groups(loaded.data, [name]), []))
+            if not failed:
+                scenario_from_data(data)
         except InputError as exc:
             problems += [p if p.startswith(f"scenarios.{name}: ") else
                          f"scenarios.{name}: {p}" for p in exc.problems]
