@@ -144,7 +144,7 @@ def audit_file_set(manifest: str | Path, record: dict[str, Any]) -> AuditReport:
     if not isinstance(path, str) or not path:
         report.add(INPUT_CHECK, None, "the manifest names no input file")
     else:
-        _input_hashed(report, path, str(record.get("input_sha256")))
+        input_hashed(report, path, str(record.get("input_sha256")))
     report.add("figures reproduce", None, "a CSV set holds no scenario or solver options to "
                "re-solve: write the plan as JSON too (pbo solve --out plan.json) and audit "
                "that")
@@ -259,7 +259,7 @@ def check_input(report: AuditReport, recorded: PlanResult, scenario: Scenario) -
                    "the scenario recorded in the result is re-solved")
         return
     path = meta.input_file
-    raw = _input_hashed(report, path, meta.input_sha256, "meta.",
+    raw = input_hashed(report, path, meta.input_sha256, "meta.",
                         "; the scenario recorded in the result is re-solved")
     if raw is None:
         return
@@ -268,7 +268,7 @@ def check_input(report: AuditReport, recorded: PlanResult, scenario: Scenario) -
                    [f"meta.input_file: {path} is not a scenario file "
                     f"({', '.join(SCENARIO_SUFFIXES)}), so it is not read"])
         return
-    changes, problems = _changes(meta.overrides)
+    changes, problems = recorded_changes(meta.overrides)
     if not problems:
         try:
             data = read_data(path, raw)  # the bytes hashed above, not a second read
@@ -284,7 +284,7 @@ def check_input(report: AuditReport, recorded: PlanResult, scenario: Scenario) -
                f"changes: {said}", problems)
 
 
-def _input_hashed(report: AuditReport, path: str, recorded: str, prefix: str = "",
+def input_hashed(report: AuditReport, path: str, recorded: str, prefix: str = "",
                   meanwhile: str = "") -> bytes | None:
     """The input file a result names, read once, and the check of its SHA-256 against the
     one recorded; None (the check failed, or was skipped) when it cannot be read or is not
@@ -307,13 +307,16 @@ def _input_hashed(report: AuditReport, path: str, recorded: str, prefix: str = "
     return raw
 
 
-def _changes(overrides: list[list[Any]]) -> tuple[list[tuple[str, Any]], list[str]]:
+def recorded_changes(overrides: list[list[Any]], at: str = "meta.overrides",
+                     ) -> tuple[list[tuple[str, Any]], list[str]]:
+    """The changes a result records at `at` ([PATH, VALUE] each), and a problem for each
+    that is not."""
     changes, problems = [], []
     for k, item in enumerate(overrides):
         if len(item) == 2 and isinstance(item[0], str) and item[0]:
             changes.append((item[0], item[1]))
         else:
-            problems.append(f"meta.overrides[{k}]: {item!r} is not a change [PATH, VALUE]")
+            problems.append(f"{at}[{k}]: {item!r} is not a change [PATH, VALUE]")
     return changes, problems
 
 

@@ -8,7 +8,7 @@ their own dump. The analyses' dataclasses are described here, field by field.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -114,8 +114,25 @@ class SweepPointJSON(BaseModel):
     point (null at the first point)."""
 
 
+class SweepManifestJSON(_Wire):
+    """What `pbo audit` needs to re-run a sweep: the input file and its SHA-256, the changes
+    applied to it (named what-ifs, in order), the objective and time limit, and the versions."""
+
+    kind: Literal["sweep"]
+    input_file: str
+    input_sha256: str
+    overrides: list[list[Any]]
+    objective: str | None
+    time_limit: float | None
+    engine_version: str
+    solver: str
+
+
 class SweepJSON(_Wire):
     """A parametric what-if (`pbo sweep --out FILE.json`)."""
+
+    manifest: SweepManifestJSON | None = None
+    """Absent in a sweep run from data in code (no input file to re-run it from)."""
 
     parameters: list[SweepParamJSON]
     points: list[SweepPointJSON]

@@ -18,6 +18,7 @@ from pbo.cli import (
     app,
     console,
     fail,
+    progress_bar,
 )
 from pbo.models.errors import (
     InputError,
@@ -76,6 +77,7 @@ def audit(
     from pbo.models.io.loading import read_json
     from pbo.optimizer.analyses.audit import audit as run_audit
     from pbo.optimizer.analyses.audit import audit_file_set
+    from pbo.optimizer.analyses.sweep_audit import audit_sweep, is_sweep
     from pbo.optimizer.present.tables import audit_table
 
     try:
@@ -89,6 +91,10 @@ def audit(
             if input_file is not None:
                 payload = {**payload, "input_file": str(input_file.resolve())}
             report = audit_file_set(result_file, payload)
+        elif is_sweep(payload):  # `pbo sweep --out FILE.json`
+            with progress_bar("Re-running the sweep") as progress:
+                report = audit_sweep(payload, str(input_file.resolve())
+                                     if input_file is not None else None, progress)
         else:
             with console.status("Re-solving the recorded input…", spinner="dots"):
                 report = run_audit(payload, str(input_file.resolve())

@@ -46,7 +46,7 @@ def sweep(
     """Parametric what-if: solve over a range of one input (or a grid of two)."""
 
     from pbo.models.io.export import check_output_path, write_csv, write_json
-    from pbo.optimizer.analyses.sweep import SweepParam, check_size
+    from pbo.optimizer.analyses.sweep import SweepParam, check_size, sweep_manifest
     from pbo.optimizer.analyses.sweep import sweep as run_sweep
     from pbo.optimizer.present.charts import CHART_SUFFIXES, write_sweep_chart
     from pbo.optimizer.present.tables import sweep_table
@@ -61,7 +61,8 @@ def sweep(
         check_size(params)
         if len({p.path for p in params}) < len(params):
             raise UsageError(f"--set {params[0].path}: a sweep varies two different inputs")
-        data = _load(scenario, None, scenario_names).data  # problems each with its line
+        loaded = _load(scenario, None, scenario_names)  # problems each with its line
+        data = loaded.data
         options = SolverOptions(time_limit=time_limit, check_binding=False)
         with progress_bar("Sweeping") as progress:
             result = run_sweep(data, params, objective=objective.value if objective else None,
@@ -70,7 +71,9 @@ def sweep(
         console.print(sweep_table(result))
         if out is not None:
             if out.suffix.lower() == ".json":
-                write_json(out, result.to_json())
+                write_json(out, result.to_json(sweep_manifest(
+                    str(scenario.resolve()), loaded.sha256, loaded.changes,
+                    objective.value if objective else None, time_limit)))
             else:
                 write_csv(out, result.table())
             console.print(f"Wrote {out}")

@@ -1,0 +1,119 @@
+"""`pbo audit` of a sweep (`pbo sweep --out FILE.json`): its input file is the one swept (by
+SHA-256), and the sweep re-run from it, with the recorded changes, objective and time limit,
+gives the same status and objective at every point.
+
+A point's plan may differ at the same objective (two plans of equal value); that is said, and
+is no failure. A sweep written without a manifest (from data in code) names no input, so it
+cannot be re-run: that fails, since nothing it says could be checked.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from pbo.models.errors import InputError
+from pbo.models.io.loading import SCENARIO_SUFFIXES, read_data
+from pbo.models.overrides import apply_overrides
+from pbo.optimizer.analyses.audit import AuditReport, input_hashed, recorded_changes
+from pbo.optimizer.solving.figures import tolerance
+
+
+def is_sweep(payload: dict[str, Any]) -> bool:
+    """A sweep's JSON (with or without a manifest), by its own fields."""
+    return "parameters" in payload and "points" in payload and "status" not in payload
+
+
+def audit_sweep(payload: dict[str, Any], input_file: str | None = None,
+                progress: Callable[[int, int], None] | None = None) -> AuditReport:
+    """Every check of a sweep file (see the module's doc); `input_file`: the auditor's own
+    copy of the scenario file, in place of the one it names; `progress(done, total)` is
+    called as the points are re-run."""
+    from pbo.optimizer.analyses.sweep import SweepParam, sweep
+    from pbo.optimizer.present.result_schemas import SweepJSON
+    from pbo.optimizer.solving.highs import SolverOptions, highs_version
+    from pbo.optimizer.solving.plan import ENGINE_VERSION
+
+    try:
+        recorded = SweepJSON.model_validate(payload)
+    except ValidationError as exc:
+        raise InputError(f"not a pbo sweep file ({exc.error_count()} field(s) do not fit: "
+                         f"{_first(exc)})") from None
+    report = AuditReport()
+    m = recorded.manifest
+    if m is None:
+        report.add("points reproduce", False, "the sweep records no manifest (it was run "
+                   "from data, not a file, or by an older pbo), so it cannot be re-run")
+        return report
+    report.add("engine version", m.engine_version == ENGINE_VERSION,
+               f"recorded {m.engine_version}, running {ENGINE_VERSION}")
+    report.add("HiGHS version", m.solver == highs_version(),
+               f"recorded {m.solver}, running {highs_version()}")
+    path = input_file or m.input_file
+    raw = input_hashed(report, path, m.input_sha256, "manifest.",
+                        "; the sweep cannot be re-run without it")
+    if raw is None:
+        return report
+    if Path(path).suffix.lower() not in SCENARIO_SUFFIXES:  # its text would be echoed
+        report.add("points reproduce", False, "the input file is not read",
+                   [f"manifest.input_file: {path} is not a scenario file "
+                    f"({', '.join(SCENARIO_SUFFIXES)}), so it is not read"])
+        return report
+    changes, problems = recorded_changes(m.overrides, "manifest.overrides")
+    if problems:
+        raise InputError(problems)
+    data = read_data(path, raw)
+    params = [SweepParam(p.path, p.start, p.stop, p.points) for p in recorded.parameters]
+    again = sweep(apply_overrides(data, changes) if changes else data, params,
+                  objective=m.objective,
+                  options=SolverOptions(time_limit=m.time_limit, check_binding=False),
+                  progress=progress)
+    points = again.to_json()["points"]
+    findings, other_plans = _point_differences(recorded.points, points, params)
+    report.compare("points reproduce", findings,
+                   f"{len(points)} points: the same status and objective at each")
+    report.add("plans reproduce", True, "the same interventions at every point" if not
+               other_plans else f"{other_plans} point(s) fund other interventions at the same "
+               "objective (plans of equal value)")
+    return report
+
+
+def _point_differences(recorded: list[Any], again: list[dict[str, Any]],
+                       params: list[Any]) -> tuple[list[str], int]:
+    """Each point whose swept values, status or objective differ, and how many points have
+    another plan at the same objective."""
+    if len(recorded) != len(again):
+        return [f"points: recorded {len(recorded)}, re-run {len(again)}"], 0
+    findings, other_plans = [], 0
+    for k, (old, new) in enumerate(zip(recorded, again, strict=True)):
+        old = old.model_dump()
+        at = f"points[{k}] (" + ", ".join(f"{p.path}={new[p.path]:g}" for p in params) + ")"
+        moved = [p.path for p in params if not _same(old.get(p.path), new[p.path])]
+        if moved:
+            findings.append(f"{at}: {', '.join(moved)} recorded "
+                            f"{', '.join(str(old.get(p)) for p in moved)}")
+        elif old["status"] != new["status"]:
+            findings.append(f"{at}.status: recorded {old['status']}, re-run {new['status']}")
+        elif not _same(old["objective"], new["objective"]):
+            findings.append(f"{at}.objective: recorded {old['objective']}, re-run "
+                            f"{new['objective']}")
+        elif old["interventions"] != new["interventions"]:
+            other_plans += 1
+    return findings, other_plans
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is b
+    if not (isinstance(a, int | float) and isinstance(b, int | float)) or isinstance(a, bool):
+        return False
+    return math.isfinite(a) and math.isfinite(b) and abs(a - b) <= tolerance(a, b, 0.0)
+
+
+def _first(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    return f"{'.'.join(map(str, err['loc'])) or 'file'}: {err['msg'].lower()}"
