@@ -67,7 +67,7 @@ def test_a_named_what_if_is_recorded_and_re_applied(tmp_path):
     forged["manifest"]["overrides"] = []
     code, said = _audit(out, forged)
     assert code == 1, said
-    assert "points[2] (partners.a.poolable_budget=10).objective: recorded 5.0, re-run 10.0" \
+    assert "points[2] (partners.a.poolable_budget=10).objective: recorded £5.00, re-run £10.00" \
         in said
 
 
@@ -77,7 +77,8 @@ def test_a_forged_point_or_a_changed_input_fails_and_is_named(tmp_path):
     forged["points"][1]["objective"] = 6.0
     code, said = _audit(out, forged)
     assert code == 1, said
-    assert "points[1] (partners.a.poolable_budget=5).objective: recorded 6.0, re-run 5.0" in said
+    assert ("points[1] (partners.a.poolable_budget=5).objective: recorded £6.00, re-run £5.00"
+            in said)
     _audit(out, payload)
     changed = {**DATA, "name": "changed"}
     (tmp_path / "scenario.json").write_text(json.dumps(changed))

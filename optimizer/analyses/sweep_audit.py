@@ -20,7 +20,7 @@ from pbo.models.errors import InputError
 from pbo.models.io.loading import SCENARIO_SUFFIXES, read_data
 from pbo.models.overrides import apply_overrides
 from pbo.optimizer.analyses.audit import AuditReport, input_hashed, recorded_changes
-from pbo.optimizer.solving.figures import tolerance
+from pbo.optimizer.solving.figures import show, tolerance
 
 
 def is_sweep(payload: dict[str, Any]) -> bool:
@@ -73,7 +73,9 @@ def audit_sweep(payload: dict[str, Any], input_file: str | None = None,
                   options=SolverOptions(time_limit=m.time_limit, check_binding=False),
                   progress=progress)
     points = again.to_json()["points"]
-    findings, other_plans = _point_differences(recorded.points, points, params)
+    currency = data.get("currency")
+    findings, other_plans = _point_differences(recorded.points, points, params,
+                                               currency if isinstance(currency, str) else "GBP")
     report.compare("points reproduce", findings,
                    f"{len(points)} points: the same status and objective at each")
     report.add("plans reproduce", True, "the same interventions at every point" if not
@@ -82,8 +84,8 @@ def audit_sweep(payload: dict[str, Any], input_file: str | None = None,
     return report
 
 
-def _point_differences(recorded: list[Any], again: list[dict[str, Any]],
-                       params: list[Any]) -> tuple[list[str], int]:
+def _point_differences(recorded: list[Any], again: list[dict[str, Any]], params: list[Any],
+                       currency: str) -> tuple[list[str], int]:
     """Each point whose swept values, status or objective differ, and how many points have
     another plan at the same objective."""
     if len(recorded) != len(again):
@@ -99,8 +101,11 @@ def _point_differences(recorded: list[Any], again: list[dict[str, Any]],
         elif old["status"] != new["status"]:
             findings.append(f"{at}.status: recorded {old['status']}, re-run {new['status']}")
         elif not _same(old["objective"], new["objective"]):
-            findings.append(f"{at}.objective: recorded {old['objective']}, re-run "
-                            f"{new['objective']}")
+            a, b = (show(v, True, currency) for v in (old["objective"], new["objective"]))
+            if a == b:  # close: the digits that differ
+                a, b = (show(v, True, currency, precise=True)
+                        for v in (old["objective"], new["objective"]))
+            findings.append(f"{at}.objective: recorded {a}, re-run {b}")
         elif old["interventions"] != new["interventions"]:
             other_plans += 1
     return findings, other_plans
