@@ -522,3 +522,19 @@ def test_ids_and_numbers_typed_with_spaces_are_trimmed(good_book, tmp_path):
         wb["Scenario"]["B4"] = f" {wb['Scenario']['B4'].value} "  # start_year
 
     assert _validate(_edited(good_book, tmp_path, sloppy))[0] == 0
+
+
+def test_a_long_id_in_a_workbook_is_abridged_and_placed(good_book, tmp_path):
+    """A partner id of 5,000 characters is quoted abridged (as in YAML), and the problem
+    still names its cell: the workbook's places are keyed as the problems name them."""
+    long = "p" * 5000
+
+    def edit(wb):
+        wb["Partners"].cell(row=2, column=1).value = long
+
+    code, output = _validate(_edited(good_book, tmp_path, edit))
+    assert code == 1, output
+    said = f"partners[{'p' * 40}…{'p' * 12} (5,000 characters)].id: String should have at most " \
+        "80 characters (sheet Partners, row 2"
+    assert said in output, output[:3000]
+    assert long not in output

@@ -7,6 +7,7 @@ Every sheet and column is named once, in pbo.models.io.workbook_layout.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections import defaultdict
 from functools import cache
 from pathlib import Path
@@ -16,6 +17,7 @@ import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from pbo.models.checks import did_you_mean
+from pbo.models.errors import SHOWN_CHARS, abridged
 from pbo.models.io.workbook_file import WorkbookFile
 from pbo.models.io.workbook_layout import (
     LIST_FIELDS,
@@ -255,7 +257,19 @@ def read_tables(rd: Tables) -> tuple[dict[str, Any], dict[str, str], list[str]]:
             parse_value(value) if isinstance(value, str) else value)
     if named:
         data["scenarios"] = dict(named)
-    return data, rd.where, rd.problems
+    return data, _abridged_places(rd.where), rd.problems
+
+
+_LONG = re.compile(rf"(?<=\[)[^\[\]]{{{SHOWN_CHARS + 1},}}(?=\])|(?<=')[^']{{{SHOWN_CHARS + 1},}}"
+                   rf"(?=')|(?<=\.)[^.\[\]'@]{{{SHOWN_CHARS + 1},}}")
+"""An id, quote or key in a place longer than problems quote whole."""
+
+
+def _abridged_places(where: dict[str, str]) -> dict[str, str]:
+    """`where` keyed as problems name places: an id or key of more than SHOWN_CHARS
+    abridged, as `errors.abridged` quotes it (so such a problem still finds its cell)."""
+    return {(_LONG.sub(lambda m: abridged(m.group()), k) if len(k) > SHOWN_CHARS else k): v
+            for k, v in where.items()}
 
 
 def _read_partners(rd: Tables, data: dict[str, Any]) -> None:
