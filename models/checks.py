@@ -27,10 +27,15 @@ class ScenarioProblems(ValueError):
         super().__init__("; ".join(problems))
 
 
+def item_id(item: Any) -> str | None:
+    """An item's id as problems quote it (abridged), or None when it has no text id."""
+    ident = item.get("id") if isinstance(item, dict) else None
+    return abridged(ident) if isinstance(ident, str) and ident else None
+
+
 def item_label(item: Any, position: int) -> str:
     """How problems name an item of a list: by its id where it has one, else its position."""
-    ident = item.get("id") if isinstance(item, dict) else None
-    return abridged(ident) if isinstance(ident, str) and ident else str(position)
+    return item_id(item) or str(position)
 
 
 def did_you_mean(name: object, known: Iterable[str]) -> str:

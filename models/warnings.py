@@ -53,6 +53,7 @@ def warn_listed_twice(sc: Scenario) -> list[str]:
                 out.append(f"{where}: '{name}' is listed {times} (read once)")
     return out
 
+
 WARNINGS: tuple[Callable[[Scenario], list[str]], ...] = (warn_ring_fence_themes,
                                                           warn_listed_twice)
 

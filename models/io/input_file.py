@@ -52,10 +52,10 @@ def read_file(path: Path | str, limit: int, what: str = "a scenario file",
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise InputError(f"{path}: is {_kind(mode)}, not {what}")
-        said = os.fstat(fd).st_size
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{path}: is {_kind(info.st_mode)}, not {what}")
+        said = info.st_size
         chunks, size = [], 0
         while size <= limit and said <= limit:
             chunk = os.read(fd, min(_CHUNK, limit + 1 - size))

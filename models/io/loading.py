@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from pbo.models.checks import (
     SECTIONS,
-    item_label,
+    item_id,
     locate_problems,
     place_prefixes,
     validation_problems,
@@ -169,12 +169,12 @@ def place_lines(data: Any, lines: Lines, wanted: set[str]) -> dict[str, str]:
                     enter.append((value, place))
         elif isinstance(node, list):
             for k, (item, number) in enumerate(zip(node, found, strict=False)):
-                label = item_label(item, k)
-                place = f"{at}[{label}]"
+                ident = item_id(item)
+                place = f"{at}[{ident or k}]"
                 line = f"line {number}"
                 where.setdefault(place, line)
-                if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]:
-                    where[f"{place}@'{label}'"] = line
+                if ident:
+                    where[f"{place}@'{ident}'"] = line
                 if place in wanted:
                     enter.append((item, place))
         todo.extend(reversed(enter))  # in the file's order: the first place of a name wins
@@ -335,10 +335,11 @@ def what_if_problems(loaded: Loaded) -> list[str]:
     problems = []
     for name in loaded.data.get("scenarios") or {}:
         data, failed = _applied(loaded.data, named_change_groups(loaded.data, [name]), [])
-        problems += failed  # said with the what-if already; the rest is the file, valid
+        if failed:  # said with the what-if already; the rest is the file, valid
+            problems += failed
+            continue
         try:
-            if not failed:
-                scenario_from_data(data)
+            scenario_from_data(data)
         except InputError as exc:
             problems += [p if p.startswith(f"scenarios.{name}: ") else
                          f"scenarios.{name}: {p}" for p in exc.problems]
