@@ -89,10 +89,7 @@ def audit(payload: dict[str, Any] | PlanResult, input_file: str | None = None) -
     scenario = _recorded_scenario(recorded)
     options = recorded_options(meta.solver_options)
     report = AuditReport()
-    report.add("engine version", meta.engine_version == ENGINE_VERSION,
-               f"recorded {meta.engine_version}, running {ENGINE_VERSION}")
-    report.add("HiGHS version", meta.solver == highs_version(),
-               f"recorded {meta.solver}, running {highs_version()}")
+    add_versions(report, meta.engine_version, meta.solver)
     report.add("solver options", True, _options_said(options) + (
         "" if meta.solver_options else " (none recorded: pbo's defaults, which may not be "
         "what it was solved with)"))
@@ -169,16 +166,29 @@ def _tables_listed(manifest: Path, record: dict[str, Any]) -> list[str]:
     return problems
 
 
+def add_versions(report: AuditReport, engine_version: str, solver: str) -> None:
+    """The checks that the recorded engine and HiGHS versions are the ones running."""
+    report.add("engine version", engine_version == ENGINE_VERSION,
+               f"recorded {engine_version}, running {ENGINE_VERSION}")
+    report.add("HiGHS version", solver == highs_version(),
+               f"recorded {solver}, running {highs_version()}")
+
+
 def _result(payload: dict[str, Any]) -> PlanResult:
     try:
         return PlanResult.model_validate(payload)
     except ValidationError as exc:
-        errors = exc.errors(include_url=False, include_input=False)
-        named = [f"{_field_path(e['loc'])}: {e['msg'].lower()}" for e in errors[:SHOWN_FIELDS]]
-        more = f" and {len(errors) - SHOWN_FIELDS} more" if len(errors) > SHOWN_FIELDS else ""
-        raise InputError(f"not a pbo result file ({len(errors)} field"
-                         f"{'s do' if len(errors) != 1 else ' does'} not fit: "
-                         f"{'; '.join(named)}{more})") from None
+        raise not_fitting(exc, "a pbo result file") from None
+
+
+def not_fitting(exc: ValidationError, what: str) -> InputError:
+    """A file that is not `what` ('a pbo result file'), with the fields that do not fit
+    named, up to SHOWN_FIELDS (the rest counted)."""
+    errors = exc.errors(include_url=False, include_input=False)
+    named = [f"{_field_path(e['loc'])}: {e['msg'].lower()}" for e in errors[:SHOWN_FIELDS]]
+    more = f" and {len(errors) - SHOWN_FIELDS} more" if len(errors) > SHOWN_FIELDS else ""
+    return InputError(f"not {what} ({len(errors)} field{'s do' if len(errors) != 1 else ' does'}"
+                      f" not fit: {'; '.join(named)}{more})")
 
 
 SHOWN_FIELDS = 5
@@ -263,10 +273,9 @@ def check_input(report: AuditReport, recorded: PlanResult, scenario: Scenario) -
                         "; the scenario recorded in the result is re-solved")
     if raw is None:
         return
-    if Path(path).suffix.lower() not in SCENARIO_SUFFIXES:  # its text would be echoed
-        report.add(SCENARIO_CHECK, False, "the input file is not read",
-                   [f"meta.input_file: {path} is not a scenario file "
-                    f"({', '.join(SCENARIO_SUFFIXES)}), so it is not read"])
+    unread = not_a_scenario_file(path, "meta.")
+    if unread:
+        report.add(SCENARIO_CHECK, False, "the input file is not read", unread)
         return
     changes, problems = recorded_changes(meta.overrides)
     if not problems:
@@ -305,6 +314,15 @@ def input_hashed(report: AuditReport, path: str, recorded: str, prefix: str = ""
                [] if same else [f"{prefix}input_sha256: recorded {recorded}, the file's is "
                                 f"{digest}"])
     return raw
+
+
+def not_a_scenario_file(path: str, prefix: str) -> list[str]:
+    """The finding for a named input that is not a scenario file (.yaml, .yml, .json, .xlsx),
+    which is hashed but never parsed (its text would be echoed), or none."""
+    if Path(path).suffix.lower() in SCENARIO_SUFFIXES:
+        return []
+    return [f"{prefix}input_file: {path} is not a scenario file "
+            f"({', '.join(SCENARIO_SUFFIXES)}), so it is not read"]
 
 
 def recorded_changes(overrides: list[list[Any]], at: str = "meta.overrides",

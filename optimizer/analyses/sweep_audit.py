@@ -9,18 +9,23 @@ cannot be re-run: that fails, since nothing it says could be checked.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from pbo.models.errors import InputError
-from pbo.models.io.loading import SCENARIO_SUFFIXES, read_data
+from pbo.models.io.loading import read_data
 from pbo.models.overrides import apply_overrides
-from pbo.optimizer.analyses.audit import AuditReport, input_hashed, recorded_changes
-from pbo.optimizer.solving.figures import show, tolerance
+from pbo.optimizer.analyses.audit import (
+    AuditReport,
+    add_versions,
+    input_hashed,
+    not_a_scenario_file,
+    not_fitting,
+    recorded_changes,
+)
+from pbo.optimizer.solving.figures import agree, show
 
 
 def is_sweep(payload: dict[str, Any]) -> bool:
@@ -35,33 +40,27 @@ def audit_sweep(payload: dict[str, Any], input_file: str | None = None,
     called as the points are re-run."""
     from pbo.optimizer.analyses.sweep import SweepParam, sweep
     from pbo.optimizer.present.result_schemas import SweepJSON
-    from pbo.optimizer.solving.highs import SolverOptions, highs_version
-    from pbo.optimizer.solving.plan import ENGINE_VERSION
+    from pbo.optimizer.solving.highs import SolverOptions
 
     try:
         recorded = SweepJSON.model_validate(payload)
     except ValidationError as exc:
-        raise InputError(f"not a pbo sweep file ({exc.error_count()} field(s) do not fit: "
-                         f"{_first(exc)})") from None
+        raise not_fitting(exc, "a pbo sweep file") from None
     report = AuditReport()
     m = recorded.manifest
     if m is None:
         report.add("points reproduce", False, "the sweep records no manifest (it was run "
                    "from data, not a file, or by an older pbo), so it cannot be re-run")
         return report
-    report.add("engine version", m.engine_version == ENGINE_VERSION,
-               f"recorded {m.engine_version}, running {ENGINE_VERSION}")
-    report.add("HiGHS version", m.solver == highs_version(),
-               f"recorded {m.solver}, running {highs_version()}")
+    add_versions(report, m.engine_version, m.solver)
     path = input_file or m.input_file
     raw = input_hashed(report, path, m.input_sha256, "manifest.",
                         "; the sweep cannot be re-run without it")
     if raw is None:
         return report
-    if Path(path).suffix.lower() not in SCENARIO_SUFFIXES:  # its text would be echoed
-        report.add("points reproduce", False, "the input file is not read",
-                   [f"manifest.input_file: {path} is not a scenario file "
-                    f"({', '.join(SCENARIO_SUFFIXES)}), so it is not read"])
+    unread = not_a_scenario_file(path, "manifest.")
+    if unread:
+        report.add("points reproduce", False, "the input file is not read", unread)
         return report
     changes, problems = recorded_changes(m.overrides, "manifest.overrides")
     if problems:
@@ -94,13 +93,13 @@ def _point_differences(recorded: list[Any], again: list[dict[str, Any]], params:
     for k, (old, new) in enumerate(zip(recorded, again, strict=True)):
         old = old.model_dump()
         at = f"points[{k}] (" + ", ".join(f"{p.path}={new[p.path]:g}" for p in params) + ")"
-        moved = [p.path for p in params if not _same(old.get(p.path), new[p.path])]
+        moved = [p.path for p in params if not agree(old.get(p.path), new[p.path], 0.0)]
         if moved:
             findings.append(f"{at}: {', '.join(moved)} recorded "
                             f"{', '.join(str(old.get(p)) for p in moved)}")
         elif old["status"] != new["status"]:
             findings.append(f"{at}.status: recorded {old['status']}, re-run {new['status']}")
-        elif not _same(old["objective"], new["objective"]):
+        elif not agree(old["objective"], new["objective"], 0.0):
             a, b = (show(v, True, currency) for v in (old["objective"], new["objective"]))
             if a == b:  # close: the digits that differ
                 a, b = (show(v, True, currency, precise=True)
@@ -110,15 +109,3 @@ def _point_differences(recorded: list[Any], again: list[dict[str, Any]], params:
             other_plans += 1
     return findings, other_plans
 
-
-def _same(a: Any, b: Any) -> bool:
-    if a is None or b is None:
-        return a is b
-    if not (isinstance(a, int | float) and isinstance(b, int | float)) or isinstance(a, bool):
-        return False
-    return math.isfinite(a) and math.isfinite(b) and abs(a - b) <= tolerance(a, b, 0.0)
-
-
-def _first(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    return f"{'.'.join(map(str, err['loc'])) or 'file'}: {err['msg'].lower()}"
