@@ -213,3 +213,94 @@ def test_a_fairness_mip_that_reaches_its_time_limit_says_so_and_names_the_split(
     sign = "-" if smallest < 0 else ""
     assert f"smallest partner saving is {sign}£{abs(smallest):,.0f}" in said[0]
     assert not any("lumpy choices" in w for w in calm.meta.warnings)
+
+
+def _infeasible_face_with_a_sure_scheme() -> dict:
+    """The scenario of `test_an_infeasible_face_mip_proves_no_lumpy_plan_fairer` with a third
+    partner, fire, pooling 5 for `c`: divisible, up to 2 units, 1 a unit, 3 a unit to fire,
+    funded by fire alone (a and b by the council and the police only)."""
+    return scenario_data(
+        partners=[partner("council", 5), partner("police", 5), partner("fire", 5)],
+        interventions=[iv("a", max_units=1, integer_units=True, unit_cost=10,
+                          benefits={"council": 20}, funders=["council", "police"]),
+                       iv("b", max_units=1, integer_units=True, unit_cost=10,
+                          benefits={"police": 20}, funders=["council", "police"]),
+                       iv("c", max_units=2, unit_cost=1, benefits={"fire": 3},
+                          funders=["fire"])])
+
+
+@pytest.mark.parametrize("formulation", BOTH)
+def test_the_face_mip_narrows_continuous_columns_by_their_reduced_costs_too(
+        formulation: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One unit of a or b (objective 10, as in the infeasible-face test), and c at its
+    full 2 units (3 - 1 = 2 a unit): objective 14. Fire pays the 2 for c, so its net is
+    6 - 2 = 4; council and police stay at 15 and -5 (smallest -5), and the face MIP is
+    infeasible (`cut_off`).
+    In the LP that maximises the objective over the face's relaxation (a = b = 1/2,
+    c = 2, value fLP = 14 = f*), fire's budget is slack (2 of 5), so c's reduced cost
+    is its net 3 - 1 = 2 a unit at its upper bound. No point of the face may lose more
+    than fLP - f* + 2 * 1e-6 * 14 = 2.8e-5, so c lies within 2.8e-5 / 2 = 1.4e-5 of 2.
+    The MIP sees c's column narrowed to [2 - 1.4e-5, 2] (it saw [0, 2] when only lumpy
+    columns were narrowed); a and b, basic at 1/2 with no reduced cost, keep [0, 1]."""
+    from pbo.optimizer.solving import face
+
+    seen: dict[str, tuple[float, float]] = {}
+    mip = face._mip
+
+    def spy(session, fc, bound):
+        lp = session.highs.getLp()
+        for name in ("a", "b", "c"):
+            col = session.col_of(session.built.m.units[name])
+            seen[name] = (lp.col_lower_[col], lp.col_upper_[col])
+        return mip(session, fc, bound)
+
+    monkeypatch.setattr(face, "_mip", spy)
+    data = _infeasible_face_with_a_sure_scheme()
+    result = solve(scenario_from_data(data), options=SolverOptions(formulation=formulation))
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(14.0)
+    units = units_of(result)
+    assert units["c"] == pytest.approx(2.0)
+    assert sorted([units["a"], units["b"]]) == pytest.approx([0.0, 1.0])
+    nets = _nets(result)
+    assert nets["fire"] == pytest.approx(4.0)
+    assert sorted([nets["council"], nets["police"]]) == pytest.approx([-5.0, 15.0])
+    assert result.meta.fairness_runs == {"lp": 2, "mip": 1, "cut_off": 1}
+    assert seen["c"][0] == pytest.approx(2 - 1.4e-5, abs=1e-9)
+    assert seen["c"][1] == pytest.approx(2.0)
+    assert seen["a"] == pytest.approx((0.0, 1.0))
+    assert seen["b"] == pytest.approx((0.0, 1.0))
+
+
+def test_a_plan_held_is_an_lp_and_its_integrality_comes_back() -> None:
+    """With the plan held, every selection and unit column is fixed, and those are the
+    model's only integer columns: hold_plan makes them continuous, so the split is an LP
+    (HiGHS reports no MIP nodes), and its undo makes them integer again. The split is the
+    same as a MIP's: fire pays the 2 for c, the council and the police the 10 between them
+    within their budgets of 5 each, 5 each."""
+    import highspy
+
+    from pbo.optimizer.formulation.build import build_model
+    from pbo.optimizer.solving.held import hold_plan
+    from pbo.optimizer.solving.highs import HighsSession
+
+    sc = scenario_from_data(_infeasible_face_with_a_sure_scheme())
+    session = HighsSession(build_model(sc, "net_fiscal_value"))
+    assert session.solve().status == "optimal"
+    m = session.built.m
+    integer = [session.col_of(m.units["a"]), session.col_of(m.select["c"])]
+
+    def kinds() -> list[highspy.HighsVarType]:
+        every = list(session.highs.getLp().integrality_)
+        return [every[c] if c < len(every) else highspy.HighsVarType.kContinuous
+                for c in integer]
+
+    assert kinds() == [highspy.HighsVarType.kInteger] * 2
+    with session.edits() as held:
+        hold_plan(session, held)
+        assert kinds() == [highspy.HighsVarType.kContinuous] * 2
+        outcome = session.run(fresh=True)
+        assert outcome.status == "optimal"
+        assert outcome.objective == pytest.approx(14.0)
+        assert session.highs.getInfo().mip_node_count == -1  # an LP: no branch and bound
+    assert kinds() == [highspy.HighsVarType.kInteger] * 2

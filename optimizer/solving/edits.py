@@ -69,7 +69,7 @@ class Edits:
         of the given columns that are integer."""
         kinds = list(self.h.getLp().integrality_)
         cols = [k for k in (range(len(kinds)) if only is None else only)
-                if kinds[k] != highspy.HighsVarType.kContinuous]
+                if k < len(kinds) and kinds[k] != highspy.HighsVarType.kContinuous]
         if not cols:
             return
         idx = np.array(cols, dtype=np.int32)

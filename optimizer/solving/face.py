@@ -15,12 +15,13 @@ z >= z1, run 1's value with stage 1's plan held):
    solution (always so when there is none: a gate's relaxation is exact, it can be 1
    wherever its intervention has units), that solution is on the face and optimal for it:
    it is the fairer plan, and no MIP runs either.
-3. **Which lumpy choices can move** (reduced-cost fixing, as MIP solvers do it): the
+3. **Which columns can move** (reduced-cost fixing, as MIP solvers do it): the
    objective f maximised over the same relaxation, value fLP, reduced costs d. Every point
    x of the relaxation has f(x) <= fLP - sum_j |d_j| |x_j - x*_j| (optimal duals), and the
-   face asks f(x) >= f* - tol; so a lumpy column can move by at most (fLP - f* + tol) / |d_j|
-   from x*_j. Its bounds are tightened to that range, rounded in to whole numbers (stage 1's
-   value always kept, one more tol of margin for round-off).
+   face asks f(x) >= f* - tol; so a column can move by at most (fLP - f* + tol) / |d_j|
+   from x*_j. Its bounds are tightened to that range, a lumpy column's rounded in to whole
+   numbers (run 1's value always kept, one more tol of margin for round-off). Runs 4 and 5
+   keep these bounds: both stay on the face.
 4. **MIP over the face** on those bounds: integrality kept for the lumpy columns (gates
    relaxed), z >= z1 + worth, z maximised, with an absolute gap of worth. Only a plan
    fairer than run 1's by more than worth would be taken, so the search asks for nothing
@@ -132,10 +133,10 @@ def search_face(session: HighsSession, face: Face) -> None:
                 _count(session, "mip_skipped")
             _polish(session, face, bound, values(m), relaxed)
             return
-        lower, upper = _fixed_on_face(session, face)
+        narrowed = _fixed_on_face(session, face)
     restore(m, face.run1)
     with session.edits() as tight:
-        tight.set_col_bounds(face.lumpy, lower, upper)
+        tight.set_col_bounds(*narrowed)
         best, fair = _mip(session, face, bound)
         if fair > face.fair_held + worth:
             restore(m, best)
@@ -154,11 +155,16 @@ def _now(session: HighsSession, cols: list[int]) -> list[float]:
     return [now[c] for c in cols]
 
 
-def _fixed_on_face(session: HighsSession, face: Face) -> tuple[list[float], list[float]]:
+def _fixed_on_face(session: HighsSession, face: Face
+                   ) -> tuple[list[int], list[float], list[float]]:
     """Run 3 (in the caller's LP relaxation): the objective f maximised (minimised for
-    min_cost) over the relaxation, and each lumpy column's range on the face by its reduced
-    cost, rounded in to whole numbers (module docstring). Stage 1's value is always kept in
-    its range."""
+    min_cost) over the relaxation, and the range on the face of every column with a reduced
+    cost, by that cost (module docstring): (columns, lower, upper). A lumpy column's range is
+    rounded in to whole numbers. Run 1's value is always kept in range, so stage 1's plan
+    and split stay on the face as the MIP sees it. The range of a continuous column (a
+    scale, a payment) narrows the MIP too: the filed 5,000-intervention case of issue 12
+    narrows 9,547 of 21,363 columns (2,220 to one value) and its MIP takes 0.35 s against
+    0.53 s when only the lumpy columns are narrowed."""
     h = session.highs
     maximise = session.built.maximise
     with session.edits() as best:
@@ -166,30 +172,39 @@ def _fixed_on_face(session: HighsSession, face: Face) -> tuple[list[float], list
         run = session.run(start={}, load=False)
         _count(session, "lp")
         solution = h.getSolution()
+    if run.status != "optimal":  # hold stage 1's lumpy choices
+        return face.lumpy, face.lumpy_at, face.lumpy_at
     x, d = solution.col_value, solution.col_dual
     lp = h.getLp()
     lows, ups = lp.col_lower_, lp.col_upper_
-    kept = list(zip(face.lumpy_at, face.lumpy_at, strict=True))
-    if run.status != "optimal":
-        return [lo for lo, _ in kept], [hi for _, hi in kept]  # hold stage 1's choices
     value = sum(k * x[c] for c, k in face.costs.items())
     scale = max(1.0, abs(face.optimum))
     room = ((value - face.optimum if maximise else face.optimum - value)
             + 2 * FAIRNESS_TOLERANCE * scale)
-    lower, upper = [], []
-    for c, at in zip(face.lumpy, face.lumpy_at, strict=True):
-        lo, hi = float(lows[c]), float(ups[c])
+    lumpy = set(face.lumpy)
+    run1 = {c: face.run1.get(id(var)) for var, c in session.columns()}
+    run1.update(zip(face.lumpy, face.lumpy_at, strict=True))
+    cols, lower, upper = [], [], []
+    for c in range(len(x)):
         gain = d[c] if maximise else -d[c]  # objective gained per unit up
+        if abs(gain) <= 1e-9 and c not in lumpy:
+            continue
+        lo, hi = float(lows[c]), float(ups[c])
         if abs(gain) > 1e-9:
             reach = room / abs(gain)
             if gain > 0:
                 lo = max(lo, x[c] - reach)
             else:
                 hi = min(hi, x[c] + reach)
-        lo, hi = math.ceil(lo - 1e-6), math.floor(hi + 1e-6)
-        lower.append(float(min(lo, at)))
-        upper.append(float(max(hi, at)))
-    return lower, upper
+        if c in lumpy:
+            lo, hi = math.ceil(lo - 1e-6), math.floor(hi + 1e-6)
+        at = run1.get(c)
+        if at is not None:
+            lo, hi = min(lo, at), max(hi, at)
+        cols.append(c)
+        lower.append(float(lo))
+        upper.append(float(hi))
+    return cols, lower, upper
 
 
 def _mip(session: HighsSession, face: Face, bound: float) -> tuple[Snapshot, float]:
@@ -253,7 +268,7 @@ def _polish(session: HighsSession, face: Face, fair: float, fairer: Snapshot,
     polished = values(m)
     with session.edits() as held:  # who pays, re-divided for the plan as polished
         hold_plan(session, held)
-        split = session.run(start={})
+        split = session.run(fresh=True)
         _count(session, "lp")
     if split.status != "optimal":
         restore(m, polished)

@@ -114,7 +114,7 @@ def _fairness(session: HighsSession) -> bool:
             hold_plan(session, held)
             idle = [c for c, paid in funding_cols if paid <= 0.0]  # pays for nothing: stays 0
             held.set_col_bounds(idle, [0.0] * len(idle), [0.0] * len(idle))
-            outcome = session.run(start={floor: smallest()})
+            outcome = session.run(fresh=True)
         if not outcome.has_solution:
             restore(m, stage1)  # keep stage 1's plan and funding
             warn(f"The fairness stage (who pays, SPEC 3.4) {stopped(outcome)} before it "
