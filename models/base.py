@@ -8,10 +8,10 @@ from importlib import import_module
 from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    Field,
     ModelWrapValidatorHandler,
     PlainValidator,
     StringConstraints,
@@ -117,7 +117,20 @@ def _not_true_or_false(value: Any) -> Any:
 Whole = BeforeValidator(_not_true_or_false)
 """Put in every int field of the scenario format: true and false are not whole numbers."""
 
-Year = Annotated[int, Whole, Field(ge=1900, le=2200)]
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
+"""The years a scenario may name (a year outside them is a typo, reported by its field)."""
+
+
+def _a_year(year: int) -> int:
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+        raise ValueError(f"must be a year from {EARLIEST_YEAR} to {LATEST_YEAR}"
+                         + (f", not {year}" if abs(year) < 10**6 else ""))
+    return year
+
+
+Year = Annotated[int, Whole, AfterValidator(_a_year),
+                 WithJsonSchema({"type": "integer", "minimum": EARLIEST_YEAR,
+                                 "maximum": LATEST_YEAR})]
 
 PERIODS = ("horizon", "each_year")
 
@@ -130,10 +143,7 @@ def _period(value: Any) -> str | int:
             or isinstance(value, float) and value.is_integer() and abs(value) < 1e6):
         year = int(value)
     if isinstance(year, int) and not isinstance(year, bool):
-        if not 1900 <= year <= 2200:
-            raise ValueError("must be a year from 1900 to 2200"
-                             + (f", not {year}" if abs(year) < 10**6 else ""))
-        return year
+        return _a_year(year)
     shown = str(value).lower() if isinstance(value, bool) else abridged(repr(value))
     raise ValueError(f"'horizon', 'each_year' or a year, not {shown}")
 
@@ -142,7 +152,8 @@ Period = Annotated[
     Any,
     PlainValidator(_period),
     WithJsonSchema({"description": "horizon, each_year, or a single year.", "anyOf": [
-        {"enum": list(PERIODS)}, {"type": "integer", "minimum": 1900, "maximum": 2200}]}),
+        {"enum": list(PERIODS)}, {"type": "integer", "minimum": EARLIEST_YEAR,
+                                                      "maximum": LATEST_YEAR}]}),
 ]
 """When a target holds: 'horizon', 'each_year' or one year (one message for a wrong value,
 where a union of the two types said one for each)."""

@@ -14,6 +14,7 @@ from typing import Any, TypeGuard
 
 from pydantic import ValidationError
 
+from pbo.models.base import EARLIEST_YEAR, LATEST_YEAR
 from pbo.models.errors import abridged
 
 SECTIONS = ("partners", "interventions", "targets", "red_lines")
@@ -89,8 +90,11 @@ class _Context:
                      f"{did_you_mean(value, self.interventions)}")
 
     def year_ref(self, where: str, value: object) -> None:
+        """A year outside the horizon; one that is no year at all (1800) is its field's
+        problem, said once there."""
         h = self.horizon
-        if h is not None and _whole(value) and value not in h:
+        if (h is not None and _whole(value) and value not in h
+                and EARLIEST_YEAR <= value <= LATEST_YEAR):
             self.say(f"{where}: year {value} is outside the horizon {h.start}..{h.stop - 1}")
 
     def profile(self, where: str, value: object) -> None:

@@ -195,6 +195,15 @@ CONTENT_CASES = [
         setter("partners", 1, "poolable_budget", value={2020: 5, 2030: 5}),
         ["partners[police].poolable_budget: year 2030 is outside the horizon 2020..2021"],
         id="profile-year-outside-horizon"),
+    pytest.param(  # no year at all: said once, by its field, not again as outside the horizon
+        setter("targets", 0, "period", value=1800),
+        ["targets[council_savings].period: must be a year from 1900 to 2200, not 1800"],
+        id="target-year-not-a-year"),
+    pytest.param(
+        lambda d: d["red_lines"].append({"id": "cap", "rule": "spend_cap", "amount": 5,
+                                         "year": 1800}),
+        ["red_lines[cap].year: must be a year from 1900 to 2200, not 1800"],
+        id="red-line-year-not-a-year"),
     pytest.param(
         setter("red_lines", 0, "rule", value="max_shares"),
         ["red_lines[police_cap]: unknown rule 'max_shares' — did you mean 'max_share'? "

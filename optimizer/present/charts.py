@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from pbo.models.base import EARLIEST_YEAR, LATEST_YEAR
+
 WIDTH, HEIGHT, PAD = 720, 360, 90
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf"]
@@ -69,7 +71,7 @@ def line_chart_svg(x: Sequence[float], series: Mapping[str, Sequence[float | Non
     whole = all(float(v).is_integer() for v in x)
     ticks = x if whole and len(x) <= 12 else (min(x), max(x))
     for v in ticks:
-        label = str(int(v)) if whole and 1900 <= v <= 2200 else compact(v)
+        label = str(int(v)) if whole and EARLIEST_YEAR <= v <= LATEST_YEAR else compact(v)
         parts.append(f"<text x='{sx(v):.1f}' y='{HEIGHT - PAD + 16}' text-anchor='middle'>"
                      f"{label}</text>")
     if min(ys) < 0 < max(ys):  # the zero line, labelled: who is above or below it
