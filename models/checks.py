@@ -268,8 +268,10 @@ def _check_fixed_shares(sharing: dict[str, Any], data: Mapping[str, Any], partne
             say(f"{where}: shares sum to {total:g}, not 1")
 
 
-def _located(loc: tuple[Any, ...], data: Any) -> str:
-    """pydantic's ('interventions', 3, 'benefits') as 'interventions[troubled_families].benefits'."""
+def located(loc: tuple[Any, ...], data: Any, whole: str = "scenario") -> str:
+    """pydantic's ('interventions', 3, 'benefits') as 'interventions[troubled_families].benefits'
+    (an item by its id where it has one, else its index), for a scenario or any file pbo
+    reads; `whole` when the place is the file itself."""
     out = ""
     node = data
     for part in loc:
@@ -283,7 +285,7 @@ def _located(loc: tuple[Any, ...], data: Any) -> str:
             continue  # the discriminator's tag, not a place in the file
         out += f".{abridged(str(part))}" if out else abridged(str(part))
         node = node.get(part) if isinstance(node, dict) else None
-    return out or "scenario"
+    return out or whole
 
 
 def validation_problems(exc: ValidationError, data: Any, prefix: tuple[str | int, ...] = (),
@@ -302,7 +304,7 @@ def validation_problems(exc: ValidationError, data: Any, prefix: tuple[str | int
             reference_checked = True
             continue
         err["loc"] = (*prefix, *err["loc"])
-        where = _located(tuple(err["loc"]), data)
+        where = located(tuple(err["loc"]), data)
         kind, msg = err["type"], err["msg"]
         if kind == "extra_forbidden":
             field = str(err["loc"][-1])

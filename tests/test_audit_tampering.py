@@ -464,7 +464,8 @@ def test_an_audit_prints_at_most_fifty_differences_and_counts_the_rest(solved, t
 
 def test_a_file_that_is_not_a_result_names_the_fields_that_do_not_fit(solved, tmp_path):
     """'not a pbo result file (1 fields do not fit)' named no field; now each is named with
-    where it is, up to five, and the rest counted."""
+    where it is, up to five, and the rest counted; a row by its id, as in a scenario's
+    problems (partners[council], not partners[0])."""
     payload = copy.deepcopy(solved[1])
     payload["objective"] = "lots"
     res = _audit(tmp_path, payload)
@@ -479,7 +480,7 @@ def test_a_file_that_is_not_a_result_names_the_fields_that_do_not_fit(solved, tm
     res = _audit(tmp_path, payload)
     assert res.exit_code == 1, res.output
     said = " ".join(res.output.split())
-    assert "(3 fields do not fit: partners[0].contribution_npv: input should be a valid " \
-           "number" in said
-    assert "partners[1].contribution_npv:" in said
+    assert "(3 fields do not fit: partners[council].contribution_npv: input should be a " \
+           "valid number" in said
+    assert "partners[police].contribution_npv:" in said
     assert "meta: field required)" in said

@@ -26,6 +26,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from pbo.models.checks import located
 from pbo.models.errors import InputError, UsageError
 from pbo.models.io.input_file import read_recorded_input
 from pbo.models.io.loading import SCENARIO_SUFFIXES, read_data, scenario_from_data
@@ -178,14 +179,16 @@ def _result(payload: dict[str, Any]) -> PlanResult:
     try:
         return PlanResult.model_validate(payload)
     except ValidationError as exc:
-        raise not_fitting(exc, "a pbo result file") from None
+        raise not_fitting(exc, payload, "a pbo result file") from None
 
 
-def not_fitting(exc: ValidationError, what: str) -> InputError:
-    """A file that is not `what` ('a pbo result file'), with the fields that do not fit
-    named, up to SHOWN_FIELDS (the rest counted)."""
+def not_fitting(exc: ValidationError, payload: Any, what: str) -> InputError:
+    """A file (`payload`, as read) that is not `what` ('a pbo result file'), with the fields
+    that do not fit named as a scenario's problems are (an item by its id), up to
+    SHOWN_FIELDS (the rest counted)."""
     errors = exc.errors(include_url=False, include_input=False)
-    named = [f"{_field_path(e['loc'])}: {e['msg'].lower()}" for e in errors[:SHOWN_FIELDS]]
+    named = [f"{located(tuple(e['loc']), payload, '(the file)')}: {e['msg'].lower()}"
+             for e in errors[:SHOWN_FIELDS]]
     more = f" and {len(errors) - SHOWN_FIELDS} more" if len(errors) > SHOWN_FIELDS else ""
     return InputError(f"not {what} ({len(errors)} field{'s do' if len(errors) != 1 else ' does'}"
                       f" not fit: {'; '.join(named)}{more})")
@@ -193,14 +196,6 @@ def not_fitting(exc: ValidationError, what: str) -> InputError:
 
 SHOWN_FIELDS = 5
 """Fields named when a file is not a pbo result (the count of the rest follows)."""
-
-
-def _field_path(loc: tuple[Any, ...]) -> str:
-    """('partners', 0, 'contribution_npv') -> 'partners[0].contribution_npv'."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(the file)"
 
 
 def _recorded_scenario(recorded: PlanResult) -> Scenario:

@@ -45,7 +45,7 @@ def audit_sweep(payload: dict[str, Any], input_file: str | None = None,
     try:
         recorded = SweepJSON.model_validate(payload)
     except ValidationError as exc:
-        raise not_fitting(exc, "a pbo sweep file") from None
+        raise not_fitting(exc, payload, "a pbo sweep file") from None
     report = AuditReport()
     m = recorded.manifest
     if m is None:
