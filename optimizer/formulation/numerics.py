@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,15 +136,27 @@ def _listed(values: list[Located]) -> str:
     return shown + (f" and {len(values) - SHOWN} more" if len(values) > SHOWN else "")
 
 
+def _entry_tables(d: ModelData) -> list[tuple[dict[Any, float], Callable[[Any], str], int]]:
+    """The model data's tables of matrix entries, each with how a key names its intervention
+    and the lever that scales it (1 benefits, 2 costs): the entries `_all_within` checks,
+    with `_unscaled`'s."""
+    return [(d.unit_cost, lambda key: key[0], 2), (d.fixed_cost, lambda key: key[0], 2),
+            (d.adjusted, lambda key: key[1], 1), (d.cashable, lambda key: key[1], 1),
+            (d.wider_value, lambda key: key[0], 1)]
+
+
+def _unscaled(iv: Any) -> list[float]:
+    """An intervention's other matrix entries (select's coefficients in unit_min and
+    unit_max, its outcomes), which no benefit or cost factor scales."""
+    return [iv.max_units, iv.min_units, *iv.outcomes.values()]
+
+
 def _all_within(d: ModelData) -> bool:
     """The quick answer for the usual scenario: every value within every limit (the values
     are located only when one is not)."""
-    sc = d.scenario
     entries = np.fromiter(itertools.chain(
-        d.unit_cost.values(), d.fixed_cost.values(), d.adjusted.values(), d.cashable.values(),
-        d.wider_value.values(), (iv.max_units for iv in sc.interventions),
-        (iv.min_units for iv in sc.interventions),
-        (v for iv in sc.interventions for v in iv.outcomes.values())), dtype=np.float64)
+        *(table.values() for table, _, _ in _entry_tables(d)),
+        *(_unscaled(iv) for iv in d.scenario.interventions)), dtype=np.float64)
     entries = np.abs(entries[entries != 0])
     if entries.size and (entries.max() >= LARGEST or entries.min() <= SMALLEST
                          or entries.max() > 10.0 ** ORDERS * entries.min()):
@@ -164,26 +176,23 @@ class EntrySpread:
     """How far inside every limit the factored entries must be for `within` to answer."""
 
     def __init__(self, d: ModelData):
-        sc = d.scenario
         index = {i: k for k, i in enumerate(d.interventions)}
-        parts: list[tuple[Any, Any, int]] = [  # (values, their intervention, lever)
-            (d.unit_cost, lambda key: key[0], 2), (d.fixed_cost, lambda key: key[0], 2),
-            (d.adjusted, lambda key: key[1], 1), (d.cashable, lambda key: key[1], 1),
-            (d.wider_value, lambda key: key[0], 1)]
-        values, owner, lever = [], [], []
-        for table, whose, kind in parts:
+        values: list[float] = []
+        owner: list[int] = []
+        lever: list[int] = []
+        for table, whose, kind in _entry_tables(d):
             for key, v in table.items():
                 values.append(v)
                 owner.append(index[whose(key)])
                 lever.append(kind)
-        for iv in sc.interventions:  # scaled by no factor
-            fixed = [iv.max_units, iv.min_units, *iv.outcomes.values()]
+        for iv in d.scenario.interventions:  # scaled by no factor
+            fixed = _unscaled(iv)
             values += fixed
             owner += [-1] * len(fixed)
             lever += [0] * len(fixed)
-        v = np.abs(np.asarray(values, dtype=np.float64))
-        keep = v != 0
-        self.values, self.owner = v[keep], np.asarray(owner, dtype=np.int64)[keep]
+        every = np.abs(np.asarray(values, dtype=np.float64))
+        keep = every != 0
+        self.values, self.owner = every[keep], np.asarray(owner, dtype=np.int64)[keep]
         self.lever = np.asarray(lever, dtype=np.int8)[keep]
         self.index = index
 
