@@ -81,3 +81,19 @@ def assert_plan(result, objective: float, units: dict[str, float], funding: Fund
 @pytest.fixture
 def scenarios_dir() -> Path:
     return SCENARIOS
+
+
+def audit_file(path: Path, payload: dict[str, Any] | None = None) -> tuple[int, str]:
+    """`pbo audit PATH` (after writing `payload` there, if given): its exit code and its
+    output on one line, table rules dropped, never a traceback."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from pbo.cli import app
+
+    if payload is not None:
+        path.write_text(json.dumps(payload))
+    res = CliRunner().invoke(app, ["audit", str(path)], env={"COLUMNS": "200"})
+    assert "Traceback" not in res.output
+    return res.exit_code, " ".join(res.output.replace("│", " ").split())

@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pbo.cli import app
+from tests.conftest import audit_file as _audit
 from tests.conftest import iv, partner, scenario_data
 
 runner = CliRunner()
@@ -35,14 +36,6 @@ def _sweep(tmp_path: Path, *args: str) -> tuple[Path, dict[str, Any]]:
     res = runner.invoke(app, ["sweep", str(scenario), "--set", SWEEP, "--out", str(out), *args])
     assert res.exit_code == 0, res.output
     return out, json.loads(out.read_text())
-
-
-def _audit(path: Path, payload: dict[str, Any] | None = None) -> tuple[int, str]:
-    if payload is not None:
-        path.write_text(json.dumps(payload))
-    res = runner.invoke(app, ["audit", str(path)], env={"COLUMNS": "200"})
-    assert "Traceback" not in res.output
-    return res.exit_code, " ".join(res.output.replace("│", " ").split())
 
 
 def test_a_genuine_sweep_records_its_manifest_and_passes(tmp_path):

@@ -311,6 +311,34 @@ def input_hashed(report: AuditReport, path: str, recorded: str, prefix: str = ""
     return raw
 
 
+def rerun_input(report: AuditReport, manifest: Any, input_file: str | None, check: str,
+                what: str) -> dict[str, Any] | None:
+    """The scenario data a re-runnable analysis (`what`: 'sweep') was run on, its recorded
+    changes applied, from its manifest (`sweep.analysis_manifest`), with the checks of the
+    versions and of the input file's hash added to `report`; `input_file`: the auditor's own
+    copy. None, with `check` failed and why, when it cannot be re-run: no manifest, no input
+    file, or one that is not a scenario file."""
+    if manifest is None:
+        report.add(check, False, f"the {what} records no manifest (it was run from data, not "
+                   "a file, or by an older pbo), so it cannot be re-run")
+        return None
+    add_versions(report, manifest.engine_version, manifest.solver)
+    path = input_file or manifest.input_file
+    raw = input_hashed(report, path, manifest.input_sha256, "manifest.",
+                       f"; the {what} cannot be re-run without it")
+    if raw is None:
+        return None
+    unread = not_a_scenario_file(path, "manifest.")
+    if unread:
+        report.add(check, False, "the input file is not read", unread)
+        return None
+    changes, problems = recorded_changes(manifest.overrides, "manifest.overrides")
+    if problems:
+        raise InputError(problems)
+    data = read_data(path, raw)
+    return apply_overrides(data, changes) if changes else data
+
+
 def not_a_scenario_file(path: str, prefix: str) -> list[str]:
     """The finding for a named input that is not a scenario file (.yaml, .yml, .json, .xlsx),
     which is hashed but never parsed (its text would be echoed), or none."""

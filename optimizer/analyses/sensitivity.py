@@ -127,14 +127,16 @@ class SensitivityResult:
         return {"base": base, "red_lines": self.table(), "pairs": self.pairs_table(),
                 "marginals": self.marginals_table()}
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, manifest: dict[str, Any] | None = None) -> dict[str, Any]:
         """SPEC section 4: {base, red_lines} (plus pairs, marginals and timings); its schema
-        is `pbo.result_schema("sensitivity")`."""
+        is `pbo.result_schema("sensitivity")`. `manifest` (`sweep.analysis_manifest`): what
+        `pbo audit` needs to re-run it."""
         def clean(row: dict[str, Any]) -> dict[str, Any]:
             return {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
                     for k, v in row.items()}
 
         return {
+            **({"manifest": manifest} if manifest else {}),
             "objective_name": self.objective_name,
             "headline": self.headline,
             "base": {"status": self.base.status, "objective": self.base.objective},

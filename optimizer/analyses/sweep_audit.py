@@ -14,17 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pbo.models.errors import InputError
-from pbo.models.io.loading import read_data
-from pbo.models.overrides import apply_overrides
-from pbo.optimizer.analyses.audit import (
-    AuditReport,
-    add_versions,
-    input_hashed,
-    not_a_scenario_file,
-    not_fitting,
-    recorded_changes,
-)
+from pbo.optimizer.analyses.audit import AuditReport, not_fitting, rerun_input
 from pbo.optimizer.solving.figures import agree, show
 
 
@@ -47,27 +37,13 @@ def audit_sweep(payload: dict[str, Any], input_file: str | None = None,
     except ValidationError as exc:
         raise not_fitting(exc, payload, "a pbo sweep file") from None
     report = AuditReport()
+    data = rerun_input(report, recorded.manifest, input_file, "points reproduce", "sweep")
+    if data is None:
+        return report
     m = recorded.manifest
-    if m is None:
-        report.add("points reproduce", False, "the sweep records no manifest (it was run "
-                   "from data, not a file, or by an older pbo), so it cannot be re-run")
-        return report
-    add_versions(report, m.engine_version, m.solver)
-    path = input_file or m.input_file
-    raw = input_hashed(report, path, m.input_sha256, "manifest.",
-                        "; the sweep cannot be re-run without it")
-    if raw is None:
-        return report
-    unread = not_a_scenario_file(path, "manifest.")
-    if unread:
-        report.add("points reproduce", False, "the input file is not read", unread)
-        return report
-    changes, problems = recorded_changes(m.overrides, "manifest.overrides")
-    if problems:
-        raise InputError(problems)
-    data = read_data(path, raw)
+    assert m is not None
     params = [SweepParam(p.path, p.start, p.stop, p.points) for p in recorded.parameters]
-    again = sweep(apply_overrides(data, changes) if changes else data, params,
+    again = sweep(data, params,
                   objective=m.objective,
                   options=SolverOptions(time_limit=m.time_limit, check_binding=False),
                   progress=progress)

@@ -77,9 +77,42 @@ class MarginalJSON(_Wire):
     words: str
 
 
+class _RerunJSON(_Wire):
+    """What `pbo audit` needs to re-run an analysis: the input file and its SHA-256, the
+    changes applied to it (named what-ifs, in order), the objective and time limit, and the
+    versions (`analysis_manifest`)."""
+
+    input_file: str
+    input_sha256: str
+    overrides: list[list[Any]]
+    objective: str | None
+    time_limit: float | None
+    engine_version: str
+    solver: str
+
+
+class SweepManifestJSON(_RerunJSON):
+    """What `pbo audit` needs to re-run a sweep."""
+
+    kind: Literal["sweep"]
+
+
+class SensitivityManifestJSON(_RerunJSON):
+    """What `pbo audit` needs to re-run a red-line sensitivity, with what was asked."""
+
+    kind: Literal["sensitivity"]
+    include_non_negotiable: bool
+    """`--all`: non-negotiable red lines relaxed too."""
+    pairs: int
+    """`--pairs K`."""
+
+
 class SensitivityJSON(_Wire):
     """Red-line sensitivity (`pbo sensitivity --out FILE.json`, SPEC section 4): the base
     solve and each red line relaxed alone, ranked by value."""
+
+    manifest: SensitivityManifestJSON | None = None
+    """Absent when run from data in code (no input file to re-run it from)."""
 
     objective_name: str
     headline: str = ""
@@ -112,20 +145,6 @@ class SweepPointJSON(BaseModel):
     objective_change_per_unit: float | None = None
     """With one swept input: the objective's change per unit step of it from the previous
     point (null at the first point)."""
-
-
-class SweepManifestJSON(_Wire):
-    """What `pbo audit` needs to re-run a sweep: the input file and its SHA-256, the changes
-    applied to it (named what-ifs, in order), the objective and time limit, and the versions."""
-
-    kind: Literal["sweep"]
-    input_file: str
-    input_sha256: str
-    overrides: list[list[Any]]
-    objective: str | None
-    time_limit: float | None
-    engine_version: str
-    solver: str
 
 
 class SweepJSON(_Wire):

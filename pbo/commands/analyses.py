@@ -111,6 +111,7 @@ def sensitivity(
     from pbo.models.io.export import check_output_path, write_json
     from pbo.optimizer.analyses.sensitivity import sensitivity as run_sensitivity
     from pbo.optimizer.analyses.sensitivity import sensitivity_view, write_tornado
+    from pbo.optimizer.analyses.sweep import analysis_manifest
     from pbo.optimizer.present.charts import CHART_SUFFIXES
     from pbo.optimizer.solving.highs import SolverOptions
 
@@ -140,7 +141,10 @@ def sensitivity(
                                    marginals=result.marginals_table())
             console.print(f"Wrote {out}")
         elif out is not None:
-            write_json(out, result.to_json())
+            write_json(out, result.to_json(analysis_manifest(
+                "sensitivity", str(scenario.resolve()), loaded.sha256, loaded.changes,
+                objective.value if objective else None, time_limit,
+                include_non_negotiable=all_, pairs=pairs)))
             console.print(f"Wrote {out}")
         if plot is not None:
             write_tornado(result, plot)

@@ -66,7 +66,8 @@ FINDINGS_SHOWN = 50
 @app.command()
 def audit(
     result_file: Annotated[Path, typer.Argument(
-        help="A result written by pbo solve --out .json (or a CSV set's _manifest.json).")],
+        help="A result written by pbo solve --out .json (or a CSV set's _manifest.json), "
+        "or a sweep's or a sensitivity's --out .json.")],
     input_file: Annotated[Path | None, typer.Option(
         "--input", help="Hold the result against this scenario file (your own copy) in place "
         "of the one it names.")] = None,
@@ -77,6 +78,7 @@ def audit(
     from pbo.models.io.loading import read_json
     from pbo.optimizer.analyses.audit import audit as run_audit
     from pbo.optimizer.analyses.audit import audit_file_set
+    from pbo.optimizer.analyses.sensitivity_audit import audit_sensitivity, is_sensitivity
     from pbo.optimizer.analyses.sweep_audit import audit_sweep, is_sweep
     from pbo.optimizer.present.tables import audit_table
 
@@ -95,6 +97,10 @@ def audit(
             with progress_bar("Re-running the sweep") as progress:
                 report = audit_sweep(payload, str(input_file.resolve())
                                      if input_file is not None else None, progress)
+        elif is_sensitivity(payload):  # `pbo sensitivity --out FILE.json`
+            with progress_bar("Relaxing the red lines again") as progress:
+                report = audit_sensitivity(payload, str(input_file.resolve())
+                                           if input_file is not None else None, progress)
         else:
             with console.status("Re-solving the recorded input…", spinner="dots"):
                 report = run_audit(payload, str(input_file.resolve())

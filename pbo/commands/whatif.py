@@ -46,7 +46,7 @@ def sweep(
     """Parametric what-if: solve over a range of one input (or a grid of two)."""
 
     from pbo.models.io.export import check_output_path, write_csv, write_json
-    from pbo.optimizer.analyses.sweep import SweepParam, check_size, sweep_manifest
+    from pbo.optimizer.analyses.sweep import SweepParam, analysis_manifest, check_size
     from pbo.optimizer.analyses.sweep import sweep as run_sweep
     from pbo.optimizer.present.charts import CHART_SUFFIXES, write_sweep_chart
     from pbo.optimizer.present.tables import sweep_table
@@ -71,8 +71,8 @@ def sweep(
         console.print(sweep_table(result))
         if out is not None:
             if out.suffix.lower() == ".json":
-                write_json(out, result.to_json(sweep_manifest(
-                    str(scenario.resolve()), loaded.sha256, loaded.changes,
+                write_json(out, result.to_json(analysis_manifest(
+                    "sweep", str(scenario.resolve()), loaded.sha256, loaded.changes,
                     objective.value if objective else None, time_limit)))
             else:
                 write_csv(out, result.table())
