@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -311,10 +312,23 @@ def input_hashed(report: AuditReport, path: str, recorded: str, prefix: str = ""
     return raw
 
 
+def analysis_manifest(kind: str, input_file: str, input_sha256: str,
+                      changes: Sequence[tuple[str, Any]], objective: str | None,
+                      time_limit: float | None, **asked: Any) -> dict[str, Any]:
+    """What `pbo audit` needs to re-run an analysis (`kind`: sweep, sensitivity), as its
+    file records it (`rerun_input` reads it back): the input file, its SHA-256 and the
+    changes applied to it, the objective and time limit, what else was asked (`asked`:
+    sensitivity's include_non_negotiable and pairs), and the engine's and HiGHS's versions."""
+    return {"kind": kind, "input_file": input_file, "input_sha256": input_sha256,
+            "overrides": [[path, value] for path, value in changes], "objective": objective,
+            "time_limit": time_limit, **asked, "engine_version": ENGINE_VERSION,
+            "solver": highs_version()}
+
+
 def rerun_input(report: AuditReport, manifest: Any, input_file: str | None, check: str,
                 what: str) -> dict[str, Any] | None:
     """The scenario data a re-runnable analysis (`what`: 'sweep') was run on, its recorded
-    changes applied, from its manifest (`sweep.analysis_manifest`), with the checks of the
+    changes applied, from its manifest (`analysis_manifest`), with the checks of the
     versions and of the input file's hash added to `report`; `input_file`: the auditor's own
     copy. None, with `check` failed and why, when it cannot be re-run: no manifest, no input
     file, or one that is not a scenario file."""

@@ -129,7 +129,7 @@ class SensitivityResult:
 
     def to_json(self, manifest: dict[str, Any] | None = None) -> dict[str, Any]:
         """SPEC section 4: {base, red_lines} (plus pairs, marginals and timings); its schema
-        is `pbo.result_schema("sensitivity")`. `manifest` (`sweep.analysis_manifest`): what
+        is `pbo.result_schema("sensitivity")`. `manifest` (`audit.analysis_manifest`): what
         `pbo audit` needs to re-run it."""
         def clean(row: dict[str, Any]) -> dict[str, Any]:
             return {k: (None if isinstance(v, float) and not math.isfinite(v) else v)

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from pbo.models.io.loading import scenario_from_data
 from pbo.optimizer.analyses.audit import AuditReport, not_fitting, rerun_input
-from pbo.optimizer.solving.figures import agree, show
+from pbo.optimizer.solving.figures import agree, shown_apart
 
 FIGURES = ("status", "objective", "value")
 """What is checked for each red line relaxed, and each pair."""
@@ -56,44 +56,40 @@ def audit_sensitivity(payload: dict[str, Any], input_file: str | None = None,
     currency = data.get("currency")
     money = currency if isinstance(currency, str) else "GBP"
     old = recorded.model_dump()
-    findings = _rows(
-        "base", {"base": old["base"]}, {"base": again["base"]}, ("status", "objective"), money)
-    findings += _rows("red_lines", _by(old["red_lines"], "id"), _by(again["red_lines"], "id"),
-                      FIGURES, money)
-    findings += _rows("pairs", _by(old["pairs"], "first", "second"),
-                      _by(again["pairs"], "first", "second"), FIGURES, money)
+    findings = _rows({"base": old["base"]}, {"base": again["base"]}, ("status", "objective"),
+                     money)
+    findings += _rows(_by(old, "red_lines", "id"), _by(again, "red_lines", "id"), FIGURES,
+                      money)
+    findings += _rows(_by(old, "pairs", "first", "second"),
+                      _by(again, "pairs", "first", "second"), FIGURES, money)
     report.compare("red lines reproduce", findings,
                    f"the base and {len(again['red_lines'])} red line(s) relaxed"
                    + (f", {len(again['pairs'])} pair(s)" if again["pairs"] else "")
                    + ": the same status, objective and value")
     marginal = ("kind", "id", "period", "bound")
     report.compare("marginal values reproduce", _rows(
-        "marginals", _by(old["marginals"], *marginal), _by(again["marginals"], *marginal),
-        ("dual",), money, per_pound=True),
-        f"{len(again['marginals'])} marginal value(s), the same")
+        _by(old, "marginals", *marginal), _by(again, "marginals", *marginal), ("dual",),
+        money, per_pound=True), f"{len(again['marginals'])} marginal value(s), the same")
     return report
 
 
-def _by(rows: list[dict[str, Any]], *keys: str) -> dict[str, dict[str, Any]]:
-    return {"/".join(str(row[k]) for k in keys): row for row in rows}
+def _by(payload: dict[str, Any], table: str, *keys: str) -> dict[str, dict[str, Any]]:
+    """The rows of `payload[table]` by where a finding names them: 'red_lines[cap]',
+    'pairs[cap/police_out]'."""
+    return {f"{table}[{'/'.join(str(row[k]) for k in keys)}]": row for row in payload[table]}
 
 
-def _rows(table: str, old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]],
+def _rows(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]],
           fields: tuple[str, ...], currency: str, per_pound: bool = False) -> list[str]:
-    """Each row of `table` missing from one side, and each of its `fields` that differs
+    """Each row (by place) missing from one side, and each of its `fields` that differs
     (money shown as money, with more digits only where the two would read the same)."""
-    findings = [f"{table}[{k}]: recorded, not in the re-run" for k in old if k not in new]
-    findings += [f"{table}[{k}]: in the re-run, not recorded" for k in new if k not in old]
-    for key in (k for k in old if k in new):
+    findings = [f"{place}: recorded, not in the re-run" for place in old if place not in new]
+    findings += [f"{place}: in the re-run, not recorded" for place in new if place not in old]
+    for place in (p for p in old if p in new):
         for name in fields:
-            a, b = old[key].get(name), new[key].get(name)
-            if agree(a, b, 0.0):
-                continue
-            money = name != "status" and not per_pound
-            shown = [show(v, money, currency) for v in (a, b)]
-            if shown[0] == shown[1]:
-                shown = [show(v, money, currency, precise=True) for v in (a, b)]
-            where = table if table == "base" else f"{table}[{key}]"
-            findings.append(f"{where}.{name}: recorded {shown[0]}, re-run {shown[1]}"
-                            + (" (£ per £)" if per_pound else ""))
+            a, b = old[place].get(name), new[place].get(name)
+            if not agree(a, b, 0.0):
+                shown = shown_apart(a, b, name != "status" and not per_pound, currency)
+                findings.append(f"{place}.{name}: recorded {shown[0]}, re-run {shown[1]}"
+                                + (" (£ per £)" if per_pound else ""))
     return findings

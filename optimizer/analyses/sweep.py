@@ -124,7 +124,7 @@ class SweepResult:
 
     def to_json(self, manifest: dict[str, Any] | None = None) -> dict[str, Any]:
         """The sweep as JSON data (`pbo sweep --out FILE.json`); its schema is
-        `pbo.result_schema("sweep")`. `manifest` (`analysis_manifest`): what `pbo audit` needs
+        `pbo.result_schema("sweep")`. `manifest` (`audit.analysis_manifest`): what `pbo audit` needs
         to re-run it."""
         return {**({"manifest": manifest} if manifest else {}),
                 "parameters": [p.__dict__ for p in self.params],
@@ -132,22 +132,6 @@ class SweepResult:
                 .to_dict(orient="records"),
                 "rebuilds": self.rebuilds, "seconds": self.seconds,
                 "build_seconds": self.build_seconds, "highs_seconds": self.highs_seconds}
-
-
-def analysis_manifest(kind: str, input_file: str, input_sha256: str,
-                      changes: Sequence[tuple[str, Any]], objective: str | None,
-                      time_limit: float | None, **asked: Any) -> dict[str, Any]:
-    """What `pbo audit` needs to re-run an analysis (`kind`: sweep, sensitivity): the input
-    file, its SHA-256 and the changes applied to it, the objective and time limit, what else
-    was asked (`asked`: sensitivity's include_non_negotiable and pairs), and the engine's and
-    HiGHS's versions."""
-    from pbo.optimizer.solving.highs import highs_version
-    from pbo.optimizer.solving.plan import ENGINE_VERSION
-
-    return {"kind": kind, "input_file": input_file, "input_sha256": input_sha256,
-            "overrides": [[path, value] for path, value in changes], "objective": objective,
-            "time_limit": time_limit, **asked, "engine_version": ENGINE_VERSION,
-            "solver": highs_version()}
 
 
 def _point_row(values: Mapping[str, float], result: PlanResult) -> dict[str, Any]:

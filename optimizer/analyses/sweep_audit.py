@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from pbo.optimizer.analyses.audit import AuditReport, not_fitting, rerun_input
-from pbo.optimizer.solving.figures import agree, show
+from pbo.optimizer.solving.figures import agree, shown_apart
 
 
 def is_sweep(payload: dict[str, Any]) -> bool:
@@ -76,10 +76,7 @@ def _point_differences(recorded: list[Any], again: list[dict[str, Any]], params:
         elif old["status"] != new["status"]:
             findings.append(f"{at}.status: recorded {old['status']}, re-run {new['status']}")
         elif not agree(old["objective"], new["objective"], 0.0):
-            a, b = (show(v, True, currency) for v in (old["objective"], new["objective"]))
-            if a == b:  # close: the digits that differ
-                a, b = (show(v, True, currency, precise=True)
-                        for v in (old["objective"], new["objective"]))
+            a, b = shown_apart(old["objective"], new["objective"], True, currency)
             findings.append(f"{at}.objective: recorded {a}, re-run {b}")
         elif old["interventions"] != new["interventions"]:
             other_plans += 1

@@ -101,6 +101,15 @@ def show(value: Any, money: bool, currency: str = "GBP", precise: bool = False) 
     return f"{value:.12g}" if precise else f"{value:,.6g}"
 
 
+def shown_apart(a: Any, b: Any, money: bool, currency: str = "GBP") -> tuple[str, str]:
+    """Two figures that do not agree, as `show` gives them, with every digit where the two
+    would read the same (£527,039.81 against £527,039.81 is no finding)."""
+    text = (show(a, money, currency), show(b, money, currency))
+    if text[0] == text[1]:
+        text = (show(a, money, currency, precise=True), show(b, money, currency, precise=True))
+    return text
+
+
 def differences(result: PlanResult, other: PlanResult, how: str,
                 only: tuple[str, ...] | None = None, said: str = "recorded") -> list[str]:
     """'NAME: SAID X, HOW Y' for each figure of `result` that `other` does not agree
@@ -125,8 +134,6 @@ def differences(result: PlanResult, other: PlanResult, how: str,
         if agree(a, b, scale):
             continue
         money = name.rsplit(".", 1)[-1] in MONEY and not name.startswith(counts)
-        text = [show(v, money, currency) for v in (a, b)]
-        if text[0] == text[1]:
-            text = [show(v, money, currency, precise=True) for v in (a, b)]
+        text = shown_apart(a, b, money, currency)
         problems.append(f"{name}: {said} {text[0]}, {how} {text[1]}")
     return problems

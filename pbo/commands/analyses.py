@@ -109,9 +109,9 @@ def sensitivity(
     """Red-line value ranking: what relaxing each red line would gain, and marginal values."""
 
     from pbo.models.io.export import check_output_path, write_json
+    from pbo.optimizer.analyses.audit import analysis_manifest
     from pbo.optimizer.analyses.sensitivity import sensitivity as run_sensitivity
     from pbo.optimizer.analyses.sensitivity import sensitivity_view, write_tornado
-    from pbo.optimizer.analyses.sweep import analysis_manifest
     from pbo.optimizer.present.charts import CHART_SUFFIXES
     from pbo.optimizer.solving.highs import SolverOptions
 

@@ -46,7 +46,8 @@ def sweep(
     """Parametric what-if: solve over a range of one input (or a grid of two)."""
 
     from pbo.models.io.export import check_output_path, write_csv, write_json
-    from pbo.optimizer.analyses.sweep import SweepParam, analysis_manifest, check_size
+    from pbo.optimizer.analyses.audit import analysis_manifest
+    from pbo.optimizer.analyses.sweep import SweepParam, check_size
     from pbo.optimizer.analyses.sweep import sweep as run_sweep
     from pbo.optimizer.present.charts import CHART_SUFFIXES, write_sweep_chart
     from pbo.optimizer.present.tables import sweep_table
